@@ -1,0 +1,493 @@
+"""Checks for the Conv1d exercises: run a student's NumPy Conv1d next to torch.nn.Conv1d.
+
+This file is the one home of the check code. `make release` copies it into a hidden cell of every
+notebook (so a notebook opened alone in Colab runs its tests), and the grader imports it directly.
+It needs only numpy and torch, and it treats the student's class as a black box: it constructs it,
+assigns `weight`/`bias`, calls it, and reads attributes. Nothing else.
+
+Shapes: input x is (N, C_in, L_in); weight is (C_out, C_in // groups, K); output is (N, C_out, L_out).
+"""
+import inspect
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
+TORCH_PARAMS = [
+    ("in_channels", inspect.Parameter.empty), ("out_channels", inspect.Parameter.empty),
+    ("kernel_size", inspect.Parameter.empty), ("stride", 1), ("padding", 0), ("dilation", 1),
+    ("groups", 1), ("bias", True), ("padding_mode", "zeros"),
+]
+FORBIDDEN_HINT = ("The exercise is to compute the convolution yourself with NumPy; "
+                  "library routines that do it for you score zero.")
+
+
+class CheckFailed(AssertionError):
+    """A check found a difference between the student's answer and torch."""
+
+
+# ----------------------------------------------------------------------------- cases
+def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, **conv):
+    """One test configuration: input shape (N, C_in, L), layer Conv1d(C_in, C_out, K, **conv)."""
+    return {"N": N, "C_in": C_in, "L": L, "C_out": C_out, "K": K,
+            "dtype": dtype, "seed": seed, "conv": conv}
+
+
+def random_cases(params, n, seed):
+    """`n` valid random configurations that exercise `params` (names of torch's parameters)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < n:
+        conv = {}
+        groups = int(rng.choice([1, 2, 3])) if "groups" in params else 1
+        C_in = groups * int(rng.integers(1, 4))
+        C_out = groups * int(rng.integers(1, 4))
+        K = int(rng.integers(1, 6))
+        L = int(rng.integers(1, 16))
+        if "stride" in params:
+            conv["stride"] = int(rng.integers(1, 5))
+        if "dilation" in params:
+            conv["dilation"] = int(rng.integers(1, 4))
+        if "groups" in params:
+            conv["groups"] = groups
+        if "padding" in params:
+            conv["padding"] = int(rng.integers(0, 4))
+            if rng.random() < 0.25 and conv.get("stride", 1) == 1:
+                conv["padding"] = str(rng.choice(["same", "valid"]))
+        if "padding_mode" in params:
+            conv["padding_mode"] = str(rng.choice(["zeros", "reflect", "replicate", "circular"]))
+        if "bias" in params:
+            conv["bias"] = bool(rng.random() < 0.7)
+        c = case(N=int(rng.integers(1, 4)), C_in=C_in, L=L, C_out=C_out, K=K,
+                 dtype=str(rng.choice(["float32", "float64"])), seed=int(rng.integers(2**31)), **conv)
+        if _is_valid(c):
+            cases.append(c)
+    return cases
+
+
+def _pad_amounts(c):
+    """(left, right) padding that torch applies for case `c`."""
+    p, d = c["conv"].get("padding", 0), c["conv"].get("dilation", 1)
+    if p == "valid":
+        return 0, 0
+    if p == "same":
+        total = d * (c["K"] - 1)
+        return total // 2, total - total // 2
+    return p, p
+
+
+def _is_valid(c):
+    left, right = _pad_amounts(c)
+    span = c["conv"].get("dilation", 1) * (c["K"] - 1) + 1
+    if c["L"] + left + right < span:
+        return False
+    mode = c["conv"].get("padding_mode", "zeros")
+    if mode == "reflect" and max(left, right) >= c["L"]:
+        return False
+    if mode == "circular" and max(left, right) > c["L"]:
+        return False
+    return True
+
+
+def describe(c):
+    """How a case reads in a message: `Conv1d(2, 3, kernel_size=3, stride=2) on x (2, 2, 7) float64`."""
+    extra = "".join(f", {k}={v!r}" for k, v in c["conv"].items())
+    return (f"Conv1d({c['C_in']}, {c['C_out']}, kernel_size={c['K']}{extra}) "
+            f"on x of shape {(c['N'], c['C_in'], c['L'])} {c['dtype']}")
+
+
+# ----------------------------------------------------------------------------- torch reference
+def make_data(c):
+    """Input x, weight and bias (None when bias=False) for case `c`, from a seeded NumPy generator."""
+    rng = np.random.default_rng(c["seed"])
+    groups = c["conv"].get("groups", 1)
+    x = rng.standard_normal((c["N"], c["C_in"], c["L"]))
+    bound = 1 / math.sqrt(c["C_in"] // groups * c["K"])
+    w = rng.uniform(-bound, bound, (c["C_out"], c["C_in"] // groups, c["K"]))
+    b = rng.uniform(-bound, bound, c["C_out"]) if c["conv"].get("bias") else None
+    dt = np.dtype(c["dtype"])
+    return x.astype(dt), w.astype(dt), (None if b is None else b.astype(dt))
+
+
+def torch_conv1d(x, w, b, **conv):
+    """The reference: torch.nn.Conv1d with these weights, computed in float64."""
+    conv = dict(conv, bias=b is not None)
+    layer = torch.nn.Conv1d(x.shape[1], w.shape[0], w.shape[2], dtype=torch.float64, **conv)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # torch's note on 'same' with even kernels is not for students
+        layer.weight.copy_(torch.from_numpy(np.asarray(w, np.float64)))
+        if b is not None:
+            layer.bias.copy_(torch.from_numpy(np.asarray(b, np.float64)))
+        return layer(torch.from_numpy(np.asarray(x, np.float64))).numpy()
+
+
+def expected_output(c):
+    x, w, b = make_data(c)
+    return torch_conv1d(x, w, b, **c["conv"])
+
+
+def output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
+    """L_out as torch computes it (asks torch: a layer on a zero input)."""
+    layer = torch.nn.Conv1d(1, 1, kernel_size, stride=stride, padding=padding, dilation=dilation,
+                            bias=False)
+    with torch.no_grad():
+        return int(layer(torch.zeros(1, 1, L_in)).shape[-1])
+
+
+# ----------------------------------------------------------------------------- running the student
+class _Forbidden:
+    """While the student's code runs, library convolutions raise instead of answering."""
+    NAMES = [(F, "conv1d", "torch.nn.functional.conv1d"), (torch, "conv1d", "torch.conv1d"),
+             (torch, "convolution", "torch.convolution"), (F, "unfold", "torch.nn.functional.unfold"),
+             (torch.nn.Conv1d, "forward", "torch.nn.Conv1d"), (np, "convolve", "np.convolve"),
+             (np, "correlate", "np.correlate")]
+
+    def __enter__(self):
+        import sys
+        names = list(self.NAMES)
+        for mod in ("scipy.signal", "scipy.ndimage"):
+            if mod in sys.modules:
+                m = sys.modules[mod]
+                names += [(m, f, f"{mod}.{f}") for f in dir(m) if "conv" in f or "correlat" in f]
+        self.saved = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in names if hasattr(obj, attr)]
+        for obj, attr, label in names:
+            if hasattr(obj, attr):
+                setattr(obj, attr, _raiser(label))
+        return self
+
+    def __exit__(self, *exc):
+        for obj, attr, value in self.saved:
+            setattr(obj, attr, value)
+        return False
+
+
+class ForbiddenRoutine(CheckFailed):
+    pass
+
+
+def _raiser(label):
+    def forbidden(*args, **kwargs):
+        raise ForbiddenRoutine(f"your answer called {label}. {FORBIDDEN_HINT}")
+    return forbidden
+
+
+def run_student(Conv1d, c, x=None, w=None, b=None):
+    """Build the student's layer for case `c`, load torch's weights, return (layer, output array)."""
+    if x is None:
+        x, w, b = make_data(c)
+    with _Forbidden():
+        layer = Conv1d(c["C_in"], c["C_out"], c["K"], **c["conv"])
+        layer.weight = w.copy()
+        layer.bias = None if b is None else b.copy()
+        y = layer(x.copy())
+    if y is None:
+        raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
+    return layer, np.asarray(y)
+
+
+# ----------------------------------------------------------------------------- checks
+def check_signature(Conv1d, params):
+    """The constructor takes `params` (torch's names) in torch's order with torch's defaults."""
+    want = [(n, d) for n, d in TORCH_PARAMS if n in params]
+    try:
+        sig = inspect.signature(Conv1d)
+    except (TypeError, ValueError) as e:
+        raise CheckFailed(f"could not read the signature of Conv1d: {e}")
+    got = [(p.name, p.default) for p in sig.parameters.values()
+           if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if [n for n, _ in got] != [n for n, _ in want]:
+        raise CheckFailed(f"Conv1d's parameters should be ({', '.join(n for n, _ in want)}) "
+                          f"in this order, as in torch.nn.Conv1d; yours are ({', '.join(n for n, _ in got)}).")
+    for (name, default), (_, mine) in zip(want, got):
+        if default is not inspect.Parameter.empty and mine != default:
+            raise CheckFailed(f"the default of `{name}` should be {default!r} (as in torch), yours is {mine!r}.")
+    print(f"✓ signature: Conv1d({', '.join(n for n, _ in want)})")
+
+
+def check_weight_shape(Conv1d, cases, hidden=False):
+    """After construction, `weight` has shape (C_out, C_in // groups, K) and `bias` is right."""
+    for i, c in enumerate(cases):
+        with _Forbidden():
+            layer = Conv1d(c["C_in"], c["C_out"], c["K"], **c["conv"])
+        want = (c["C_out"], c["C_in"] // c["conv"].get("groups", 1), c["K"])
+        got = getattr(layer, "weight", None)
+        shape = None if got is None else tuple(np.shape(got))
+        if shape != want:
+            raise CheckFailed(f"{_where(c, i, hidden)}: weight should have shape {want} "
+                              f"(C_out, C_in // groups, K); yours has {shape}.")
+        has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
+        bias = getattr(layer, "bias", "missing")
+        if isinstance(bias, str):
+            raise CheckFailed(f"{_where(c, i, hidden)}: set `self.bias` (None when there is no bias).")
+        if has_bias and (bias is None or tuple(np.shape(bias)) != (c["C_out"],)):
+            raise CheckFailed(f"{_where(c, i, hidden)}: bias should have shape {(c['C_out'],)}; "
+                              f"yours is {None if bias is None else tuple(np.shape(bias))}.")
+        if not has_bias and bias is not None:
+            raise CheckFailed(f"{_where(c, i, hidden)}: without a bias, `self.bias` should be None.")
+    print(f"✓ weight shape: {len(cases)} configurations")
+
+
+def check_output_shape(Conv1d, cases, hidden=False):
+    """The output has shape (N, C_out, L_out), L_out as torch computes it."""
+    for i, c in enumerate(cases):
+        want = expected_output(c).shape
+        _, y = run_student(Conv1d, c)
+        if y.shape != want:
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}."
+                              + _hint_shape(c, want, y.shape))
+    print(f"✓ output shape: {len(cases)} configurations")
+
+
+def check_values(Conv1d, cases, hidden=False):
+    """The output equals torch.nn.Conv1d's with the same weights (float64: 1e-8, float32: 1e-4)."""
+    for i, c in enumerate(cases):
+        x, w, b = make_data(c)
+        want = torch_conv1d(x, w, b, **c["conv"])
+        _, y = run_student(Conv1d, c, x, w, b)
+        if y.shape != want.shape:
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}."
+                              + _hint_shape(c, want.shape, y.shape))
+        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+            raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
+        err = np.abs(y.astype(np.float64) - want)
+        tol = _tolerance(c, want)
+        if not np.all(err <= tol):      # also catches NaN
+            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+            msg = (f"{_where(c, i, hidden)}: values differ from torch. Largest difference "
+                   f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
+                   f" (expected {want[worst]:.6g}, got {y[worst]:.6g}).")
+            if not hidden:
+                msg += f"\n  expected[0, 0] = {np.array2string(want[0, 0], precision=4)}" \
+                       f"\n  got[0, 0]      = {np.array2string(y[0, 0].astype(np.float64), precision=4)}"
+            raise CheckFailed(msg + _hint_values(c, x, w, b, y))
+    print(f"✓ values match torch: {len(cases)} configurations")
+
+
+def check_output_length(fn, cases, hidden=False):
+    """`fn(L_in, kernel_size, stride=1, padding=0, dilation=1)` gives torch's L_out."""
+    for i, kw in enumerate(cases):
+        want = output_length(**kw)
+        got = fn(**kw)
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+            raise CheckFailed(f"conv1d_output_length({_kw(kw)}) should return an int, got {got!r}.")
+        if got != want:
+            where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
+            hint = ""
+            L = kw["L_in"] + 2 * kw.get("padding", 0) - kw.get("dilation", 1) * (kw["kernel_size"] - 1) - 1
+            if got == -(-L // kw.get("stride", 1)) + 1:
+                hint = "\n  Hint: that is the ceiling; torch rounds down (floor): positions that do not fit are dropped."
+            raise CheckFailed(f"{where}: expected {want}, got {got}.{hint}")
+    print(f"✓ output length: {len(cases)} cases")
+
+
+def check_answer(name, got, want):
+    """A predict-then-verify answer equals what torch says."""
+    if isinstance(want, tuple) and isinstance(got, list):
+        got = tuple(got)
+    if isinstance(got, tuple):
+        got = tuple(int(g) if isinstance(g, (int, np.integer)) and not isinstance(g, bool) else g for g in got)
+    if got is None or type(got) is not type(want) or got != want:
+        raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
+                          f"from the formula above, then run the cell below it to compare.")
+    print(f"✓ {name} = {want!r}")
+
+
+def check_raises(Conv1d, conv, message, hidden=False):
+    """Conv1d(**conv) raises ValueError whose message says the same as torch's (`message`)."""
+    args = ", ".join(f"{k}={v!r}" for k, v in conv.items())
+    try:
+        with _Forbidden():
+            Conv1d(**conv)
+    except ValueError as e:
+        if message.lower() not in str(e).lower():
+            raise CheckFailed(f"Conv1d({args}) raised ValueError({str(e)!r}); torch says {message!r}.")
+    except ForbiddenRoutine:
+        raise
+    except Exception as e:
+        raise CheckFailed(f"Conv1d({args}) raised {type(e).__name__}: {e}; torch raises ValueError({message!r}).")
+    else:
+        raise CheckFailed(f"Conv1d({args}) should raise ValueError({message!r}), as torch does; yours raised nothing.")
+    print(f"✓ Conv1d({args}) raises ValueError: {message}")
+
+
+def check_default_init(Conv1d, C_in=64, C_out=64, K=5, **conv):
+    """Default weights (and bias) look like torch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    fan_in = C_in // groups * K. Checked statistically: range, mean, spread and a KS distance."""
+    with _Forbidden():
+        layer = Conv1d(C_in, C_out, K, **conv)
+    bound = 1 / math.sqrt(C_in // conv.get("groups", 1) * K)
+    named = [("weight", np.asarray(layer.weight, np.float64))]
+    if conv.get("bias", True) and getattr(layer, "bias", None) is not None:
+        named.append(("bias", np.asarray(layer.bias, np.float64)))
+    for name, v in named:
+        v = v.ravel()
+        n = v.size
+        if np.any(np.abs(v) > bound * (1 + 1e-6)):
+            raise CheckFailed(f"default {name}: values reach {np.abs(v).max():.4g}, beyond the bound "
+                              f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K).")
+        if np.allclose(v, v[0]):
+            raise CheckFailed(f"default {name}: all values are {v[0]:.4g}; torch draws them at random.")
+        # Kolmogorov-Smirnov distance to U(-bound, bound). 2.7/sqrt(n) is the critical value at
+        # p = 1e-6, so a correct random init fails about once in a million runs.
+        cdf = (np.sort(v) + bound) / (2 * bound)
+        ks = np.max(np.maximum(np.arange(1, n + 1) / n - cdf, cdf - np.arange(n) / n))
+        if ks > 2.7 / math.sqrt(n):
+            raise CheckFailed(f"default {name}: values are not spread like U(-{bound:.4g}, {bound:.4g}) "
+                              f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
+                              f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g}).")
+    print(f"✓ default init: {', '.join(n for n, _ in named)} ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = {C_in // conv.get('groups', 1) * K}")
+
+
+def output_shape(x_shape, **conv):
+    """The shape torch.nn.Conv1d(**conv) gives for an input of x_shape (computed by torch)."""
+    layer = torch.nn.Conv1d(**conv)
+    with torch.no_grad():
+        return tuple(layer(torch.zeros(x_shape)).shape)
+
+
+# ----------------------------------------------------------------------------- diagnosis
+def _where(c, i, hidden):
+    return f"hidden case {i + 1} ({_short(c)})" if hidden else describe(c)
+
+
+def _short(c):
+    parts = [k for k, v in c["conv"].items() if v not in (1, 0, "zeros", False)]
+    return "uses " + ", ".join(parts) if parts else "no extra parameters"
+
+
+def _kw(kw):
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def _tolerance(c, want):
+    scale = 1 + np.abs(want)
+    return (1e-4 if c["dtype"] == "float32" else 1e-8) * scale * max(1, c["C_in"] * c["K"]) ** 0.5
+
+
+def _hint_shape(c, want, got):
+    if len(got) != 3:
+        return "\n  Hint: the output must be 3-D, (N, C_out, L_out)."
+    if got[0] != want[0]:
+        return "\n  Hint: the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
+    if got[1] != want[1]:
+        return "\n  Hint: one output channel per filter: the output has C_out = out_channels channels."
+    conv = c["conv"]
+    s, d = conv.get("stride", 1), conv.get("dilation", 1)
+    left, right = _pad_amounts(c)
+    span = d * (c["K"] - 1) + 1
+    padded = c["L"] + left + right
+    if got[2] == want[2] - 1:
+        return "\n  Hint: one output too short: the last window starts at L - K, so there are L - K + 1 of them."
+    if got[2] == want[2] + 1 and s == 1:
+        return "\n  Hint: one output too long: a window must fit entirely inside the (padded) input."
+    if s > 1 and got[2] == -(-(padded - span) // s) + 1:
+        return "\n  Hint: L_out rounds down (floor), not up: a last window that does not fit is dropped."
+    if s > 1 and got[2] == padded - span + 1:
+        return "\n  Hint: the stride is ignored: windows start every `stride` positions."
+    if d > 1 and got[2] == padded - c["K"] + 1 - (0 if s == 1 else 0):
+        return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not K."
+    if left + right and got[2] == (c["L"] - span) // s + 1:
+        return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
+    if left + right and got[2] == (c["L"] + left - span) // s + 1 or got[2] == (c["L"] + right - span) // s + 1:
+        return "\n  Hint: padding goes on both sides of the input, not one."
+    return ""
+
+
+def _variants(c, x, w, b):
+    """Outputs of common mistakes, computed with torch, each with the hint that names it."""
+    conv = c["conv"]
+    s, d, g = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1)
+    mode = conv.get("padding_mode", "zeros")
+    left, right = _pad_amounts(c)
+    nopad = dict(conv, padding=0, padding_mode="zeros")
+
+    def padded(xx, lft, rgt, m):
+        if lft == rgt == 0:
+            return xx
+        if m == "zeros":
+            return np.pad(xx, ((0, 0), (0, 0), (lft, rgt)))
+        t = F.pad(torch.from_numpy(np.asarray(xx, np.float64)), (lft, rgt), mode=m)
+        return t.numpy()
+
+    def conv_padded(ww, bb=b, lft=left, rgt=right, m=mode, xx=x):
+        try:
+            return torch_conv1d(padded(xx, lft, rgt, m), ww, bb, **nopad)
+        except Exception:
+            return None
+
+    out = [
+        ("the kernel looks flipped: torch.nn.Conv1d computes cross-correlation, "
+         "y[t] = Σ_k w[k]·x[t+k], without reversing the kernel.", conv_padded(w[..., ::-1].copy())),
+    ]
+    if c["C_in"] // g > 1:
+        w0 = w.copy()
+        w0[:, 1:] = 0
+        out.append(("only the first input channel counts: sum over every input channel "
+                    "(and every kernel tap) for each output.", conv_padded(w0)))
+    ref = conv_padded(w)
+    if ref is not None and c["N"] > 1:
+        first = ref.copy()
+        first[1:] = ref[:1]
+        zero = ref.copy()
+        zero[1:] = 0
+        msg = "only the first sample of the batch is right: loop over (or vectorise across) all N samples."
+        out += [(msg, first), (msg, zero)]
+    if b is not None and ref is not None:
+        nob = conv_padded(w, None)
+        if c["N"] > 1:
+            first_only = nob.copy()
+            first_only[0] += b[:, None]
+            out.append(("the bias is added to the first sample only: add it to every sample.", first_only))
+        out.append(("the bias is missing: add bias[c_out] to every position of output channel c_out.", nob))
+        if nob.shape[2] == c["C_out"]:
+            out.append(("the bias is added along the length axis: it belongs to the channel axis, "
+                        "bias[None, :, None].", nob + b[None, None, :]))
+    if mode in ("reflect", "replicate"):
+        other = "replicate" if mode == "reflect" else "reflect"
+        out.append((f"this looks like padding_mode='{other}', not '{mode}': reflect mirrors without "
+                    "repeating the edge (x1 x0 | x0 x1 …), replicate repeats the edge (x0 x0 | x0 x1 …).",
+                    conv_padded(w, m=other)))
+    if mode != "zeros" and left + right:
+        out.append((f"padding_mode='{mode}' was padded with zeros: "
+                    + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
+                       else f"fill the padding the way '{mode}' says."), conv_padded(w, m="zeros")))
+    if left != right:
+        out.append(("the odd extra element of padding='same' goes on the right, as in torch.",
+                    conv_padded(w, lft=right, rgt=left)))
+    if d > 1:
+        xs = x[..., ::d]
+        out.append(("dilation was applied to the input: it spaces the kernel taps "
+                    "(x[t·s + k·d]), it does not subsample x.",
+                    _try(lambda: torch_conv1d(xs, w, b, **dict(conv, dilation=1)))))
+    if g > 1:
+        cin_g, cout_g = c["C_in"] // g, c["C_out"] // g
+
+        def reading(group_of):      # output channel o convolved with input group group_of(o)
+            return np.concatenate([torch_conv1d(
+                padded(x[:, group_of(o) * cin_g:(group_of(o) + 1) * cin_g], left, right, mode),
+                w[o:o + 1], None if b is None else b[o:o + 1], **dict(nopad, groups=1))
+                for o in range(c["C_out"])], axis=1)
+        out.append(("output channel o reads the wrong group of input channels: its group is "
+                    "o // (C_out / groups), and group j reads input channels j·C_in/groups … "
+                    "(j+1)·C_in/groups − 1.", _try(lambda: reading(lambda o: o % g))))
+        out.append(("every output channel reads the first group of input channels: "
+                    "output channel o belongs to group o // (C_out / groups).", _try(lambda: reading(lambda o: 0))))
+    return [(h, v) for h, v in out if v is not None]
+
+
+def _try(f):
+    try:
+        return f()
+    except Exception:
+        return None
+
+
+def _hint_values(c, x, w, b, y):
+    y64 = y.astype(np.float64)
+    for hint, v in _variants(c, x, w, b):
+        if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):
+            return "\n  Hint: " + hint
+    return ""
