@@ -131,10 +131,10 @@ def expected_output(c):
 
 def output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
     """L_out as torch computes it (asks torch: a layer on a zero input)."""
-    layer = torch.nn.Conv1d(1, 1, kernel_size, stride=stride, padding=padding, dilation=dilation,
-                            bias=False)
-    with torch.no_grad():
-        return int(layer(torch.zeros(1, 1, L_in)).shape[-1])
+    with torch.no_grad(), warnings.catch_warnings():   # F.conv1d: no layer to initialise (~1000x faster)
+        warnings.simplefilter("ignore")
+        return int(F.conv1d(torch.zeros(1, 1, L_in), torch.zeros(1, 1, kernel_size), stride=stride,
+                            padding=padding, dilation=dilation).shape[-1])
 
 
 # ----------------------------------------------------------------------------- running the student
@@ -174,7 +174,7 @@ def _raiser(label):
     return forbidden
 
 
-def run_student(Conv1d, c, x=None, w=None, b=None):
+def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     """Build the student's layer for case `c`, load torch's weights, return (layer, output array)."""
     if x is None:
         x, w, b = make_data(c)
@@ -182,7 +182,19 @@ def run_student(Conv1d, c, x=None, w=None, b=None):
         layer = Conv1d(c["C_in"], c["C_out"], c["K"], **c["conv"])
         layer.weight = w.copy()
         layer.bias = None if b is None else b.copy()
-        y = layer(x.copy())
+        try:
+            y, err = layer(x.copy()), None
+        except CheckFailed:
+            raise
+        except Exception as e:
+            err = e
+    if err is not None:
+        hint = ""
+        if c["conv"].get("groups", 1) > 1:
+            hint = ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
+                    "only the C_in // groups channels of its group.")
+        raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}: {err}\n"
+                          f"  torch's output for this input has shape {expected_output(c).shape}.{hint}") from err
     if y is None:
         raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
     return layer, np.asarray(y)
@@ -234,7 +246,7 @@ def check_output_shape(Conv1d, cases, hidden=False):
     """The output has shape (N, C_out, L_out), L_out as torch computes it."""
     for i, c in enumerate(cases):
         want = expected_output(c).shape
-        _, y = run_student(Conv1d, c)
+        _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
         if y.shape != want:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}."
                               + _hint_shape(c, want, y.shape))
@@ -246,7 +258,7 @@ def check_values(Conv1d, cases, hidden=False):
     for i, c in enumerate(cases):
         x, w, b = make_data(c)
         want = torch_conv1d(x, w, b, **c["conv"])
-        _, y = run_student(Conv1d, c, x, w, b)
+        _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
         if y.shape != want.shape:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}."
                               + _hint_shape(c, want.shape, y.shape))
@@ -270,15 +282,20 @@ def check_output_length(fn, cases, hidden=False):
     """`fn(L_in, kernel_size, stride=1, padding=0, dilation=1)` gives torch's L_out."""
     for i, kw in enumerate(cases):
         want = output_length(**kw)
-        got = fn(**kw)
+        with _Forbidden():
+            got = fn(**kw)
+        where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-            raise CheckFailed(f"conv1d_output_length({_kw(kw)}) should return an int, got {got!r}.")
+            raise CheckFailed(f"{where}: should return an int, got {got!r}.")
         if got != want:
-            where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
             hint = ""
             L = kw["L_in"] + 2 * kw.get("padding", 0) - kw.get("dilation", 1) * (kw["kernel_size"] - 1) - 1
             if got == -(-L // kw.get("stride", 1)) + 1:
                 hint = "\n  Hint: that is the ceiling; torch rounds down (floor): positions that do not fit are dropped."
+            elif kw.get("stride", 1) > 1 and got == L + 1:
+                hint = "\n  Hint: the stride is ignored: windows start every `stride` positions, so divide by it."
+            elif got == want - 1:
+                hint = "\n  Hint: one too short: t = 0 counts too, hence the + 1 after the floor."
             raise CheckFailed(f"{where}: expected {want}, got {got}.{hint}")
     print(f"✓ output length: {len(cases)} cases")
 
@@ -379,8 +396,11 @@ def _hint_shape(c, want, got):
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
-    if got[2] == want[2] - 1:
+    if got[2] == want[2] - 1 and s == 1:
         return "\n  Hint: one output too short: the last window starts at L - K, so there are L - K + 1 of them."
+    if got[2] == want[2] - 1:
+        return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L − K)/stride⌋, "
+                "so there are ⌊(L − K)/stride⌋ + 1 of them.")
     if got[2] == want[2] + 1 and s == 1:
         return "\n  Hint: one output too long: a window must fit entirely inside the (padded) input."
     if s > 1 and got[2] == -(-(padded - span) // s) + 1:
@@ -435,6 +455,11 @@ def _variants(c, x, w, b):
         zero[1:] = 0
         msg = "only the first sample of the batch is right: loop over (or vectorise across) all N samples."
         out += [(msg, first), (msg, zero)]
+    if s > 1 and ref is not None:
+        ref1 = _try(lambda: torch_conv1d(padded(x, left, right, mode), w, b, **dict(nopad, stride=1)))
+        if ref1 is not None:
+            out.append(("the windows do not jump: window t starts at t·stride, "
+                        "x[..., t*stride : t*stride + K], not at t.", ref1[..., :ref.shape[2]]))
     if b is not None and ref is not None:
         nob = conv_padded(w, None)
         if c["N"] > 1:

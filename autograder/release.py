@@ -5,7 +5,9 @@
    - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg as attachments
      (embedded, so the picture shows in Colab and on GitHub without the repo);
    - the Colab badge in the first cell points at the student notebook's path.
-2. Run nbgrader's own `generate_assignment` (solution regions become stubs, hidden tests go,
+2. Execute each solution notebook and keep its outputs, so readers on GitHub see the worked
+   examples run (deterministic: fixed seeds; tests re-run them and compare).
+3. Run nbgrader's own `generate_assignment` (solution regions become stubs, hidden tests go,
    outputs are cleared) with notebooks/ as the release directory.
 
 `--check DIR` changes nothing: it reports solutions that are out of sync and builds the student
@@ -63,6 +65,16 @@ def sync(nb, assignment):
     return nb
 
 
+def execute(nb, path, timeout=300):
+    """Run the notebook top to bottom in its own folder (raises on the first error)."""
+    from nbclient import NotebookClient
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    return nb
+
+
 def write(nb, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     text = nbformat.writes(nb) + "\n"
@@ -106,7 +118,7 @@ def main(argv=None):
         return
     for a in args.assignments or assignments():
         path = notebook_path(a)
-        write(sync(nbformat.read(path, as_version=4), a), path)
+        write(execute(sync(nbformat.read(path, as_version=4), a), path), path)
     generate(RELEASE, args.assignments)
     print(f"released {', '.join(args.assignments or assignments())} -> {RELEASE.relative_to(ROOT)}/")
 

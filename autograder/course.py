@@ -1,0 +1,76 @@
+"""A throwaway nbgrader course folder, driven by nbgrader's own command line.
+
+The demo and the tests grade submissions exactly as an instructor would at the course root
+(`nbgrader generate_assignment`, `autograde`, `generate_feedback`, `export`), but in a folder of
+their own so they never touch the instructor's gradebook.
+"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .release import ROOT, SOLUTIONS, notebook_path
+
+BIN = Path(sys.executable).parent
+
+
+class Course:
+    def __init__(self, root, assignments):
+        self.root = Path(root).resolve()
+        self.assignments = list(assignments)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "nbgrader_config.py").write_text(
+            "c = get_config()  # noqa: F821\n"
+            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})  # noqa: F821\n")
+        for a in self.assignments:
+            dest = self.root / "solutions" / a
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(SOLUTIONS / a, dest)
+
+    def nbgrader(self, *args, check=True):
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=WARN"], cwd=self.root, env=env,
+                              check=check, capture_output=True, text=True)
+
+    def release(self):
+        for a in self.assignments:
+            self.nbgrader("generate_assignment", a, "--force")
+
+    def released(self, assignment):
+        return nbformat.read(notebook_path(assignment, self.root / "notebooks"), as_version=4)
+
+    def submit(self, submission):
+        """Write a submission (autograder.submissions.Submission) into submitted/."""
+        nb = submission.apply(self.released(submission.assignment))
+        path = self.root / "submitted" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        return path
+
+    def autograde(self, assignment, *extra):
+        return self.nbgrader("autograde", assignment, "--force", *extra, check=False)
+
+    def feedback(self, assignment):
+        return self.nbgrader("generate_feedback", assignment, "--force", check=False)
+
+    def export(self):
+        self.nbgrader("export")
+        with open(self.root / "grades.csv", newline="") as f:
+            return list(csv.DictReader(f))
+
+    def scores(self, assignment):
+        """{student: {grade_id: (auto_score, max_score)}} for the test cells, from the gradebook."""
+        from nbgrader.api import Gradebook
+        out = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gb:
+            for sub in gb.assignment_submissions(assignment):
+                for nb in sub.notebooks:
+                    cells = out.setdefault(sub.student.id, {})
+                    for g in nb.grades:
+                        cells[g.name] = (g.auto_score, g.max_score)
+        return out

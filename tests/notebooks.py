@@ -1,0 +1,67 @@
+"""Reading and running the course notebooks in tests."""
+import re
+
+import nbformat
+from nbclient import NotebookClient
+
+from autograder.preprocessors import is_test_cell
+from autograder.release import SOLUTIONS, RELEASE, assignments, notebook_path  # noqa: F401
+
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_answer_cell(cell):
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def read(assignment, student=False):
+    return nbformat.read(notebook_path(assignment, RELEASE if student else SOLUTIONS), as_version=4)
+
+
+def solution_answers(assignment):
+    """{grade_id: source} of the solution notebook's answer cells, region markers removed."""
+    out = {}
+    for cell in read(assignment).cells:
+        if is_answer_cell(cell):
+            out[grade_id(cell)] = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", cell.source + "\n", flags=re.M)
+    return out
+
+
+def run(nb, cwd, timeout=120):
+    """Execute with errors allowed; return the notebook with outputs."""
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def error_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
+
+
+def text_outputs(nb):
+    """What a reader sees as text, per code cell (images are compared by presence only)."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for o in cell.get("outputs", []):
+            if o.output_type == "stream":       # how a stream is split into outputs is timing
+                if parts and parts[-1].startswith(o.name + ":"):
+                    parts[-1] += o.text
+                else:
+                    parts.append(o.name + ":" + o.text)
+            elif o.output_type in ("execute_result", "display_data"):
+                parts.append(o.data.get("text/plain", "") + "|" + ",".join(sorted(o.data)))
+            elif o.output_type == "error":
+                parts.append("error:" + o.ename)
+        out.append("".join(parts))
+    return out
+
+
+__all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers", "run",
+           "error_cells", "text_outputs", "assignments", "notebook_path", "SOLUTIONS", "RELEASE"]

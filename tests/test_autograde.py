@@ -1,0 +1,73 @@
+"""Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
+the points its submission file expects (see autograder/submissions.py for the format)."""
+import pytest
+
+from autograder import submissions
+from autograder.course import Course
+from autograder.release import ROOT, assignments
+
+CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "corpus")
+          for s in submissions.load(folder) if s.assignment in assignments()]
+TIMEOUT = 6   # seconds per cell for the corpus (the course default is 30)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One course folder; every submission of the corpus autograded once per assignment."""
+    wanted = sorted({s.assignment for s in CORPUS})
+    course = Course(tmp_path_factory.mktemp("course"), wanted)
+    course.release()
+    students = {}
+    for s in CORPUS:
+        s.student = f"{s.path.parent.parent.name}__{s.student}"   # examples and corpus may share names
+        course.submit(s)
+    for a in wanted:
+        r = course.autograde(a, f"--Execute.timeout={TIMEOUT}")
+        assert r.returncode == 0, r.stderr[-3000:]
+        students.update({(a, k): v for k, v in course.scores(a).items()})
+    return course, students
+
+
+@pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
+def test_submission_gets_expected_points(graded, sub):
+    _, scores = graded
+    cells = scores[(sub.assignment, sub.student)]
+    unknown = set(sub.expect) - set(cells)
+    assert not unknown, f"{sub.path.name} expects points for cells that do not exist: {unknown}"
+    got = {gid: score for gid, (score, _) in cells.items()}
+    want = {gid: sub.expect.get(gid, 0.0) for gid in cells}
+    if all(v == cells[g][1] for g, v in want.items()):
+        assert sub.expect, "a full-marks submission names its cells"
+    assert got == want, f"{sub.path.name}: {sub.description}"
+
+
+def test_regrade_replaces_the_old_score(graded):
+    """A resubmission graded with --force never keeps a stale score."""
+    course, scores = graded
+    correct = next(s for s in CORPUS if s.path.stem == "ada" and s.assignment == "01_channels_kernel")
+    blank = next(s for s in CORPUS if s.path.stem == "blank" and s.assignment == "01_channels_kernel")
+    assert sum(v for v, _ in scores[("01_channels_kernel", correct.student)].values()) == 5
+    blank.student = correct.student
+    course.submit(blank)
+    assert course.autograde("01_channels_kernel", f"--Execute.timeout={TIMEOUT}").returncode == 0
+    regraded = course.scores("01_channels_kernel")[correct.student]
+    assert sum(v for v, _ in regraded.values()) == 0
+
+
+def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
+    course, _ = graded
+    assert course.feedback("01_channels_kernel").returncode == 0
+    pages = list((course.root / "feedback").rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text()
+        assert "HIDDEN TESTS" not in html and "random_cases([], n=" not in html, page
+    alan = next(p for p in pages if "examples__alan" in str(p)).read_text()
+    assert "Hint: the kernel looks flipped" in alan
+    assert "Score: 0.0 / 2.0" in alan
+
+
+def test_export_writes_one_row_per_student_and_assignment(graded):
+    course, scores = graded
+    rows = course.export()
+    assert len(rows) == len({(a, s) for a, s in scores})

@@ -1,0 +1,388 @@
+"""Generate the SVG teaching diagrams of the Conv1d course.
+
+Usage (from the repository root)::
+
+    MPLBACKEND=Agg .venv/bin/python tools/diagrams.py            # all diagrams
+    MPLBACKEND=Agg .venv/bin/python tools/diagrams.py 02_stride  # just one
+
+The output is deterministic: running the script twice gives byte-identical SVGs.
+"""
+import argparse
+import os
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+
+RC = {
+    "svg.hashsalt": "conv1d",  # stable ids in the SVG
+    "svg.fonttype": "none",    # keep text as text: small, searchable files
+    "font.family": "DejaVu Sans",
+}
+SVG_METADATA = {"Date": None, "Creator": None}
+
+# Palette: (fill, edge) pairs, one per role.
+IN = ("#d6e6f7", "#3d7ebf")    # input
+KER = ("#fde3c4", "#e08a1e")   # kernel / weights / bias
+OUT = ("#d8ecd0", "#5a9a45")   # output
+PAD = ("#e6e6e6", "#9a9a9a")   # padding / unused
+INK, MUTED = "#333333", "#777777"
+GROUPS = ["#2a9d8f", "#9b59b6"]                       # groups (05)
+SPANS = ["#e07a5f", "#2a9d8f", "#9b59b6", "#b8860b"]  # one colour per window (02)
+
+UNIT = 0.5  # inches per cell: every diagram is laid out in cell units
+
+
+# --------------------------------------------------------------- helpers ---
+def canvas(w, h, y0=0.0):
+    """A figure showing x in [0, w], y in [y0, h]; coordinates are cell units."""
+    fig = plt.figure(figsize=(w * UNIT, (h - y0) * UNIT))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, w)
+    ax.set_ylim(y0, h)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def cells(ax, x, y, labels, color, w=1.0, h=1.0, fs=12, ls="-", lw=1.2):
+    """A row of boxes, lower-left corner at (x, y); a None label leaves a hole."""
+    fill, edge = color
+    for i, lab in enumerate(labels):
+        if lab is None:
+            continue
+        ax.add_patch(Rectangle((x + i * w, y), w, h, facecolor=fill,
+                               edgecolor=edge, lw=lw, ls=ls))
+        ax.text(x + (i + 0.5) * w, y + h / 2, lab, ha="center", va="center",
+                fontsize=fs, color=INK)
+
+
+def grid(ax, x, y, rows, color, **kw):
+    """Rows of boxes top to bottom; (x, y) is the lower-left of the top row."""
+    for r, labels in enumerate(rows):
+        cells(ax, x, y - r, labels, color, **kw)
+
+
+def outline(ax, x, y, w, h, color, lw=2.5):
+    """A thick empty frame drawn on top (highlights a window or a cell)."""
+    ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor=color, lw=lw,
+                           zorder=3))
+
+
+def text(ax, x, y, s, fs=11, color=INK, ha="center", va="center", **kw):
+    ax.text(x, y, s, fontsize=fs, color=color, ha=ha, va=va, **kw)
+
+
+def arrow(ax, p, q, color=INK, rad=0.0, lw=1.4, ls="-"):
+    ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=12,
+                                 color=color, lw=lw, ls=ls, shrinkA=1,
+                                 shrinkB=1, zorder=4,
+                                 connectionstyle=f"arc3,rad={rad}"))
+
+
+def span(ax, x0, x1, y, color, label=None, tick=0.25, fs=10, lw=2.0, ls="-"):
+    """A bracket from x0 to x1 at height y; its ticks point by `tick` (+ up)."""
+    ax.plot([x0, x0, x1, x1], [y + tick, y, y, y + tick], color=color, lw=lw,
+            ls=ls, solid_capstyle="butt")
+    if label:
+        below = tick > 0
+        text(ax, (x0 + x1) / 2, y - 0.12 if below else y + 0.12, label, fs=fs,
+             color=color, va="top" if below else "bottom")
+
+
+def xs(n, name="x", start=0):
+    return [f"{name}{i}" for i in range(start, start + n)]
+
+
+def save(fig, path):
+    fig.savefig(path, format="svg", metadata=SVG_METADATA)
+    plt.close(fig)
+
+
+# -------------------------------------------------------------- diagrams ---
+def draw_01():
+    """in_channels=2, out_channels=2, kernel_size=3, L_in=5."""
+    fig, ax = canvas(17, 10)
+    x0, rows = 2.6, {"in0": 7.6, "k0": 6.5, "in1": 4.7, "k1": 3.6}
+    text(ax, x0 + 2.5, 9.2, "input x[0]: C_in = 2 rows, L_in = 5", color=IN[1])
+    for c in (0, 1):
+        y_in, y_k = rows[f"in{c}"], rows[f"k{c}"]
+        cells(ax, x0, y_in, xs(5), IN)
+        cells(ax, x0, y_k, xs(3, "w"), KER)
+        outline(ax, x0, y_in, 3, 1, KER[1])
+        text(ax, x0 - 0.2, y_in + 0.5, f"in ch {c}", fs=10, ha="right")
+        text(ax, x0 - 0.2, y_k + 0.5, f"w[0, {c}, :]", fs=10, ha="right",
+             color=KER[1])
+        # partial sum of this input channel travels along a "bus" to the sum
+        yb = y_k + 0.5
+        ax.plot([x0 + 3, 8.6], [yb, yb], color=KER[1], lw=1.8)
+        arrow(ax, (8.6, yb), (9.3, 5.8), color=KER[1])
+    text(ax, x0 + 5.3, rows["k0"] + 0.75, "Σ_k w[0,0,k]·x[0,k]", fs=9,
+         color=KER[1], ha="left")
+    text(ax, x0 + 5.3, rows["k1"] + 0.25, "Σ_k w[0,1,k]·x[1,k]", fs=9,
+         color=KER[1], ha="left", va="top")
+    ax.add_patch(Circle((9.7, 5.8), 0.42, facecolor="white", edgecolor=INK,
+                        lw=1.4, zorder=4))
+    text(ax, 9.7, 5.8, "Σ", fs=15, zorder=5)
+    text(ax, 9.4, 5.1, "sum over ALL\ninput channels\n(+ bias[0])", fs=9,
+         color=MUTED, va="top", ha="left")
+    # output: 2 channels x 3 positions, y[0, 0] highlighted
+    ox, oy = 11.8, 6.0
+    text(ax, ox + 1.5, 7.6, "output y[0]: C_out = 2,\nL_out = 3", color=OUT[1])
+    grid(ax, ox, oy, [xs(3, "y")] * 2, OUT)
+    outline(ax, ox, oy, 1, 1, INK, lw=2.2)
+    arrow(ax, (10.12, 5.85), (ox, oy + 0.5))
+    for c in (0, 1):
+        text(ax, ox + 3.2, oy + 0.5 - c, f"out ch {c}", fs=10, ha="left")
+    text(ax, ox, oy - 1.4, "L_out = L_in − K + 1 = 3", fs=11, va="top",
+         ha="left")
+    text(ax, ox, oy - 2.1, "out ch 1 uses weight[1],\nanother (2, 3) kernel",
+         fs=9, color=MUTED, va="top", ha="left")
+    # bottom: shapes and the no-flip rule
+    text(ax, 0.4, 2.5, "weight (C_out, C_in, K) = (2, 2, 3): one (2, 3) kernel "
+         "per output channel", fs=11, ha="left", color=KER[1])
+    text(ax, 0.4, 1.6, "y[0, 0] = Σ_c (w[0,c,0]·x[c,0] + w[0,c,1]·x[c,1] + "
+         "w[0,c,2]·x[c,2]) + bias[0]", fs=11, ha="left")
+    text(ax, 0.4, 0.7, "taps w0 w1 w2 line up with x0 x1 x2 left to right: "
+         "the kernel is NOT flipped (cross-correlation)", fs=10, ha="left",
+         color=MUTED)
+    return fig
+
+
+def strided_row(ax, x0, y, L, K, stride, outputs=True):
+    """Input row, one coloured bracket per window and (optionally) outputs."""
+    n_out = (L - K) // stride + 1
+    used = (n_out - 1) * stride + K
+    cells(ax, x0, y, xs(used), IN)
+    cells(ax, x0 + used, y, xs(L - used, start=used), PAD)
+    for t in range(n_out):
+        col, a = SPANS[t % len(SPANS)], x0 + t * stride
+        yb = y - 0.45 - 0.55 * (t % 2)
+        span(ax, a + 0.08, a + K - 0.08, yb, col, tick=0.25)
+        if outputs:
+            cx = a + K / 2
+            arrow(ax, (cx, yb), (cx, y - 2.2), color=col)
+            ax.add_patch(Rectangle((cx - 0.5, y - 3.2), 1, 1, facecolor=OUT[0],
+                                   edgecolor=col, lw=2))
+            text(ax, cx, y - 2.7, f"y{t}", fs=12)
+
+
+def draw_02():
+    """one channel, K=3, stride=2: L_in=9 and L_in=10 (floor)."""
+    fig, ax = canvas(19, 10.5)
+    x0 = 2.6
+    text(ax, x0 - 0.2, 9.5, "L_in = 9", fs=11, ha="right", color=IN[1])
+    strided_row(ax, x0, 9.0, 9, 3, 2)
+    text(ax, x0 - 0.2, 6.3, "L_out = 4", fs=11, ha="right", color=OUT[1])
+    text(ax, 12.2, 9.5, "K = 3, stride = 2:\nwindows start at 0, 2, 4, 6",
+         ha="left", va="center")
+    text(ax, 12.2, 6.3, "L_out = floor((9 − 3)/2) + 1 = 4", ha="left")
+    text(ax, x0 - 0.2, 3.5, "L_in = 10", fs=11, ha="right", color=IN[1])
+    strided_row(ax, x0, 3.0, 10, 3, 2, outputs=False)
+    span(ax, x0 + 8.08, x0 + 10.92, 2.55, MUTED, tick=0.25, ls="--", lw=1.5)
+    text(ax, x0 + 11.1, 2.55, "← next window would not fit", fs=10,
+         color=MUTED, ha="left")
+    text(ax, x0 + 9.5, 4.35, "dropped", fs=10, color=MUTED)
+    text(ax, 13.9, 3.7, "floor((10 − 3)/2) + 1 = 4:\nx9 is never used",
+         ha="left", va="center")
+    text(ax, 9.5, 0.55, "L_out = floor((L_in − K)/stride) + 1", fs=13)
+    return fig
+
+
+PADDING_ROWS = [  # (padding_mode, left pad, right pad, comment)
+    ("zeros", ["0", "0"], ["0", "0"], "constant zeros"),
+    ("reflect", ["x2", "x1"], ["x3", "x2"], "mirror, edge not repeated"),
+    ("replicate", ["x0", "x0"], ["x4", "x4"], "repeat the edge value"),
+    ("circular", ["x3", "x4"], ["x0", "x1"], "wrap around"),
+]
+
+
+def draw_03():
+    """padding=2 with each padding_mode, plus padding='same' for K=4."""
+    fig, ax = canvas(18, 9.4)
+    x0, y, step = 3.2, 7.2, 1.45
+    text(ax, x0 - 0.25, y + 1.45, "padding_mode", fs=10, color=MUTED,
+         ha="right")
+    span(ax, x0 + 0.05, x0 + 1.95, y + 1.25, PAD[1], tick=-0.2, label="pad 2")
+    span(ax, x0 + 2.05, x0 + 6.95, y + 1.25, IN[1], tick=-0.2,
+         label="x (L_in = 5)")
+    span(ax, x0 + 7.05, x0 + 8.95, y + 1.25, PAD[1], tick=-0.2, label="pad 2")
+    for i, (mode, left, right, note) in enumerate(PADDING_ROWS):
+        yy = y - i * step
+        cells(ax, x0, yy, left, PAD)
+        cells(ax, x0 + 2, yy, xs(5), IN)
+        cells(ax, x0 + 7, yy, right, PAD)
+        text(ax, x0 - 0.25, yy + 0.5, f"'{mode}'", ha="right")
+        text(ax, x0 + 9.35, yy + 0.5, note, fs=10, color=MUTED, ha="left")
+    yy = y - 4 * step - 0.6
+    cells(ax, x0 + 1, yy, ["0"], PAD)
+    cells(ax, x0 + 2, yy, xs(5), IN)
+    cells(ax, x0 + 7, yy, ["0", "0"], PAD)
+    text(ax, x0 - 0.25, yy + 0.5, "padding='same'\nK = 4", ha="right")
+    text(ax, x0 + 9.35, yy + 0.5, "total K − 1 = 3: 1 left, 2 right", fs=10,
+         ha="left")
+    text(ax, x0 + 9.35, yy - 0.25, "the extra element goes on the right",
+         fs=10, color=MUTED, ha="left")
+    for bx in (x0 + 2, x0 + 7):  # separators between padding and real data
+        ax.plot([bx, bx], [yy - 0.3, y + 1.15], color=MUTED, lw=1, ls=":")
+    return fig
+
+
+def draw_04():
+    """one channel, L_in=9, K=3, dilation=2."""
+    fig, ax = canvas(17, 9.6)
+    x0, d, K, L = 2.6, 2, 3, 9
+    taps = [k * d for k in range(K)]
+    text(ax, x0 - 0.2, 7.5, "x", ha="right", color=IN[1])
+    cells(ax, x0, 7.0, xs(L), IN)
+    span(ax, x0 + 0.05, x0 + d * (K - 1) + 0.95, 8.35, KER[1], tick=-0.25,
+         label="span = d·(K − 1) + 1 = 5")
+    for shift, y, style in ((0, 5.6, "-"), (1, 4.2, "--")):
+        labels = [None] * (d * (K - 1) + 1)
+        for k, p in enumerate(taps):
+            labels[p] = f"w{k}"
+        cells(ax, x0 + shift, y, labels, KER, ls=style)
+        gaps = [None if lab else "gap" for lab in labels]
+        cells(ax, x0 + shift, y, gaps, ("white", PAD[1]), ls=":", fs=9)
+        text(ax, x0 - 0.2, y + 0.5, f"t = {shift}", ha="right", color=KER[1])
+        hits = ", ".join(f"x{p + shift}" for p in taps)
+        text(ax, x0 + 5.4 + shift, y + 0.5, f"→ taps on {hits}", fs=10,
+             ha="left", color=INK if shift == 0 else MUTED)
+    for p in taps:
+        outline(ax, x0 + p, 7.0, 1, 1, KER[1])
+    L_out = L - d * (K - 1)
+    text(ax, x0 - 0.2, 2.4, "y", ha="right", color=OUT[1])
+    cells(ax, x0, 1.9, xs(L_out, "y"), OUT)
+    outline(ax, x0, 1.9, 1, 1, INK, lw=2.2)
+    arrow(ax, (x0 + 0.5, 5.6), (x0 + 0.5, 2.9), rad=0.25)
+    text(ax, x0 + L_out + 0.4, 2.4, "L_out = L_in − d·(K − 1) = 9 − 4 = 5",
+         ha="left")
+    text(ax, 8.5, 0.7, "dilation spaces the kernel taps, not the input",
+         fs=13)
+    return fig
+
+
+def block_matrix(ax, x, y, n, groups, size=0.6):
+    """C_out x C_in matrix (top-left at (x, y)), shaded where weights exist."""
+    per = n // groups
+    for o in range(n):
+        for i in range(n):
+            g = o // per
+            on = i // per == g
+            ax.add_patch(Rectangle((x + i * size, y - (o + 1) * size), size,
+                                   size, lw=0.8, edgecolor=MUTED,
+                                   facecolor=GROUPS[g % 2] if on else "white",
+                                   alpha=0.75 if on else 1.0))
+
+
+def draw_05():
+    """C_in=4, C_out=4, groups=2 (block-diagonal), note on depthwise."""
+    fig, ax = canvas(19, 9.7, y0=0.9)
+    ix, ox, L = 1.8, 7.6, 3
+    row_y = [7.4 - c - (c // 2) for c in range(4)]  # bottom of channel row c
+    text(ax, ix + 1.5, 9.2, "input (C_in = 4)", color=IN[1])
+    text(ax, ox + 1.5, 9.2, "output (C_out = 4)", color=OUT[1])
+    for g in range(2):
+        lo, hi = row_y[2 * g + 1] - 0.2, row_y[2 * g] + 1.0
+        for x in (ix, ox):
+            ax.add_patch(Rectangle((x - 0.2, lo), L + 0.4, hi - lo,
+                                   facecolor=GROUPS[g], alpha=0.18, lw=0))
+        text(ax, (ix + L + ox) / 2, hi + 0.1, f"group {g}", fs=10,
+             color=GROUPS[g], va="bottom")
+    for c, y in enumerate(row_y):
+        cells(ax, ix, y, xs(L), IN, h=0.8, fs=10)
+        cells(ax, ox, y, xs(L, "y"), OUT, h=0.8, fs=10)
+        text(ax, ix - 0.3, y + 0.4, f"in {c}", fs=10, ha="right")
+        text(ax, ox + L + 0.3, y + 0.4, f"out {c}", fs=10, ha="left")
+    for o in range(4):  # block-diagonal wiring: only inside each group
+        for i in range(4):
+            if i // 2 == o // 2:
+                ax.plot([ix + L + 0.1, ox - 0.1],
+                        [row_y[i] + 0.4, row_y[o] + 0.4],
+                        color=GROUPS[o // 2], lw=1.6)
+    mx, my = 13.2, 8.4  # weight "matrix" (C_out x C_in), top-left corner
+    text(ax, mx + 1.2, my + 0.35, "C_in →", fs=10)
+    text(ax, mx - 0.2, my - 1.2, "C_out\n↓", fs=10, ha="right")
+    block_matrix(ax, mx, my, 4, 2)
+    text(ax, mx + 1.2, my - 2.6, "groups = 2\nblock-diagonal", fs=10,
+         va="top")
+    block_matrix(ax, 16.4, my - 0.4, 4, 4, size=0.4)
+    text(ax, 17.2, my - 2.6, "groups = C_in\n(depthwise)", fs=10, va="top")
+    text(ax, 0.4, 2.4, "weight (C_out, C_in/groups, K) = (4, 2, K): each output "
+         "channel sees only the 2 input channels of its group", fs=11,
+         ha="left", color=KER[1])
+    text(ax, 0.4, 1.5, "depthwise: groups = C_in, every output channel filters "
+         "exactly one input channel, weight (C_out, 1, K)", fs=11, ha="left")
+    return fig
+
+
+def draw_06():
+    """bias broadcast over N and L: output (N=2, C_out=3, L_out=4)."""
+    fig, ax = canvas(17, 10.1, y0=0.6)
+    gx, cx, bx, L, C = 6.4, 4.6, 1.0, 4, 3  # grids, bias copies, bias
+    tops = {0: 8.2, 1: 3.8}  # lower-left of the top row of each sample's grid
+    by = 6.0
+    text(ax, bx + 0.5, by + 1.5, "bias\n(C_out,) = (3,)", fs=10, color=KER[1])
+    for c in range(C):
+        cells(ax, bx, by - c, [f"b{c}"], KER)
+    text(ax, bx + 0.5, by - 2.4, "same bias\nfor every\nsample n", fs=10,
+         color=KER[1], va="top")
+    for n, yt in tops.items():
+        text(ax, gx + L / 2, yt + 1.35, f"y[{n}]  (n = {n})", color=OUT[1])
+        grid(ax, gx, yt, [[f"+b{c}"] * L for c in range(C)], OUT)
+        grid(ax, cx, yt, [[f"b{c}"] for c in range(C)], KER, ls="--")
+        arrow(ax, (bx + 1.05, by - 0.5), (cx - 0.05, yt - 0.5), color=KER[1],
+              lw=1.8)
+        for c in range(C):
+            y = yt - c + 0.5
+            arrow(ax, (cx + 1, y), (gx, y), color=KER[1], lw=1.2)
+            text(ax, gx + L + 0.25, y, f"c = {c}", fs=10, ha="left")
+    text(ax, 3.05, 6.95, "over N", fs=10, color=KER[1], rotation=38)
+    ya = tops[1] - C + 0.55
+    ax.annotate("", (gx + L, ya), (gx, ya),
+                arrowprops=dict(arrowstyle="-|>", color=KER[1], lw=1.4))
+    text(ax, gx + L / 2, ya - 0.2, "along L: same bias[c] at every t", fs=10,
+         color=KER[1], va="top")
+    text(ax, 12.0, 6.6, "y[n, c, t] += bias[c]", fs=14, ha="left")
+    text(ax, 12.0, 5.8, "shape (C_out,) broadcast\nover N and L_out", fs=10,
+         ha="left", va="top", color=MUTED)
+    return fig
+
+
+DIAGRAMS = {
+    "01_channels_kernel": draw_01,
+    "02_stride": draw_02,
+    "03_padding": draw_03,
+    "04_dilation": draw_04,
+    "05_groups": draw_05,
+    "06_bias": draw_06,
+}
+
+
+def main(out_dir="imgs", only=None):
+    names = list(only) if only else list(DIAGRAMS)
+    unknown = [n for n in names if n not in DIAGRAMS]
+    if unknown:
+        raise SystemExit(f"unknown diagram(s): {', '.join(unknown)}")
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    with plt.rc_context(RC):
+        for name in names:
+            path = os.path.join(out_dir, f"{name}.svg")
+            save(DIAGRAMS[name](), path)
+            written.append(path)
+    return written
+
+
+def _parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="imgs", help="output directory")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="diagrams to draw (default: all): "
+                   + ", ".join(DIAGRAMS))
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = _parse_args()
+    for written_path in main(args.out, args.names):
+        print(written_path)
