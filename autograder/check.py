@@ -294,6 +294,10 @@ def check_output_length(fn, cases, hidden=False):
                 hint = "\n  Hint: that is the ceiling; torch rounds down (floor): positions that do not fit are dropped."
             elif kw.get("stride", 1) > 1 and got == L + 1:
                 hint = "\n  Hint: the stride is ignored: windows start every `stride` positions, so divide by it."
+            elif kw.get("padding", 0) and got == (L - kw["padding"]) // kw.get("stride", 1) + 1:
+                hint = "\n  Hint: padding is added on both sides: the padded length is L_in + 2·padding."
+            elif kw.get("padding", 0) and got == (L - 2 * kw["padding"]) // kw.get("stride", 1) + 1:
+                hint = "\n  Hint: the padding is missing: the padded length is L_in + 2·padding."
             elif got == want - 1:
                 hint = "\n  Hint: one too short: t = 0 counts too, hence the + 1 after the floor."
             raise CheckFailed(f"{where}: expected {want}, got {got}.{hint}")
@@ -396,6 +400,10 @@ def _hint_shape(c, want, got):
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
+    if got[2] == want[2] - 1 and left + right and got[2] in ((c["L"] + left - span) // s + 1,
+                                                           (c["L"] + right - span) // s + 1):
+        return ("\n  Hint: one output too short: padding goes on both sides (padding on the left and on the "
+                "right), and the last window starts at L_padded − span.")
     if got[2] == want[2] - 1 and s == 1:
         return "\n  Hint: one output too short: the last window starts at L - K, so there are L - K + 1 of them."
     if got[2] == want[2] - 1:
@@ -411,7 +419,7 @@ def _hint_shape(c, want, got):
         return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not K."
     if left + right and got[2] == (c["L"] - span) // s + 1:
         return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
-    if left + right and got[2] == (c["L"] + left - span) // s + 1 or got[2] == (c["L"] + right - span) // s + 1:
+    if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
         return "\n  Hint: padding goes on both sides of the input, not one."
     return ""
 
@@ -460,6 +468,9 @@ def _variants(c, x, w, b):
         if ref1 is not None:
             out.append(("the windows do not jump: window t starts at t·stride, "
                         "x[..., t*stride : t*stride + K], not at t.", ref1[..., :ref.shape[2]]))
+    if left + right:
+        msg = "padding goes on both sides: `padding` on the left and `padding` on the right, not 2·padding on one side."
+        out += [(msg, conv_padded(w, lft=left + right, rgt=0)), (msg, conv_padded(w, lft=0, rgt=left + right))]
     if b is not None and ref is not None:
         nob = conv_padded(w, None)
         if c["N"] > 1:

@@ -1,5 +1,8 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
 the points its submission file expects (see autograder/submissions.py for the format)."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from autograder import submissions
@@ -13,19 +16,28 @@ TIMEOUT = 6   # seconds per cell for the corpus (the course default is 30)
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One course folder; every submission of the corpus autograded once per assignment."""
+    """Every submission of the corpus autograded once. Each assignment gets a course folder (and
+    gradebook) of its own, so the assignments are graded side by side, one per core."""
     wanted = sorted({s.assignment for s in CORPUS})
-    course = Course(tmp_path_factory.mktemp("course"), wanted)
-    course.release()
-    students = {}
     for s in CORPUS:
         s.student = f"{s.path.parent.parent.name}__{s.student}"   # examples and corpus may share names
-        course.submit(s)
-    for a in wanted:
+
+    def grade(a):
+        course = Course(tmp_path_factory.mktemp(a), [a])
+        course.release()
+        for s in CORPUS:
+            if s.assignment == a:
+                course.submit(s)
         r = course.autograde(a, f"--Execute.timeout={TIMEOUT}")
         assert r.returncode == 0, r.stderr[-3000:]
-        students.update({(a, k): v for k, v in course.scores(a).items()})
-    return course, students
+        return a, course, course.scores(a)
+
+    courses, scores = {}, {}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for a, course, cells in pool.map(grade, wanted):
+            courses[a] = course
+            scores.update({(a, k): v for k, v in cells.items()})
+    return courses, scores
 
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
@@ -43,7 +55,8 @@ def test_submission_gets_expected_points(graded, sub):
 
 def test_regrade_replaces_the_old_score(graded):
     """A resubmission graded with --force never keeps a stale score."""
-    course, scores = graded
+    courses, scores = graded
+    course = courses["01_channels_kernel"]
     correct = next(s for s in CORPUS if s.path.stem == "ada" and s.assignment == "01_channels_kernel")
     blank = next(s for s in CORPUS if s.path.stem == "blank" and s.assignment == "01_channels_kernel")
     assert sum(v for v, _ in scores[("01_channels_kernel", correct.student)].values()) == 5
@@ -55,7 +68,7 @@ def test_regrade_replaces_the_old_score(graded):
 
 
 def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
-    course, _ = graded
+    course = graded[0]["01_channels_kernel"]
     assert course.feedback("01_channels_kernel").returncode == 0
     pages = list((course.root / "feedback").rglob("*.html"))
     assert pages
@@ -68,6 +81,8 @@ def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
 
 
 def test_export_writes_one_row_per_student_and_assignment(graded):
-    course, scores = graded
-    rows = course.export()
-    assert len(rows) == len({(a, s) for a, s in scores})
+    courses, scores = graded
+    for a, course in courses.items():
+        rows = course.export()
+        assert len(rows) == len({s for b, s in scores if b == a})
+        assert {r["assignment"] for r in rows} == {a}
