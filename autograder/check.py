@@ -190,6 +190,9 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
             err = e
     if err is not None:
         hint = ""
+        if c["conv"].get("dilation", 1) > 1 and isinstance(err, (IndexError, ValueError)):
+            hint = ("\n  Hint: a window ran past the end of the (padded) input: with dilation d the window spans "
+                    "d·(K−1)+1 positions, so L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1.")
         if c["conv"].get("groups", 1) > 1:
             hint = ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
                     "only the C_in // groups channels of its group.")
@@ -298,10 +301,24 @@ def check_output_length(fn, cases, hidden=False):
                 hint = "\n  Hint: padding is added on both sides: the padded length is L_in + 2·padding."
             elif kw.get("padding", 0) and got == (L - 2 * kw["padding"]) // kw.get("stride", 1) + 1:
                 hint = "\n  Hint: the padding is missing: the padded length is L_in + 2·padding."
+            elif kw.get("dilation", 1) > 1 and got in _dilation_mistakes(kw):
+                hint = "\n  Hint: " + _dilation_mistakes(kw)[got]
             elif got == want - 1:
                 hint = "\n  Hint: one too short: t = 0 counts too, hence the + 1 after the floor."
             raise CheckFailed(f"{where}: expected {want}, got {got}.{hint}")
     print(f"✓ output length: {len(cases)} cases")
+
+
+def _dilation_mistakes(kw):
+    """L_out of the usual dilation mistakes -> what to say (first match wins)."""
+    s, d, K = kw.get("stride", 1), kw["dilation"], kw["kernel_size"]
+    P = kw["L_in"] + 2 * kw.get("padding", 0)
+    out = {}
+    for got, msg in (((P - K) // s + 1, "the kernel span with dilation d is d·(K−1)+1, not K."),
+                     ((P - d * K) // s + 1, "the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."),
+                     ((-(-P // d) - K) // s + 1, "dilation spaces the kernel taps; it does not subsample the input.")):
+        out.setdefault(got, msg)
+    return out
 
 
 def check_answer(name, got, want):
@@ -400,6 +417,16 @@ def _hint_shape(c, want, got):
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
+    if d > 1:
+        if got[2] in ((-(-padded // d) - c["K"]) // s + 1, (-(-c["L"] // d) + left + right - c["K"]) // s + 1):
+            return ("\n  Hint: dilation was applied to the input: it spaces the kernel taps "
+                    "(x[t·s + k·d]), it does not subsample x.")
+        if got[2] == (padded - c["K"]) // s + 1:
+            return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not K."
+        if got[2] == (padded - d * c["K"]) // s + 1:
+            return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."
+        if conv.get("padding") == "same" and got[2] == c["L"] + c["K"] - 1 - span + 1:
+            return "\n  Hint: with dilation, padding='same' pads d·(K−1) in total (the span minus one), not K−1."
     if got[2] == want[2] - 1 and left + right and got[2] in ((c["L"] + left - span) // s + 1,
                                                            (c["L"] + right - span) // s + 1):
         return ("\n  Hint: one output too short: padding goes on both sides (padding on the left and on the "
@@ -415,8 +442,6 @@ def _hint_shape(c, want, got):
         return "\n  Hint: L_out rounds down (floor), not up: a last window that does not fit is dropped."
     if s > 1 and got[2] == padded - span + 1:
         return "\n  Hint: the stride is ignored: windows start every `stride` positions."
-    if d > 1 and got[2] == padded - c["K"] + 1 - (0 if s == 1 else 0):
-        return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not K."
     if left + right and got[2] == (c["L"] - span) // s + 1:
         return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
     if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
