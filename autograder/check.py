@@ -189,18 +189,31 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
         except Exception as e:
             err = e
     if err is not None:
-        hint = ""
-        if c["conv"].get("dilation", 1) > 1 and isinstance(err, (IndexError, ValueError)):
-            hint = ("\n  Hint: a window ran past the end of the (padded) input: with dilation d the window spans "
-                    "d·(K−1)+1 positions, so L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1.")
-        if c["conv"].get("groups", 1) > 1:
-            hint = ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
-                    "only the C_in // groups channels of its group.")
         raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}: {err}\n"
-                          f"  torch's output for this input has shape {expected_output(c).shape}.{hint}") from err
+                          f"  torch's output for this input has shape {expected_output(c).shape}."
+                          + _hint_error(c, err, b)) from err
     if y is None:
         raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
     return layer, np.asarray(y)
+
+
+def _hint_error(c, err, b):
+    """A hint for an exception raised inside the student's forward (most specific first)."""
+    if b is not None and isinstance(err, ValueError) and "broadcast" in str(err):
+        return ("\n  Hint: the bias has shape (C_out,) and belongs to the channel axis: "
+                "y + bias[None, :, None], not y + bias (that lines it up with the length axis).")
+    if b is None and isinstance(err, TypeError) and "NoneType" in str(err):
+        return "\n  Hint: with bias=False, self.bias is None: add the bias only when it is not None."
+    if c["conv"].get("dilation", 1) > 1 and isinstance(err, (IndexError, ValueError)):
+        return ("\n  Hint: a window ran past the end of the (padded) input: with dilation d the window spans "
+                "d·(K−1)+1 positions, so L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1.")
+    if c["conv"].get("groups", 1) > 1:
+        return ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
+                "only the C_in // groups channels of its group.")
+    if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in str(err):
+        return ("\n  Hint: a last window that does not fit is dropped: "
+                "L_out = ⌊(L_padded − span)/stride⌋ + 1 (floor, not ceil).")
+    return ""
 
 
 # ----------------------------------------------------------------------------- checks
@@ -357,6 +370,8 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, **conv):
     with _Forbidden():
         layer = Conv1d(C_in, C_out, K, **conv)
     bound = 1 / math.sqrt(C_in // conv.get("groups", 1) * K)
+    if conv.get("bias", True) and getattr(layer, "bias", None) is None:
+        raise CheckFailed("default bias: bias=True but self.bias is None; draw it from U(-bound, bound).")
     named = [("weight", np.asarray(layer.weight, np.float64))]
     if conv.get("bias", True) and getattr(layer, "bias", None) is not None:
         named.append(("bias", np.asarray(layer.bias, np.float64)))
