@@ -25,17 +25,25 @@ c.Execute.interrupt_on_timeout = True
 # A deleted, retyped or edited test cell is put back from the gradebook and graded as released.
 c.OverwriteCells.add_missing_cells = True
 
-# Tests report through their one-line error; tracebacks (which quote hidden tests) are dropped.
+# Student kernels run in the grading sandbox (autograder/sandbox.py, kernelspec in autograder/kernels/):
+# read-only file system but for the submission's folder, own PID namespace, memory limit.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    [os.path.join(_repo, "autograder")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+c.Execute.kernel_name = "conv1d-sandbox"
+
+# The verdict of each test cell comes from the judge, outside the student's kernel
+# (autograder/judge.py, docs/grading-security.md); a dead kernel costs only the cells it did not run.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "autograder.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.preprocessors.TidyTestOutputs",
+    "autograder.preprocessors.Judge",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+c.Judge.timeout = 30
 
 # Feedback shows each cell's score and message, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [

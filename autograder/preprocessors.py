@@ -1,5 +1,11 @@
 """nbgrader preprocessors of the course, listed in autograder/nbgrader_config.py."""
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader import preprocessors as nbp
+from nbgrader.api import Gradebook
+from traitlets import Integer
+
+NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
 
 
 def is_test_cell(cell):
@@ -7,19 +13,69 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and nb.get("grade") and not nb.get("solution")
 
 
-class TidyTestOutputs(NbGraderPreprocessor):
-    """Runs after Execute, before SaveAutoGrades, on graded test cells only.
+def error_output(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
-    - An error keeps its one-line verdict (`CheckFailed: ... Hint: ...`) and loses its traceback:
-      a traceback quotes the cell's source, hidden tests included, into the feedback.
-    - A warning printed to stderr is not a failure: it is kept, as stdout. A test fails by raising.
+
+class Execute(nbp.Execute):
+    """nbgrader's Execute, except that a dead kernel ends the run of this notebook only: the cell that
+    killed it and every later cell get an error output (and so no points), and grading goes on."""
+
+    def reset_execution_trackers(self):
+        super().reset_execution_trackers()
+        self._dead = False
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if self._dead:
+            if cell.cell_type == "code":
+                cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
+            return cell
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            self._dead = True
+            cell.outputs.append(error_output(
+                "KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)"))
+            return cell
+
+
+class Judge(nbp.NbGraderPreprocessor):
+    """The verdict of every graded test cell, reached outside the student's kernel (autograder/judge.py).
+
+    Runs after Execute, before SaveAutoGrades. A test cell's outputs are replaced by the judge's: its
+    printed checks and, on failure, one error line (message and hint; no traceback, which would quote
+    hidden tests). A test cell that did not run in the kernel (dead kernel, timeout) keeps its error.
     """
 
-    def preprocess_cell(self, cell, resources, index):
-        if is_test_cell(cell):
-            for out in cell.get("outputs", []):
-                if out.output_type == "error":
-                    out.traceback = [f"{out.ename}: {out.evalue}"]
-                elif out.output_type == "stream" and out.name == "stderr":
-                    out.name = "stdout"
-        return cell, resources
+    timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from . import judge
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            answer_ids = {c.name for c in notebook.solution_cells}
+            sources = {c.name: c.source for c in notebook.source_cells}
+        answers, seen = [], set()
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and gid in answer_ids and gid not in seen:
+                seen.add(gid)
+                answers.append(cell.source)
+        broken = None
+        for cell in nb.cells:
+            if not is_test_cell(cell):
+                continue
+            if any(o.output_type == "error" and o.ename in NOT_RUN for o in cell.outputs):
+                cell.outputs = [o for o in cell.outputs if o.output_type == "error"][-1:]
+                continue
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            if broken:
+                text, err = "", broken
+            else:
+                passed, text, err, started = judge.judge_cell(sources.get(gid, cell.source), answers, self.timeout)
+                if not started:
+                    broken = err
+            cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
+                           ([error_output(*err)] if err else [])
+        return nb, resources

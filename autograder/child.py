@@ -1,0 +1,209 @@
+"""The student's side of the judge: runs ONLY the answer cells, then answers requests.
+
+Started by autograder/judge.py as `python -I child.py` inside the sandbox (autograder/sandbox.py).
+It imports nothing from the course: it must not trust or be trusted. Requests and replies are
+length-prefixed JSON on the pipes the judge gave it (fd 0 in, fd 1 out); the student's own prints go
+to a capped log, so they cannot forge a reply. Values cross as data only (numbers, strings, tuples,
+lists, dicts, numeric arrays); everything else stays here and crosses as a numbered reference.
+
+Before the answer runs, the routines that would compute the convolution for the student raise,
+and an audit hook (which Python code cannot remove) refuses new imports outside NumPy and a few
+standard modules, writing files, deleting, signalling, starting processes and opening sockets.
+"""
+import base64
+import builtins
+import json
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sandbox import opens_for_writing  # noqa: E402  (the one home of that rule)
+
+PROTO_IN = os.fdopen(os.dup(0), "rb", buffering=0)
+PROTO_OUT = os.fdopen(os.dup(1), "wb", buffering=0)
+LOG_LIMIT = 64 * 1024
+
+CONVOLUTION_LIBRARIES = {"torch", "scipy", "tensorflow", "jax", "jaxlib", "numba", "cupy", "keras"}
+REFUSED_IMPORTS = {"ctypes", "_ctypes", "subprocess", "socket", "_socket", "multiprocessing", "concurrent", "asyncio",
+                   "signal", "pty", "shutil", "pickle", "marshal", "gc", "_posixsubprocess", "mmap", "resource"}
+FORBIDDEN_EVENTS = {"os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "shutil.rmtree",
+                    "os.chmod", "os.chown", "os.kill", "os.killpg", "os.system", "os.exec", "os.posix_spawn",
+                    "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen", "socket.connect", "socket.bind",
+                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "os.truncate", "os.link", "os.symlink",
+                    "os.mkdir", "os.putenv", "os.unsetenv", "sys.setprofile", "sys.settrace", "sys.addaudithook"}
+
+
+class ForbiddenRoutine(Exception):
+    pass
+
+
+class Refused(Exception):
+    pass
+
+
+def _forbid(label):
+    def forbidden(*args, **kwargs):
+        raise ForbiddenRoutine(f"your answer called {label}. The exercise is to compute the convolution "
+                               "yourself with NumPy; library routines that do it for you score zero.")
+    return forbidden
+
+
+def _guard():
+    import numpy as np
+    import numpy.lib.stride_tricks  # noqa: F401  (allowed: window views)
+    for name in ("convolve", "correlate"):
+        setattr(np, name, _forbid(f"np.{name}"))
+        for modname in ("numpy._core.numeric", "numpy._core.multiarray", "numpy._core._multiarray_umath",
+                        "numpy.core.numeric", "numpy.core.multiarray"):
+            mod = sys.modules.get(modname)
+            if mod is not None:
+                for attr in (name, name + "2"):
+                    if hasattr(mod, attr):
+                        setattr(mod, attr, _forbid(f"np.{name}"))
+    def hook(event, args):
+        if event == "import":
+            top = args[0].split(".")[0]
+            if top in CONVOLUTION_LIBRARIES:
+                raise ForbiddenRoutine(f"your answer imports {top}. The exercise is to compute the "
+                                       "convolution yourself with NumPy; library routines score zero.")
+            if top in REFUSED_IMPORTS:
+                raise Refused(f"the answer may import numpy and the standard maths modules, not {args[0]!r}")
+        elif event == "open" and opens_for_writing(args[1], args[2]):
+            raise Refused("the answer may not write files")
+        elif event in FORBIDDEN_EVENTS or event.startswith(("os.exec", "os.spawn")):
+            raise Refused(f"the answer may not call {event}")
+    sys.addaudithook(hook)
+    return np
+
+
+# ----------------------------------------------------------------------------- wire format
+def encode(value, refs):
+    import numpy as np
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return encode(value.item(), refs)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        arr = np.ascontiguousarray(value)
+        return {"a": base64.b64encode(arr.tobytes()).decode(), "dtype": arr.dtype.str, "shape": list(arr.shape)}
+    if type(value) is tuple:
+        return {"t": [encode(v, refs) for v in value]}
+    if type(value) is list:
+        return {"l": [encode(v, refs) for v in value]}
+    refs.append(value)
+    return {"ref": len(refs) - 1, "type": type(value).__name__, "callable": callable(value)}
+
+
+def decode(obj, refs):
+    import numpy as np
+    if isinstance(obj, dict):
+        if "a" in obj:
+            return np.frombuffer(base64.b64decode(obj["a"]), dtype=np.dtype(obj["dtype"])).reshape(obj["shape"]).copy()
+        if "t" in obj:
+            return tuple(decode(v, refs) for v in obj["t"])
+        if "l" in obj:
+            return [decode(v, refs) for v in obj["l"]]
+        if "ref" in obj:
+            return refs[obj["ref"]]
+        if "d" in obj:
+            return {k: decode(v, refs) for k, v in obj["d"].items()}
+    return obj
+
+
+def send(msg):
+    data = json.dumps(msg).encode()
+    PROTO_OUT.write(struct.pack(">I", len(data)) + data)
+
+
+def receive():
+    head = PROTO_IN.read(4)
+    if len(head) < 4:
+        return None
+    (n,) = struct.unpack(">I", head)
+    data = b""
+    while len(data) < n:
+        chunk = PROTO_IN.read(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return json.loads(data)
+
+
+def signature(obj):
+    import inspect
+    out = []
+    for p in inspect.signature(obj).parameters.values():
+        default = None if p.default is inspect.Parameter.empty else p.default
+        out.append([p.name, p.kind.name, p.default is inspect.Parameter.empty,
+                    default if isinstance(default, (int, float, str, bool, type(None))) else repr(default)])
+    return out
+
+
+class _Log:
+    """Where the student's prints go: a capped buffer (sent back for the feedback)."""
+
+    def __init__(self):
+        self.text = []
+        self.size = 0
+
+    def write(self, s):
+        if self.size < LOG_LIMIT:
+            self.text.append(s[:LOG_LIMIT - self.size])
+        self.size += len(s)
+        return len(s)
+
+    def flush(self):
+        pass
+
+
+def main():
+    # The protocol has its own file descriptors; fd 0/1 now lead nowhere.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    log = _Log()
+    sys.stdout = sys.stderr = log
+    start = receive()
+    np = _guard()
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
+    refs = []
+    try:
+        for i, source in enumerate(start["cells"]):
+            exec(compile(source, f"<answer cell {i + 1}>", "exec"), namespace)
+        send({"ready": True})
+    except BaseException as e:   # SystemExit, KeyboardInterrupt too: the answer failed to run
+        send({"ready": False, "error": [type(e).__name__, str(e)[:2000]]})
+        return
+    while True:
+        req = receive()
+        if req is None:
+            return
+        try:
+            op = req["op"]
+            if op == "get":
+                if req["name"] not in namespace:
+                    send({"missing": True})
+                    continue
+                result = namespace[req["name"]]
+            elif op == "getattr":
+                result = getattr(refs[req["ref"]], req["name"])
+            elif op == "setattr":
+                setattr(refs[req["ref"]], req["name"], decode(req["value"], refs))
+                result = None
+            elif op == "call":
+                result = refs[req["ref"]](*decode(req["args"], refs), **decode(req["kwargs"], refs))
+            elif op == "signature":
+                send({"ok": signature(refs[req["ref"]])})
+                continue
+            elif op == "log":
+                result = "".join(log.text) + ("\n[output truncated]" if log.size > LOG_LIMIT else "")
+            else:
+                raise ValueError(f"unknown request {op!r}")
+            send({"ok": encode(result, refs)})
+        except BaseException as e:
+            send({"error": [type(e).__name__, str(e)[:2000]]})
+
+
+if __name__ == "__main__":
+    main()
