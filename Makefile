@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv release imgs env demo test grade bench lock clean
+.PHONY: help venv sandbox release imgs env demo test grade bench lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
@@ -27,6 +27,13 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
+# Student code is graded inside bubblewrap (Debian package `bubblewrap`). As root we install it;
+# otherwise say what is missing and go on (grading then applies resource limits only).
+sandbox:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null) ; } || \
+	  echo "WARNING: bubblewrap is not installed; student code will not be confined (see README)."
+
 imgs: $(STAMP)
 	$(BIN)/python tools/diagrams.py
 
@@ -36,13 +43,13 @@ environment.yml: requirements.txt tools/make_env.py
 release: $(STAMP)
 	$(BIN)/python -m autograder.release
 
-demo: $(STAMP)
+demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.demo
 
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(BIN)/python -m pytest -q tests $(PYTEST_ARGS)
 
-grade: $(STAMP)
+grade: $(STAMP) sandbox
 	test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=01_channels_kernel" && false)
 	$(BIN)/nbgrader autograde "$(ASSIGNMENT)"
 	$(BIN)/nbgrader generate_feedback "$(ASSIGNMENT)"

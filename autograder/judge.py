@@ -47,11 +47,8 @@ class Child:
                                      preexec_fn=sandbox.limiter(sandbox.CHILD_LIMITS))
         self.refs = {}
         self._send({"cells": cells})
-        reply = self._receive()
-        if not reply.get("ready"):
-            name, msg = reply["error"]
-            self.close()
-            raise AnswerError(f"your answer cell raised {name}: {msg}" if msg else f"your answer cell raised {name}")
+        # Answer cells that raised: what they defined before the error stays usable.
+        self.errors = self._receive()["errors"]
 
     def _send(self, msg):
         data = json.dumps(msg).encode()
@@ -93,10 +90,17 @@ class Child:
         self._send({k: encode(v) if k in ("value", "args", "kwargs") else v for k, v in msg.items()})
         reply = self._receive()
         if "missing" in reply:
-            raise NameError(f"name {msg['name']!r} is not defined by your answer cells")
+            raise self._missing(msg["name"])
         if "error" in reply:
             raise rebuild(*reply["error"])
         return decode(reply["ok"], self)
+
+    def _missing(self, name):
+        for cell, ename, message in self.errors:
+            if ename == "ForbiddenRoutine":
+                return check.ForbiddenRoutine(message)
+        why = "".join(f"; answer cell {cell} raised {ename}: {message}" for cell, ename, message in self.errors)
+        return NameError(f"name {name!r} is not defined by your answer cells{why}")
 
     def close(self):
         if self.proc.poll() is None:
@@ -225,17 +229,19 @@ def judge_cell(test_source, answer_cells, timeout):
         child = Child(answer_cells, deadline)
     except Abort as e:
         return False, "", ("AnswerStopped", str(e)), False
-    except AnswerError as e:
-        return False, "", ("AnswerError", str(e)), False
     try:
         ns = trusted_namespace()
+        missing = {}
         for name in names_needed(test_source) - set(ns) - set(dir(builtins)):
             try:
                 ns[name] = child.request(op="get", name=name)
-            except NameError:
-                pass      # the test then fails with NameError, as it would in the notebook
+            except (NameError, check.ForbiddenRoutine) as e:
+                missing[name] = e     # raised if and when the test uses the name
         with contextlib.redirect_stdout(out):
-            exec(compile(test_source, "<test cell>", "exec"), ns)
+            try:
+                exec(compile(test_source, "<test cell>", "exec"), ns)
+            except NameError as e:
+                raise missing.get(e.name, e) from None
         return True, out.getvalue(), None, True
     except Abort as e:
         return False, out.getvalue(), ("AnswerStopped", str(e)), True

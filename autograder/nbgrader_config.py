@@ -31,6 +31,15 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     [os.path.join(_repo, "autograder")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 c.Execute.kernel_name = "conv1d-sandbox"
 
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "autograder.preprocessors.DropEmptyMetadata",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # The verdict of each test cell comes from the judge, outside the student's kernel
 # (autograder/judge.py, docs/grading-security.md); a dead kernel costs only the cells it did not run.
 c.Autograde.autograde_preprocessors = [

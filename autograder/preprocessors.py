@@ -21,22 +21,22 @@ class Execute(nbp.Execute):
     """nbgrader's Execute, except that a dead kernel ends the run of this notebook only: the cell that
     killed it and every later cell get an error output (and so no points), and grading goes on."""
 
-    def reset_execution_trackers(self):
-        super().reset_execution_trackers()
+    def preprocess(self, nb, resources=None, km=None):
         self._dead = False
+        return super().preprocess(nb, resources, km)
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+    def preprocess_cell(self, cell, resources, index):
         if self._dead:
             if cell.cell_type == "code":
                 cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
-            return cell
+            return cell, resources
         try:
-            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = True
             cell.outputs.append(error_output(
                 "KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)"))
-            return cell
+            return cell, resources
 
 
 class Judge(nbp.NbGraderPreprocessor):
@@ -79,3 +79,14 @@ class Judge(nbp.NbGraderPreprocessor):
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(*err)] if err else [])
         return nb, resources
+
+
+class DropEmptyMetadata(nbp.NbGraderPreprocessor):
+    """Sanitizing, right after DeduplicateIds: that step empties a duplicate cell's nbgrader metadata
+    to `{}`, which makes OverwriteCells' add_missing_cells fail with KeyError 'grade_id' and the whole
+    submission go ungraded. A duplicate becomes a plain cell instead."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources

@@ -1,5 +1,6 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
 the points its submission file expects (see autograder/submissions.py for the format)."""
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +13,7 @@ from autograder.release import ROOT, assignments
 CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "corpus")
           for s in submissions.load(folder) if s.assignment in assignments()]
 TIMEOUT = 6   # seconds per cell for the corpus (the course default is 30)
+LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}")
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +30,30 @@ def graded(tmp_path_factory):
         for s in CORPUS:
             if s.assignment == a:
                 course.submit(s)
-        r = course.autograde(a, f"--Execute.timeout={TIMEOUT}")
+        before = fingerprint(course.root)
+        r = course.autograde(a, *LIMITS)
         assert r.returncode == 0, r.stderr[-3000:]
-        return a, course, course.scores(a)
+        return a, course, course.scores(a), before
 
-    courses, scores = {}, {}
+    courses, scores, fingerprints = {}, {}, {}
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for a, course, cells in pool.map(grade, wanted):
+        for a, course, cells, before in pool.map(grade, wanted):
             courses[a] = course
+            fingerprints[a] = before
             scores.update({(a, k): v for k, v in cells.items()})
-    return courses, scores
+    return courses, scores, fingerprints
+
+
+def fingerprint(root):
+    """Content of the course files no student may touch: config, sources, release, submissions."""
+    files = [root / "nbgrader_config.py", *sorted((root / "solutions").rglob("*")),
+             *sorted((root / "notebooks").rglob("*")), *sorted((root / "submitted").rglob("*"))]
+    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
 
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
 def test_submission_gets_expected_points(graded, sub):
-    _, scores = graded
+    scores = graded[1]
     cells = scores[(sub.assignment, sub.student)]
     unknown = set(sub.expect) - set(cells)
     assert not unknown, f"{sub.path.name} expects points for cells that do not exist: {unknown}"
@@ -53,16 +64,35 @@ def test_submission_gets_expected_points(graded, sub):
     assert got == want, f"{sub.path.name}: {sub.description}"
 
 
+def test_course_folder_survives_every_submission(graded):
+    """Hostile notebooks (deleting the gradebook, other submissions, the config; killing the grader)
+    change nothing outside their own folder, and the gradebook holds every student."""
+    courses, scores, before = graded
+    for a, course in courses.items():
+        assert fingerprint(course.root) == before[a], f"{a}: a submission changed course files"
+        graded_students = {s for b, s in scores if b == a}
+        assert graded_students == {s.student for s in CORPUS if s.assignment == a}
+
+
+def test_force_regrade_gives_the_same_grades(graded):
+    courses, scores, _ = graded
+    a = "01_channels_kernel"
+    again = "corpus__hostile_*"     # the submissions most likely to grade differently twice
+    assert courses[a].autograde(a, *LIMITS, f"--student={again}").returncode == 0
+    regraded = {s: v for s, v in courses[a].scores(a).items() if s.startswith("corpus__hostile_")}
+    assert regraded and regraded == {s: v for (b, s), v in scores.items() if b == a and s in regraded}
+
+
 def test_regrade_replaces_the_old_score(graded):
     """A resubmission graded with --force never keeps a stale score."""
-    courses, scores = graded
+    courses, scores, _ = graded
     course = courses["01_channels_kernel"]
     correct = next(s for s in CORPUS if s.path.stem == "ada" and s.assignment == "01_channels_kernel")
     blank = next(s for s in CORPUS if s.path.stem == "blank" and s.assignment == "01_channels_kernel")
     assert sum(v for v, _ in scores[("01_channels_kernel", correct.student)].values()) == 5
     blank.student = correct.student
     course.submit(blank)
-    assert course.autograde("01_channels_kernel", f"--Execute.timeout={TIMEOUT}").returncode == 0
+    assert course.autograde("01_channels_kernel", *LIMITS, f"--student={correct.student}").returncode == 0
     regraded = course.scores("01_channels_kernel")[correct.student]
     assert sum(v for v, _ in regraded.values()) == 0
 
@@ -75,13 +105,16 @@ def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
     for page in pages:
         html = page.read_text()
         assert "HIDDEN TESTS" not in html and "random_cases([], n=" not in html, page
+        assert "seed=1102" not in html and "Traceback (most recent call last)" not in html, page
     alan = next(p for p in pages if "examples__alan" in str(p)).read_text()
     assert "Hint: the kernel looks flipped" in alan
     assert "Score: 0.0 / 2.0" in alan
+    cheat = next(p for p in pages if "cheat_np_convolve" in str(p)).read_text()
+    assert "your answer called np.convolve" in cheat
 
 
 def test_export_writes_one_row_per_student_and_assignment(graded):
-    courses, scores = graded
+    courses, scores, _ = graded
     for a, course in courses.items():
         rows = course.export()
         assert len(rows) == len({s for b, s in scores if b == a})

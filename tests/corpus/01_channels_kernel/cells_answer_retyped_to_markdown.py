@@ -1,0 +1,21 @@
+# Cells: a correct Conv1d written in the answer cell, then the cell turned into markdown. nbgrader turns it back
+# into code (the gradebook knows each graded cell's type) and the judge grades it: full marks, no more.
+# expect: test_predict=1 test_signature_weight=1 test_output_shape=1 test_values=2
+# %% answer predict_answer
+predicted_shape = (4, 8, 28)
+# %% answer conv1d_answer
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+class Conv1d:
+    def __init__(self, in_channels, out_channels, kernel_size):
+        self.weight = np.zeros((out_channels, in_channels, kernel_size))
+        self.bias = None
+
+    def forward(self, x):
+        return np.einsum("nctk,ock->not", sliding_window_view(x, self.weight.shape[2], axis=2), self.weight)
+
+    def __call__(self, x):
+        return self.forward(x)
+# %% retype conv1d_answer
