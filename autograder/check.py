@@ -7,6 +7,7 @@ assigns `weight`/`bias`, calls it, and reads attributes. Nothing else.
 
 Shapes: input x is (N, C_in, L_in); weight is (C_out, C_in // groups, K); output is (N, C_out, L_out).
 """
+import hashlib
 import inspect
 import math
 import warnings
@@ -25,6 +26,19 @@ FORBIDDEN_HINT = ("The exercise is to compute the convolution yourself with NumP
                   "library routines that do it for you score zero.")
 
 
+_SECRET = []   # words mixed into every seed while grading (set_grading_secret); empty in notebooks
+
+
+def set_grading_secret(secret):
+    """Grading only: mix a private secret into every seed, so the grader's inputs (hidden cases
+    included) cannot be worked out from the public repository. An empty secret: seeds as written."""
+    _SECRET[:] = list(hashlib.sha256(secret.encode()).digest()[:8]) if secret else []
+
+
+def _rng(seed):
+    return np.random.default_rng([seed, *_SECRET] if _SECRET else seed)
+
+
 class CheckFailed(AssertionError):
     """A check found a difference between the student's answer and torch."""
 
@@ -38,7 +52,7 @@ def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, **conv):
 
 def random_cases(params, n, seed):
     """`n` valid random configurations that exercise `params` (names of torch's parameters)."""
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     cases = []
     while len(cases) < n:
         conv = {}
@@ -102,7 +116,7 @@ def describe(c):
 # ----------------------------------------------------------------------------- torch reference
 def make_data(c):
     """Input x, weight and bias (None when bias=False) for case `c`, from a seeded NumPy generator."""
-    rng = np.random.default_rng(c["seed"])
+    rng = _rng(c["seed"])
     groups = c["conv"].get("groups", 1)
     x = rng.standard_normal((c["N"], c["C_in"], c["L"]))
     bound = 1 / math.sqrt(c["C_in"] // groups * c["K"])

@@ -30,7 +30,7 @@ REFUSED_IMPORTS = {"ctypes", "_ctypes", "subprocess", "socket", "_socket", "mult
 FORBIDDEN_EVENTS = {"os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "shutil.rmtree",
                     "os.chmod", "os.chown", "os.kill", "os.killpg", "os.system", "os.exec", "os.posix_spawn",
                     "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen", "socket.connect", "socket.bind",
-                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "os.truncate", "os.link", "os.symlink",
+                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata", "os.truncate", "os.link", "os.symlink",
                     "os.mkdir", "os.putenv", "os.unsetenv", "sys.setprofile", "sys.settrace", "sys.addaudithook"}
 
 

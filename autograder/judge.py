@@ -26,6 +26,7 @@ import numpy as np
 from . import check, sandbox
 
 MAX_MESSAGE = 256 * 1024 ** 2
+SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # an instructor's private seed for the grader's inputs
 
 
 class Abort(BaseException):
@@ -213,6 +214,7 @@ def trusted_namespace():
     import math
 
     import torch
+    check.set_grading_secret(os.environ.get(SECRET_VARIABLE, ""))
     ns = {name: getattr(check, name) for name in dir(check) if not name.startswith("_")}
     ns.update(np=np, torch=torch, nn=torch.nn, F=torch.nn.functional, math=math)
     return ns

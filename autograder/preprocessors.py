@@ -66,8 +66,10 @@ class Judge(nbp.NbGraderPreprocessor):
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
-            if any(o.output_type == "error" and o.ename in NOT_RUN for o in cell.outputs):
-                cell.outputs = [o for o in cell.outputs if o.output_type == "error"][-1:]
+            stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
+            if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
+                cell.outputs = [error_output(stopped[-1].ename,
+                                             stopped[-1].evalue or "the cell did not finish within the time limit")]
                 continue
             gid = cell.metadata["nbgrader"]["grade_id"]
             if broken:

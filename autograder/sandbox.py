@@ -102,6 +102,7 @@ def kernel_main(argv):
     # In its own PID namespace the kernel cannot see its parent: bwrap's --die-with-parent watches it
     # instead of ipykernel's parent poller (which would take the namespace for a dead parent).
     os.environ.pop("JPY_PARENT_PID", None)
+    os.environ.pop("CONV1D_GRADING_SECRET", None)     # the instructor's secret stays with the judge
     here = os.getcwd()
     connection = [os.path.abspath(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-f"]
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, net=True,

@@ -1,0 +1,25 @@
+# Cheat: np.correlate per channel, every stride-th value kept. The forbidden routine costs every cell that runs forward.
+# expect: test_predict=1 test_output_length=2 test_signature_weight=1
+# %% answer predict_answer
+predicted_shape = (4, 8, 6)
+# %% answer length_answer
+def conv1d_output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
+    return (L_in + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+# %% answer conv1d_answer
+import numpy as np
+
+
+class Conv1d:
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1):
+        self.stride = stride
+        self.weight = np.zeros((out_channels, in_channels, kernel_size))
+        self.bias = None
+
+    def forward(self, x):
+        N, C, L = x.shape
+        O = self.weight.shape[0]
+        return np.array([[sum(np.correlate(x[n, c], self.weight[o, c], mode="valid") for c in range(C))[::self.stride]
+                          for o in range(O)] for n in range(N)])
+
+    def __call__(self, x):
+        return self.forward(x)
