@@ -12,6 +12,7 @@ import time
 from . import submissions
 from .course import Course
 from .release import ROOT, assignments
+from .sandbox import sandbox_status
 
 EXAMPLES = ROOT / "autograder" / "examples"
 DEMO = ROOT / "build" / "demo"
@@ -26,6 +27,7 @@ def main():
     course = Course(DEMO, wanted)
     print(f"Course folder: {DEMO.relative_to(ROOT)}/  ({len(subs)} example submissions, "
           f"{len(wanted)} notebooks)")
+    print(f"Sandbox: {sandbox_status()}")
     course.release()
     for s in subs:
         course.submit(s)

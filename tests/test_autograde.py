@@ -26,8 +26,10 @@ def graded(tmp_path_factory):
     for s in CORPUS:
         s.student = f"{s.path.parent.parent.name}__{s.student}"   # examples and corpus may share names
 
+    roots = {a: tmp_path_factory.mktemp(a) for a in wanted}   # here: mktemp is not thread-safe
+
     def grade(a):
-        course = Course(tmp_path_factory.mktemp(a), [a])
+        course = Course(roots[a], [a])
         course.release()
         for s in CORPUS:
             if s.assignment == a:
