@@ -46,10 +46,13 @@ class Child:
                                      env=sandbox.child_env(self.dir.name), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      preexec_fn=sandbox.limiter(sandbox.CHILD_LIMITS))
-        self.refs = {}
         self._send({"cells": cells})
         # Answer cells that raised: what they defined before the error stays usable.
-        self.errors = self._receive()["errors"]
+        try:
+            self.errors = [(int(c), str(n), str(m)) for c, n, m in self._receive()["errors"]]
+        except (KeyError, TypeError, ValueError):
+            self.close()
+            raise AnswerError("your code garbled the grader's channel")
 
     def _send(self, msg):
         data = json.dumps(msg).encode()
@@ -231,6 +234,8 @@ def judge_cell(test_source, answer_cells, timeout):
         child = Child(answer_cells, deadline)
     except Abort as e:
         return False, "", ("AnswerStopped", str(e)), False
+    except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
+        return False, "", ("AnswerError", str(e)), False
     try:
         ns = trusted_namespace()
         missing = {}

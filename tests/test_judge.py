@@ -72,3 +72,10 @@ def test_a_grading_secret_changes_every_input_and_solutions_still_pass(monkeypat
     finally:
         check.set_grading_secret("")
     assert check.random_cases(["stride", "padding"], 5, seed=1) == public
+
+
+def test_an_answer_that_writes_on_the_graders_channel_only_fails_itself():
+    forge = ("import __main__\n"
+             "__main__.PROTO_OUT.write(b'\\x00\\x00\\x00\\x05hello')\n")
+    passed, _, err, started = judge.judge_cell("check_answer('x', x, 1)", [forge], timeout=30)
+    assert not passed and not started and err[0] == "AnswerError"
