@@ -44,15 +44,18 @@ def sandbox_status():
 
 
 def _bwrap_args(workdir, net, hide=(), show=()):
-    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--bind", workdir, workdir, "--chdir", workdir,
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+    # The private /tmp would hide a venv or a course checked out below /tmp (CI clones there):
+    # the interpreter, its packages and this folder are mounted back, read-only.
+    show = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.abspath(__file__)), *show]
+    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in dict.fromkeys(os.path.realpath(p) for p in show):
+        args += ["--ro-bind", path, path]
+    args += ["--bind", workdir, workdir, "--chdir", workdir,
+             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
     if not net:
         args.append("--unshare-net")
     for path in hide:
         args += ["--tmpfs", path]
-    for path in show:          # read-only files the sandbox must see even under its private /tmp
-        args += ["--ro-bind", path, path]
     return args
 
 
