@@ -34,7 +34,7 @@ c.Execute.kernel_name = "conv1d-sandbox"
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
-    "autograder.preprocessors.DropEmptyMetadata",
+    "autograder.preprocessors.DropForeignMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",

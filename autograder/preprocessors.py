@@ -55,7 +55,8 @@ class Judge(nbp.NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             answer_ids = {c.name for c in notebook.solution_cells}
-            sources = {c.name: c.source for c in notebook.source_cells}
+            test_ids = {c.name for c in notebook.grade_cells} - answer_ids
+            sources = {c.name: c.source for c in notebook.source_cells if c.name in test_ids}
         answers, seen = [], set()
         for cell in nb.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -71,11 +72,15 @@ class Judge(nbp.NbGraderPreprocessor):
                 cell.outputs = [error_output(stopped[-1].ename,
                                              stopped[-1].evalue or "the cell did not finish within the time limit")]
                 continue
-            gid = cell.metadata["nbgrader"]["grade_id"]
+            gid = cell.metadata["nbgrader"].get("grade_id")
+            if gid not in sources:
+                # Not a test cell of this assignment (forged metadata): never run its source here.
+                del cell.metadata["nbgrader"]
+                continue
             if broken:
                 text, err = "", broken
             else:
-                passed, text, err, started = judge.judge_cell(sources.get(gid, cell.source), answers, self.timeout)
+                passed, text, err, started = judge.judge_cell(sources[gid], answers, self.timeout)
                 if not started:
                     broken = err
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
@@ -83,12 +88,23 @@ class Judge(nbp.NbGraderPreprocessor):
         return nb, resources
 
 
-class DropEmptyMetadata(nbp.NbGraderPreprocessor):
-    """Sanitizing, right after DeduplicateIds: that step empties a duplicate cell's nbgrader metadata
-    to `{}`, which makes OverwriteCells' add_missing_cells fail with KeyError 'grade_id' and the whole
-    submission go ungraded. A duplicate becomes a plain cell instead."""
+class DropForeignMetadata(nbp.NbGraderPreprocessor):
+    """Sanitizing, right after DeduplicateIds: nbgrader metadata the gradebook does not know goes, with a
+    warning, and the cell becomes a plain one. Two cases would otherwise leave the submission ungraded
+    (OverwriteCells fails with KeyError 'grade_id'): DeduplicateIds empties a duplicate's metadata to
+    `{}`, and a student can forge metadata for a graded cell that the assignment does not have."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            self.known = {c.name for c in notebook.source_cells}
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.metadata.get("nbgrader") == {}:
+        meta = cell.metadata.get("nbgrader")
+        if meta is not None and meta.get("grade_id") not in self.known:
+            if meta:
+                self.log.warning("Cell %r is not a cell of this assignment: graded as a plain cell", meta.get("grade_id"))
             del cell.metadata["nbgrader"]
         return cell, resources

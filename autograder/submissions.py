@@ -16,6 +16,7 @@ Directives (`# %% OP [GRADE_ID] [ARG]`), applied in order to the student noteboo
     move ID                   move that cell to the end of the notebook
     insert-after ID           a new code cell after cell ID, with this body
     append                    a new code cell at the end
+    forge ID POINTS           a new code cell at the end whose metadata claims to be graded test ID
 `expect:` names grade ids and their expected points; a cell not named is expected to score 0.
 The file's path below its corpus folder, minus `.py`, is the student id (`/` becomes `__`), and the
 assignment is given by the folder the file lives in.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-OPS = {"answer", "replace", "delete", "retype", "duplicate", "move", "insert-after", "append"}
+OPS = {"answer", "replace", "delete", "retype", "duplicate", "move", "insert-after", "append", "forge"}
 
 
 @dataclass
@@ -36,15 +37,21 @@ class Submission:
     student: str
     description: str
     expect: dict
-    edits: list = field(default_factory=list)   # (op, grade_id or None, body)
+    edits: list = field(default_factory=list)   # (op, grade_id or None, argument or None, body)
     path: Path = None
 
     def apply(self, nb):
         """A new notebook: the released student notebook `nb` with this submission's edits."""
         nb = copy.deepcopy(nb)
-        for op, gid, body in self.edits:
+        for op, gid, arg, body in self.edits:
             if op == "append":
                 nb.cells.append(nbformat.v4.new_code_cell(body))
+                continue
+            if op == "forge":
+                cell = nbformat.v4.new_code_cell(body)
+                cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": gid,
+                                             "points": float(arg), "schema_version": 3}
+                nb.cells.append(cell)
                 continue
             idx = _find(nb, gid, self)
             cell = nb.cells[idx]
@@ -94,9 +101,12 @@ def parse(path, assignment, student):
             raise ValueError(f"{path}: unknown directive '# %% {header}' (known: {', '.join(sorted(OPS))})")
         op = words[0]
         gid = words[1] if len(words) > 1 else None
+        arg = words[2] if len(words) > 2 else None
         if op != "append" and gid is None:
             raise ValueError(f"{path}: '# %% {op}' needs a grade_id")
-        edits.append((op, gid, body.rstrip("\n") + "\n" if body.strip() else ""))
+        if op == "forge" and arg is None:
+            raise ValueError(f"{path}: '# %% forge {gid}' needs the points it claims")
+        edits.append((op, gid, arg, body.rstrip("\n") + "\n" if body.strip() else ""))
     return Submission(assignment, student, " ".join(description).strip(), expect, edits, Path(path))
 
 

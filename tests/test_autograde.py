@@ -2,6 +2,7 @@
 the points its submission file expects (see autograder/submissions.py for the format)."""
 import hashlib
 import os
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
@@ -76,6 +77,7 @@ def test_course_folder_survives_every_submission(graded):
         assert fingerprint(course.root) == before[a], f"{a}: a submission changed course files"
         graded_students = {s for b, s in scores if b == a}
         assert graded_students == {s.student for s in CORPUS if s.assignment == a}
+    assert not (Path.home() / "pwned-by-a-student").exists(), "a forged test cell's code ran outside the sandbox"
 
 
 def test_force_regrade_gives_the_same_grades(graded):
