@@ -50,7 +50,8 @@ class Judge(nbp.NbGraderPreprocessor):
     timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from . import judge
+        from . import judge, sandbox
+        (self.log.info if sandbox.bwrap() else self.log.warning)("Sandbox: %s", sandbox.sandbox_status())
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])

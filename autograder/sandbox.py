@@ -2,8 +2,8 @@
 
 With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process sees the whole file system
 read-only except its working folder and a private /tmp, has its own PID namespace (it cannot see or
-signal the grader), and dies with its parent. Without bubblewrap only the resource limits apply;
-`sandbox_status()` says which, and autograde logs it.
+signal the grader), and dies with its parent. Without bubblewrap only the resource limits and Python
+audit hooks apply; `sandbox_status()` says which, and autograde logs it (a warning when unconfined).
 
 Two users:
 - autograder/judge.py runs the student's answer cells in `child_argv()` (no network, no torch/scipy
