@@ -12,13 +12,15 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox release imgs env demo test grade bench lock clean
+.PHONY: help venv sandbox release imgs env demo test grade bench bench-grade lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
 	@echo "make release  regenerate notebooks/ (student copies) from solutions/"
 	@echo "make imgs     regenerate the SVG diagrams in imgs/"
-	@echo "make grade ASSIGNMENT=01_channels_kernel   autograde submitted/ at the course root"
+	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
+	@echo "make bench-grade   serial nbgrader against the parallel grader on a synthetic class of 41"
+	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -49,11 +51,21 @@ demo: $(STAMP) sandbox
 test: $(STAMP) sandbox
 	$(BIN)/python -m pytest -q tests $(PYTEST_ARGS)
 
+# Speed of notebook 07's solution next to torch (median of runs after a warm-up). BENCH_ARGS=--readme
+# also writes the table into README.md. Exits non-zero when a shape is more than 1.5x slower.
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+# Autograde every submission in submitted/ in parallel (autograder/grade.py), print a summary, write
+# grades.csv. ASSIGNMENT=01_channels_kernel for one notebook (default: all), JOBS=N workers (default:
+# one per core), GRADE_ARGS=--force to regrade unchanged submissions too.
+ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 grade: $(STAMP) sandbox
-	test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=01_channels_kernel" && false)
-	$(BIN)/nbgrader autograde "$(ASSIGNMENT)"
-	$(BIN)/nbgrader generate_feedback "$(ASSIGNMENT)"
-	$(BIN)/nbgrader export
+	$(BIN)/python -m autograder grade $(or $(ASSIGNMENT),$(ASSIGNMENTS)) $(if $(JOBS),--jobs $(JOBS)) $(GRADE_ARGS)
+
+# A synthetic class of 41 submissions graded serially by nbgrader, then in parallel: both wall times.
+bench-grade: $(STAMP) sandbox
+	$(BIN)/python tools/bench_grade.py $(if $(JOBS),--jobs $(JOBS))
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^torch==' > constraints.body

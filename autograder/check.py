@@ -27,12 +27,19 @@ FORBIDDEN_HINT = ("The exercise is to compute the convolution yourself with NumP
 
 
 _SECRET = []   # words mixed into every seed while grading (set_grading_secret); empty in notebooks
+_GRADER = []   # [True] in the grader's process: nothing may be skipped there
 
 
 def set_grading_secret(secret):
     """Grading only: mix a private secret into every seed, so the grader's inputs (hidden cases
     included) cannot be worked out from the public repository. An empty secret: seeds as written."""
     _SECRET[:] = list(hashlib.sha256(secret.encode()).digest()[:8]) if secret else []
+
+
+def start_grading(secret):
+    """The judge calls this in the grader's process: the secret as above, and no check may skip."""
+    set_grading_secret(secret)
+    _GRADER[:] = [True]
 
 
 def _rng(seed):
@@ -44,10 +51,17 @@ class CheckFailed(AssertionError):
 
 
 # ----------------------------------------------------------------------------- cases
-def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, **conv):
-    """One test configuration: input shape (N, C_in, L), layer Conv1d(C_in, C_out, K, **conv)."""
-    return {"N": N, "C_in": C_in, "L": L, "C_out": C_out, "K": K,
-            "dtype": dtype, "seed": seed, "conv": conv}
+def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=False, tuples=False, **conv):
+    """One test configuration: input shape (N, C_in, L), layer Conv1d(C_in, C_out, K, **conv).
+    unbatched=True: the input is x[0], shape (C_in, L) (N must be 1). tuples=True: the layer is built
+    with torch's 1-tuple forms, kernel_size=(K,), stride=(s,), padding=(p,), dilation=(d,)."""
+    c = {"N": N, "C_in": C_in, "L": L, "C_out": C_out, "K": K, "dtype": dtype, "seed": seed, "conv": conv}
+    if unbatched:
+        assert N == 1, "an unbatched input is one sample"
+        c["unbatched"] = True
+    if tuples:
+        c["tuples"] = True
+    return c
 
 
 def random_cases(params, n, seed):
@@ -77,14 +91,28 @@ def random_cases(params, n, seed):
             conv["bias"] = bool(rng.random() < 0.7)
         c = case(N=int(rng.integers(1, 4)), C_in=C_in, L=L, C_out=C_out, K=K,
                  dtype=str(rng.choice(["float32", "float64"])), seed=int(rng.integers(2**31)), **conv)
+        if "tuples" in params and rng.random() < 0.3:      # torch's 1-tuple forms, kernel_size=(3,)
+            c["tuples"] = True
+        if "unbatched" in params and rng.random() < 0.2:   # one sample without the batch axis, (C_in, L)
+            c["N"], c["unbatched"] = 1, True
         if _is_valid(c):
             cases.append(c)
     return cases
 
 
+def _one(v):
+    """torch's 1-tuple form of an int parameter, (3,), read as the int."""
+    return v[0] if isinstance(v, (tuple, list)) and len(v) == 1 else v
+
+
+def _plain(conv):
+    """conv with every 1-tuple read as its int (the hints reason about ints)."""
+    return {k: _one(v) for k, v in conv.items()}
+
+
 def _pad_amounts(c):
     """(left, right) padding that torch applies for case `c`."""
-    p, d = c["conv"].get("padding", 0), c["conv"].get("dilation", 1)
+    p, d = _one(c["conv"].get("padding", 0)), _one(c["conv"].get("dilation", 1))
     if p == "valid":
         return 0, 0
     if p == "same":
@@ -95,7 +123,7 @@ def _pad_amounts(c):
 
 def _is_valid(c):
     left, right = _pad_amounts(c)
-    span = c["conv"].get("dilation", 1) * (c["K"] - 1) + 1
+    span = _one(c["conv"].get("dilation", 1)) * (c["K"] - 1) + 1
     if c["L"] + left + right < span:
         return False
     mode = c["conv"].get("padding_mode", "zeros")
@@ -108,14 +136,30 @@ def _is_valid(c):
 
 def describe(c):
     """How a case reads in a message: `Conv1d(2, 3, kernel_size=3, stride=2) on x (2, 2, 7) float64`."""
-    extra = "".join(f", {k}={v!r}" for k, v in c["conv"].items())
-    return (f"Conv1d({c['C_in']}, {c['C_out']}, kernel_size={c['K']}{extra}) "
-            f"on x of shape {(c['N'], c['C_in'], c['L'])} {c['dtype']}")
+    args, kernel = _ctor_args(c)
+    extra = "".join(f", {k}={v!r}" for k, v in kernel.items())
+    shape = (c["C_in"], c["L"]) if c.get("unbatched") else (c["N"], c["C_in"], c["L"])
+    return (f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra}) "
+            f"on x of shape {shape} {c['dtype']}")
+
+
+def _ctor_args(c):
+    """The positional and keyword arguments that build the layer of case `c`."""
+    conv = dict(c["conv"])
+    K = c["K"]
+    if c.get("tuples"):
+        K = (K,)
+        conv = {k: (v,) if k in ("stride", "dilation") or (k == "padding" and isinstance(v, int)) else v
+                for k, v in conv.items()}
+    return (c["C_in"], c["C_out"], K), conv
 
 
 # ----------------------------------------------------------------------------- torch reference
 def make_data(c):
-    """Input x, weight and bias (None when bias=False) for case `c`, from a seeded NumPy generator."""
+    """Input x, weight and bias (None when bias=False) for case `c`, from a seeded NumPy generator
+    (or the case's own arrays, c["data"], e.g. torch's sample inputs)."""
+    if "data" in c:
+        return c["data"]
     rng = _rng(c["seed"])
     groups = c["conv"].get("groups", 1)
     x = rng.standard_normal((c["N"], c["C_in"], c["L"]))
@@ -123,13 +167,15 @@ def make_data(c):
     w = rng.uniform(-bound, bound, (c["C_out"], c["C_in"] // groups, c["K"]))
     b = rng.uniform(-bound, bound, c["C_out"]) if c["conv"].get("bias") else None
     dt = np.dtype(c["dtype"])
+    if c.get("unbatched"):
+        x = x[0]
     return x.astype(dt), w.astype(dt), (None if b is None else b.astype(dt))
 
 
 def torch_conv1d(x, w, b, **conv):
     """The reference: torch.nn.Conv1d with these weights, computed in float64."""
     conv = dict(conv, bias=b is not None)
-    layer = torch.nn.Conv1d(x.shape[1], w.shape[0], w.shape[2], dtype=torch.float64, **conv)
+    layer = torch.nn.Conv1d(x.shape[-2], w.shape[0], w.shape[2], dtype=torch.float64, **conv)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")   # torch's note on 'same' with even kernels is not for students
         layer.weight.copy_(torch.from_numpy(np.asarray(w, np.float64)))
@@ -192,8 +238,9 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     """Build the student's layer for case `c`, load torch's weights, return (layer, output array)."""
     if x is None:
         x, w, b = make_data(c)
+    args, kwargs = _ctor_args(c)
     with _Forbidden():
-        layer = Conv1d(c["C_in"], c["C_out"], c["K"], **c["conv"])
+        layer = Conv1d(*args, **kwargs)
         layer.weight = w.copy()
         layer.bias = None if b is None else b.copy()
         try:
@@ -213,6 +260,10 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
 
 def _hint_error(c, err, b):
     """A hint for an exception raised inside the student's forward (most specific first)."""
+    c = dict(c, conv=_plain(c["conv"]))
+    if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
+        return ("\n  Hint: this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
+                "x[None], and return (C_out, L_out), y[0].")
     if b is not None and isinstance(err, ValueError) and "broadcast" in str(err):
         return ("\n  Hint: the bias has shape (C_out,) and belongs to the channel axis: "
                 "y + bias[None, :, None], not y + bias (that lines it up with the length axis).")
@@ -252,8 +303,9 @@ def check_signature(Conv1d, params):
 def check_weight_shape(Conv1d, cases, hidden=False):
     """After construction, `weight` has shape (C_out, C_in // groups, K) and `bias` is right."""
     for i, c in enumerate(cases):
+        args, kwargs = _ctor_args(c)
         with _Forbidden():
-            layer = Conv1d(c["C_in"], c["C_out"], c["K"], **c["conv"])
+            layer = Conv1d(*args, **kwargs)
         want = (c["C_out"], c["C_in"] // c["conv"].get("groups", 1), c["K"])
         got = getattr(layer, "weight", None)
         shape = None if got is None else tuple(np.shape(got))
@@ -302,8 +354,9 @@ def check_values(Conv1d, cases, hidden=False):
                    f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
                    f" (expected {want[worst]:.6g}, got {y[worst]:.6g}).")
             if not hidden:
-                msg += f"\n  expected[0, 0] = {np.array2string(want[0, 0], precision=4)}" \
-                       f"\n  got[0, 0]      = {np.array2string(y[0, 0].astype(np.float64), precision=4)}"
+                row = "[0]" if want.ndim == 2 else "[0, 0]"
+                msg += f"\n  expected{row} = {np.array2string(want.reshape(-1, want.shape[-1])[0], precision=4)}" \
+                       f"\n  got{row}      = {np.array2string(y.reshape(-1, y.shape[-1])[0].astype(np.float64), precision=4)}"
             raise CheckFailed(msg + _hint_values(c, x, w, b, y))
     print(f"✓ values match torch: {len(cases)} configurations")
 
@@ -354,11 +407,19 @@ def check_raises(Conv1d, conv, message, hidden=False):
     print(f"✓ Conv1d({args}) raises ValueError: {message}")
 
 
-def check_default_init(Conv1d, C_in=64, C_out=64, K=5, **conv):
+def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
     """Default weights (and bias) look like torch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-    fan_in = C_in // groups * K. Checked statistically: range, mean, spread and a KS distance."""
+    fan_in = C_in // groups * K. Checked statistically: range, mean, spread and a KS distance.
+    dtype="float32": the parameters also have torch's dtype."""
     with _Forbidden():
         layer = Conv1d(C_in, C_out, K, **conv)
+    if dtype is not None:
+        for name in ("weight", "bias"):
+            value = getattr(layer, name, None)
+            if value is not None and np.asarray(value).dtype != np.dtype(dtype):
+                raise CheckFailed(f"default {name}: dtype {np.asarray(value).dtype}; torch's parameters are "
+                                  f"{dtype} (np.random.uniform(...).astype(np.{dtype})).")
+    K = _one(K)
     bound = 1 / math.sqrt(C_in // conv.get("groups", 1) * K)
     if conv.get("bias", True) and getattr(layer, "bias", None) is None:
         raise CheckFailed("default bias: bias=True but self.bias is None; draw it from U(-bound, bound).")
@@ -382,6 +443,172 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, **conv):
                               f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
                               f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g}).")
     print(f"✓ default init: {', '.join(n for n, _ in named)} ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = {C_in // conv.get('groups', 1) * K}")
+
+
+# ----------------------------------------------------------------------------- the capstone: errors, torch's samples, speed
+def error_case(in_channels, out_channels, kernel_size, x=None, says=(), **conv):
+    """An invalid use of the layer: Conv1d(in_channels, out_channels, kernel_size, **conv), then a
+    forward on zeros of shape `x` (if given). `says`: words torch's message contains and the
+    student's must contain too (a tuple of words means any one of them)."""
+    return {"args": (in_channels, out_channels, kernel_size), "conv": conv, "x": x, "says": says}
+
+
+def _torch_error(e):
+    """(stage, exception type, message) of what torch does for error case `e`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            layer = torch.nn.Conv1d(*e["args"], **e["conv"])
+        except Exception as err:
+            return "construction", type(err), str(err)
+        if e["x"] is not None:
+            try:
+                with torch.no_grad():
+                    layer(torch.zeros(e["x"]))
+            except Exception as err:
+                return "forward", type(err), str(err)
+    raise RuntimeError(f"check bug: torch accepts {_call(e)}")
+
+
+def _call(e):
+    args = ", ".join([*(repr(a) for a in e["args"]), *(f"{k}={v!r}" for k, v in e["conv"].items())])
+    return f"Conv1d({args})" + (f" on x of shape {e['x']}" if e["x"] is not None else "")
+
+
+def _says(message, words):
+    """The words (or one of each tuple of alternatives) of `words` that `message` lacks."""
+    text = message.lower()
+    return [w for w in words if not any(a.lower() in text for a in ((w,) if isinstance(w, str) else w))]
+
+
+def check_errors(Conv1d, cases, hidden=False):
+    """Each invalid use raises what torch raises: the same exception type, at the same stage
+    (construction or forward), with a message that says the same thing (the case's key words)."""
+    for i, e in enumerate(cases):
+        stage, etype, message = _torch_error(e)
+        if _says(message, e["says"]):
+            raise RuntimeError(f"check bug: torch's message {message!r} lacks {_says(message, e['says'])}")
+        where = f"hidden error case {i + 1} ({stage})" if hidden else _call(e)
+        want = f"{etype.__name__}({message!r})" if not hidden else etype.__name__
+        got = None
+        with _Forbidden():
+            try:
+                layer = Conv1d(*e["args"], **e["conv"])
+                if stage == "construction":
+                    raise CheckFailed(f"{where}: torch raises {want} when the layer is built; yours raised nothing.")
+                try:
+                    layer(np.zeros(e["x"]))
+                except (CheckFailed, ForbiddenRoutine):
+                    raise
+                except Exception as err:
+                    got = ("forward", err)
+                else:
+                    raise CheckFailed(f"{where}: torch's forward raises {want}; yours returned an output.")
+            except (CheckFailed, ForbiddenRoutine):
+                raise
+            except Exception as err:
+                got = got or ("construction", err)
+        got_stage, err = got
+        if got_stage != stage:
+            raise CheckFailed(f"{where}: torch raises {want} in its {stage}; yours raised "
+                              f"{type(err).__name__} in its {got_stage}.")
+        if type(err) is not etype:
+            raise CheckFailed(f"{where}: torch raises {want}; yours raised {type(err).__name__}({str(err)!r}).")
+        lacks = _says(str(err), e["says"])
+        if lacks:
+            words = " and ".join("/".join((w,) if isinstance(w, str) else w) for w in lacks)
+            raise CheckFailed(f"{where}: your {etype.__name__}({str(err)!r}) should say what torch's says "
+                              f"({'' if hidden else repr(message) + '; '}mention {words}).")
+        if not hidden:
+            print(f"✓ {where}: {etype.__name__}: {err}")
+    print(f"✓ errors like torch's: {len(cases)} cases")
+
+
+def torch_sample_cases(dtype="float64"):
+    """torch's own sample inputs for conv1d (OpInfo 'nn.functional.conv1d' in
+    torch.testing._internal, which needs the expecttest package), as cases with their data.
+    None when they cannot be loaded here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from torch.testing._internal.common_methods_invocations import op_db
+    except Exception:
+        return None
+    op = next(o for o in op_db if o.name == "nn.functional.conv1d")
+    cases = []
+    for s in op.sample_inputs("cpu", getattr(torch, dtype)):
+        x, w = s.input.detach().numpy(), s.args[0].detach().numpy()
+        b = s.args[1].detach().numpy() if len(s.args) > 1 and s.args[1] is not None else None
+        conv = {k: (tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in s.kwargs.items()}
+        g = _one(conv.get("groups", 1))
+        c = case(N=x.shape[0] if x.ndim == 3 else 1, C_in=w.shape[1] * g, L=x.shape[-1], C_out=w.shape[0],
+                 K=w.shape[2], dtype=dtype, unbatched=x.ndim == 2, **conv, bias=b is not None)
+        c["data"] = (x, w, b)
+        cases.append(c)
+    return cases
+
+
+def check_torch_samples(Conv1d, dtypes=("float64", "float32"), hidden=False):
+    """Your layer on torch's own conv1d sample inputs (the ones torch's test suite uses)."""
+    n = 0
+    for dtype in dtypes:
+        cases = torch_sample_cases(dtype)
+        if cases is None:
+            if _GRADER:
+                raise RuntimeError("the grader needs torch's sample inputs: pip install expecttest")
+            print("- torch's sample inputs need the expecttest package (pip install expecttest); "
+                  "skipped here, the grader runs them.")
+            return
+        check_values(Conv1d, cases, hidden=True)
+        n += len(cases)
+    print(f"✓ torch's own conv1d samples: {n} inputs")
+
+
+def time_calls(layer, inputs):
+    """(output of the last call, seconds of each call layer(x) for x in `inputs`). The grader times
+    the calls in the answer's own process with its own clock (autograder/judge.py), so sending the
+    data costs nothing. The inputs differ, so remembering outputs does not help."""
+    timed = getattr(type(layer), "timed_calls", None)
+    if timed is not None and type(layer).__module__ != "__main__":
+        return timed(layer, inputs)
+    import time
+    seconds = []
+    for x in inputs:
+        t = time.perf_counter()
+        y = layer(x)
+        seconds.append(time.perf_counter() - t)
+    return y, seconds
+
+
+def check_speed(Conv1d, c, factor=3.0, repeat=20):
+    """The layer's forward on case `c` (float32) takes at most `factor` times torch's
+    F.conv1d (median of `repeat` runs each, after a warm-up), and its output is right."""
+    import time
+    x, w, b = make_data(c)
+    args, kwargs = _ctor_args(c)
+    inputs = [x + np.float32(i) for i in range(repeat + 2)]        # all different, same shape
+    with _Forbidden():
+        layer = Conv1d(*args, **kwargs)
+        layer.weight, layer.bias = w.copy(), None if b is None else b.copy()
+        y, seconds = time_calls(layer, inputs)
+    x = inputs[-1]
+    want = torch_conv1d(x, w, b, **c["conv"])
+    if np.shape(y) != want.shape or not np.all(np.abs(np.asarray(y, np.float64) - want) <= _tolerance(c, want)):
+        raise CheckFailed(f"{describe(c)}: the output is not torch's; make the values test pass first.")
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    bt = None if b is None else torch.from_numpy(b)
+    conv = {k: v for k, v in c["conv"].items() if k != "bias"}
+    ref = []
+    with torch.no_grad():
+        for _ in range(repeat + 2):
+            t = time.perf_counter()
+            F.conv1d(xt, wt, bt, **conv)
+            ref.append(time.perf_counter() - t)
+    mine, theirs = float(np.median(seconds[2:])), float(np.median(ref[2:]))
+    line = f"{describe(c)}: yours {mine * 1e3:.3f} ms, torch {theirs * 1e3:.3f} ms ({mine / theirs:.1f}×)"
+    if mine > factor * theirs:
+        raise CheckFailed(f"{line}; the bonus needs at most {factor:g}×. Vectorise: one matmul over all windows.")
+    print(f"✓ speed: {line}")
 
 
 def output_shape(x_shape, **conv):
@@ -411,8 +638,12 @@ def _tolerance(c, want):
 
 
 def _hint_shape(c, want, got):
-    if len(got) != 3:
-        return "\n  Hint: the output must be 3-D, (N, C_out, L_out)."
+    if len(got) != len(want):
+        return ("\n  Hint: an unbatched input (C_in, L_in) gives an unbatched output (C_out, L_out)."
+                if len(want) == 2 else "\n  Hint: the output must be 3-D, (N, C_out, L_out).")
+    if len(want) == 2:      # unbatched: reason about it as a batch of one
+        c, want, got = dict(c, N=1), (1, *want), (1, *got)
+    c = dict(c, conv=_plain(c["conv"]))
     if got[0] != want[0]:
         return "\n  Hint: the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
     if got[1] != want[1]:
@@ -456,7 +687,7 @@ def _hint_shape(c, want, got):
 
 def _variants(c, x, w, b):
     """Outputs of common mistakes, computed with torch, each with the hint that names it."""
-    conv = c["conv"]
+    conv = c["conv"] = _plain(c["conv"])
     s, d, g = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1)
     mode = conv.get("padding_mode", "zeros")
     left, right = _pad_amounts(c)
@@ -552,6 +783,9 @@ def _try(f):
 
 
 def _hint_values(c, x, w, b, y):
+    c = dict(c)
+    if x.ndim == 2:         # unbatched: the same mistakes, on a batch of one
+        x, y, c["N"] = x[None], y[None], 1
     y64 = y.astype(np.float64)
     for hint, v in _variants(c, x, w, b):
         if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):

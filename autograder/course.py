@@ -19,13 +19,15 @@ BIN = Path(sys.executable).parent
 
 
 class Course:
-    def __init__(self, root, assignments):
+    def __init__(self, root, assignments, db_url=None):
         self.root = Path(root).resolve()
         self.assignments = list(assignments)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
         (self.root / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa: F821\n"
-            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})  # noqa: F821\n")
+            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})  # noqa: F821\n"
+            + (f"c.CourseDirectory.db_url = {db_url!r}\n" if db_url else ""))
         for a in self.assignments:
             dest = self.root / "solutions" / a
             if dest.exists():
@@ -55,6 +57,13 @@ class Course:
     def autograde(self, assignment, *extra):
         return self.nbgrader("autograde", assignment, "--force", *extra, check=False)
 
+    def grade_parallel(self, assignments, *extra, jobs=2, force=False):
+        """This repository's parallel grading command (autograder/grade.py) on this course."""
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        return subprocess.run([sys.executable, "-m", "autograder", "grade", *assignments, "--root", str(self.root),
+                               "--jobs", str(jobs), *(["--force"] if force else []), *extra],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+
     def feedback(self, assignment):
         return self.nbgrader("generate_feedback", assignment, "--force", check=False)
 
@@ -64,13 +73,14 @@ class Course:
             return list(csv.DictReader(f))
 
     def scores(self, assignment):
-        """{student: {grade_id: (auto_score, max_score)}} for the test cells, from the gradebook."""
+        """{student: {grade_id: (auto_score + extra credit, max_score)}} for the test cells, from the gradebook."""
         from nbgrader.api import Gradebook
         out = {}
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gb:
+        with Gradebook(self.db_url) as gb:
             for sub in gb.assignment_submissions(assignment):
                 for nb in sub.notebooks:
                     cells = out.setdefault(sub.student.id, {})
                     for g in nb.grades:
-                        cells[g.name] = (g.auto_score, g.max_score)
+                        score = None if g.auto_score is None else g.auto_score + (g.extra_credit or 0.0)
+                        cells[g.name] = (score, g.max_score)
         return out

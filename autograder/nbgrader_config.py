@@ -49,6 +49,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "autograder.preprocessors.Judge",
     "nbgrader.preprocessors.SaveAutoGrades",
+    "autograder.preprocessors.ExtraCredit",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

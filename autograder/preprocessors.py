@@ -1,4 +1,6 @@
 """nbgrader preprocessors of the course, listed in autograder/nbgrader_config.py."""
+import os
+
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import preprocessors as nbp
@@ -18,14 +20,21 @@ def error_output(ename, evalue):
 
 
 class Execute(nbp.Execute):
-    """nbgrader's Execute, except that a dead kernel ends the run of this notebook only: the cell that
-    killed it and every later cell get an error output (and so no points), and grading goes on."""
+    """nbgrader's Execute, with two changes:
+    - A dead kernel ends the run of this notebook only: the cell that killed it and every later cell
+      get an error output (and so no points), and grading goes on.
+    - Graded test cells are not run in the student's kernel. Their verdict comes from the Judge, which
+      runs each of them again outside the kernel; a run in the kernel would only cost time (half of a
+      submission's grading time in notebook 07). Their outputs stay empty until the Judge fills them."""
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead = False
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
+        if is_test_cell(cell) and not self._dead:
+            cell.outputs = []
+            return cell, resources
         if self._dead:
             if cell.cell_type == "code":
                 cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
@@ -109,3 +118,30 @@ class DropForeignMetadata(nbp.NbGraderPreprocessor):
                 self.log.warning("Cell %r is not a cell of this assignment: graded as a plain cell", meta.get("grade_id"))
             del cell.metadata["nbgrader"]
         return cell, resources
+
+
+class ExtraCredit(nbp.NbGraderPreprocessor):
+    """After SaveAutoGrades: a bonus test cell is worth 0 points in nbgrader's metadata, so missing it
+    costs nothing; when it passes, the student gets its bonus as nbgrader's extra credit (counted in
+    every score nbgrader reports). The bonus is read from the source notebook (metadata
+    course.bonus), never from the submission, and is reset on every regrade."""
+
+    def preprocess(self, nb, resources):
+        import nbformat
+        from nbgrader.coursedir import CourseDirectory
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        source = nbformat.read(os.path.join(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]),
+                                            info["notebook"] + ".ipynb"), as_version=4)
+        bonus = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["course"]["bonus"]) for c in source.cells
+                 if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
+        if not bonus:
+            return nb, resources
+        passed = {c.metadata["nbgrader"]["grade_id"]: not any(o.output_type == "error" for o in c.outputs)
+                  for c in nb.cells if is_test_cell(c) and c.metadata["nbgrader"].get("grade_id") in bonus}
+        with Gradebook(info["db_url"]) as gb:
+            for gid, points in bonus.items():
+                grade = gb.find_grade(gid, info["notebook"], info["assignment"], info["student"])
+                grade.extra_credit = points if passed.get(gid) else 0.0
+            gb.db.commit()
+        return nb, resources

@@ -1,60 +1,13 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
 the points its submission file expects (see autograder/submissions.py for the format)."""
-import hashlib
-import os
+import dataclasses
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from autograder import submissions
-from autograder.course import Course
 from autograder.preprocessors import is_test_cell
-from autograder.release import ROOT, assignments
-
-CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "corpus")
-          for s in submissions.load(folder) if s.assignment in assignments()]
-TIMEOUT = 10  # seconds per cell for the corpus (the course default is 30); 2 graders share 2 cores
-LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}")
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Every submission of the corpus autograded once. Each assignment gets a course folder (and
-    gradebook) of its own, so the assignments are graded side by side, one per core."""
-    wanted = sorted({s.assignment for s in CORPUS})
-    for s in CORPUS:
-        s.student = f"{s.path.parent.parent.name}__{s.student}"   # examples and corpus may share names
-
-    roots = {a: tmp_path_factory.mktemp(a) for a in wanted}   # here: mktemp is not thread-safe
-
-    def grade(a):
-        course = Course(roots[a], [a])
-        course.release()
-        for s in CORPUS:
-            if s.assignment == a:
-                course.submit(s)
-        before = fingerprint(course.root)
-        r = course.autograde(a, *LIMITS)
-        assert r.returncode == 0, r.stderr[-3000:]
-        return a, course, course.scores(a), before
-
-    courses, scores, fingerprints = {}, {}, {}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for a, course, cells, before in pool.map(grade, wanted):
-            courses[a] = course
-            fingerprints[a] = before
-            scores.update({(a, k): v for k, v in cells.items()})
-    return courses, scores, fingerprints
-
-
-def fingerprint(root):
-    """Content of the course files no student may touch: config, sources, release, submissions."""
-    files = [root / "nbgrader_config.py", *sorted((root / "solutions").rglob("*")),
-             *sorted((root / "notebooks").rglob("*")), *sorted((root / "submitted").rglob("*"))]
-    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
-
+from tests.grading import CORPUS, LIMITS, fingerprint
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
 def test_submission_gets_expected_points(graded, sub):
@@ -96,8 +49,7 @@ def test_regrade_replaces_the_old_score(graded):
     correct = next(s for s in CORPUS if s.path.stem == "ada" and s.assignment == "01_channels_kernel")
     blank = next(s for s in CORPUS if s.path.stem == "blank" and s.assignment == "01_channels_kernel")
     assert sum(v for v, _ in scores[("01_channels_kernel", correct.student)].values()) == 5
-    blank.student = correct.student
-    course.submit(blank)
+    course.submit(dataclasses.replace(blank, student=correct.student))
     assert course.autograde("01_channels_kernel", *LIMITS, f"--student={correct.student}").returncode == 0
     regraded = course.scores("01_channels_kernel")[correct.student]
     assert sum(v for v, _ in regraded.values()) == 0

@@ -1,8 +1,8 @@
 """Every notebook runs: solutions pass their tests, unanswered student copies fail only graded
-cells, and a student copy works alone (Colab: only numpy, torch and matplotlib, no repo)."""
+cells (and every one of them), and a student copy works alone (Colab: only numpy, torch and
+matplotlib, no repo). These are the checks of `nbgrader validate` and `validate --invert`, made on
+one run of each notebook."""
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -12,31 +12,17 @@ from tests.notebooks import (assignments, error_cells, grade_id, is_answer_cell,
                              read, run, solution_answers, text_outputs, RELEASE)
 
 ALL = assignments()
-NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 # Run first in a standalone notebook: what is not there in Colab cannot be imported.
 COLAB_ONLY = """\
 import sys, importlib.abc
 class _NotInColab(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"nbgrader", "autograder", "tests", "tools", "scipy"}:
+        if name.split(".")[0] in {"nbgrader", "autograder", "tests", "tools", "scipy", "expecttest"}:
             raise ImportError(f"{name} is not available in a standalone notebook")
 sys.meta_path.insert(0, _NotInColab())
 sys.path[:] = [p for p in sys.path if p not in ("", %r)]
 """ % str(ROOT)
-
-
-@pytest.mark.parametrize("a", ALL)
-def test_solution_validates(a):
-    r = subprocess.run(NBGRADER + ["validate", str(notebook_path(a))], cwd=ROOT, capture_output=True, text=True)
-    assert "Success! Your notebook passes all the tests." in r.stdout, r.stdout + r.stderr
-
-
-@pytest.mark.parametrize("a", ALL)
-def test_unanswered_student_notebook_fails_every_test(a):
-    r = subprocess.run(NBGRADER + ["validate", "--invert", str(notebook_path(a, RELEASE))],
-                       cwd=ROOT, capture_output=True, text=True)
-    assert "Success! The notebook does not pass any tests." in r.stdout, r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("a", ALL)

@@ -348,6 +348,165 @@ def draw_06():
     return fig
 
 
+def draw_07_capstone():
+    """y[4, 2] of Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2,
+    padding_mode='reflect') on x of shape (4, 7): L_out = 4."""
+    C_in, C_out, K, s, p, d, G, L = 4, 6, 3, 2, 2, 2, 2, 7
+    L_out = (L + 2 * p - d * (K - 1) - 1) // s + 1  # 4, as torch says
+    o, t = 4, 2
+    g = o // (C_out // G)                           # group 1
+    chans = range(g * C_in // G, (g + 1) * C_in // G)  # in 2, in 3
+    taps = [t * s + k * d for k in range(K)]        # padded positions 4, 6, 8
+    fig, ax = canvas(23, 13)
+    x0, ox, h = 2.4, 17.2, 0.8
+    in_y = [10.2 - c - (c // 2) * 0.6 for c in range(C_in)]
+    out_y = [10.8 - c - (c // 3) * 0.6 for c in range(C_out)]
+    # (a) reflect-padded input, one shaded band per group
+    text(ax, x0, 12.5, "input x: (C_in, L_in) = (4, 7)", color=IN[1],
+         ha="left")
+    text(ax, x0 + 2 * p + L, 12.5, "padding=2, padding_mode='reflect'",
+         fs=10, color=MUTED, ha="right")
+    span(ax, x0 + 0.05, x0 + p - 0.05, 11.45, PAD[1], tick=-0.2,
+         label="pad 2")
+    span(ax, x0 + p + 0.05, x0 + p + L - 0.05, 11.45, IN[1], tick=-0.2,
+         label="x (L_in = 7)")
+    span(ax, x0 + p + L + 0.05, x0 + 2 * p + L - 0.05, 11.45, PAD[1],
+         tick=-0.2, label="pad 2")
+    for grp in range(G):
+        for gx, ys, n in ((x0, in_y, 2 * p + L), (ox, out_y, L_out)):
+            per = len(ys) // G
+            lo, hi = ys[(grp + 1) * per - 1] - 0.2, ys[grp * per] + 1.0
+            ax.add_patch(Rectangle((gx - 0.2, lo), n + 0.4, hi - lo,
+                                   facecolor=GROUPS[grp], alpha=0.18, lw=0))
+        text(ax, (x0 + 2 * p + L + ox) / 2, in_y[2 * grp] + 0.4,
+             f"group {grp}", fs=10, color=GROUPS[grp])
+    for c, y in enumerate(in_y):
+        cells(ax, x0, y, ["x2", "x1"], PAD, h=h, fs=10)
+        cells(ax, x0 + p, y, xs(L), IN, h=h, fs=10)
+        cells(ax, x0 + p + L, y, ["x5", "x4"], PAD, h=h, fs=10)
+        text(ax, x0 - 0.3, y + h / 2, f"in {c}", fs=10, ha="right")
+    for bx in (x0 + p, x0 + p + L):  # separators between padding and data
+        ax.plot([bx, bx], [in_y[-1] - 0.2, in_y[0] + 1.0], color=MUTED, lw=1,
+                ls=":")
+    # (b) the window of y[4, 2]: channels of group 1, taps 4, 6, 8
+    iy = in_y[-1] - 0.5
+    text(ax, x0 - 0.3, iy, "index", fs=8, color=MUTED, ha="right")
+    for i in range(2 * p + L):
+        hit = i in taps
+        text(ax, x0 + i + 0.5, iy, str(i), fs=9 if hit else 8,
+             color=KER[1] if hit else MUTED,
+             fontweight="bold" if hit else "normal")
+    for c in chans:
+        for i in taps:
+            outline(ax, x0 + i, in_y[c], 1, h, KER[1])
+    # (c) filter w[4] (C_in/G, K) = (2, 3), lined up under its taps, + b[4]
+    f_y = [4.0, 3.0]
+    for j, (c, y) in enumerate(zip(chans, f_y)):
+        labels = [None] * (d * (K - 1) + 1)
+        for k in range(K):
+            labels[k * d] = f"w{k}"
+        cells(ax, x0 + taps[0], y, labels, KER, h=h, fs=10)
+        gaps = [None if lab else "" for lab in labels]
+        cells(ax, x0 + taps[0], y, gaps, ("white", PAD[1]), h=h, ls=":")
+        text(ax, x0 + taps[0] - 0.3, y + h / 2, f"w[4, {j}, :] · in {c}",
+             fs=10, ha="right", color=KER[1])
+    text(ax, x0 + taps[0] - 0.3, f_y[0] + 1.35,
+         "filter w[4]: (C_in/G, K) = (2, 3)", fs=10, ha="right",
+         color=KER[1])
+    text(ax, x0 + taps[0], f_y[-1] - 0.35,
+         "t = 2: start at t·stride = 4, then every dilation = 2",
+         fs=10, ha="left", va="top", color=KER[1])
+    sx, sy = 14.6, (f_y[0] + f_y[1] + h) / 2
+    for y in f_y:
+        arrow(ax, (x0 + taps[-1] + 1.05, y + h / 2), (sx - 0.45, sy),
+              color=KER[1])
+    ax.add_patch(Circle((sx, sy), 0.42, facecolor="white", edgecolor=INK,
+                        lw=1.4, zorder=4))
+    text(ax, sx, sy, "Σ", fs=15, zorder=5)
+    cells(ax, sx - 0.5, sy - 2.1, ["b4"], KER, h=h, fs=10)
+    arrow(ax, (sx, sy - 1.3), (sx, sy - 0.44), color=KER[1])
+    text(ax, sx + 0.65, sy - 1.7, "+ b[4]", fs=10, ha="left", color=KER[1])
+    # (d) output (C_out, L_out) = (6, 4), y[4, 2] highlighted
+    text(ax, ox + L_out / 2, 12.5, f"output y: (C_out, L_out) = (6, {L_out})",
+         color=OUT[1])
+    for c, y in enumerate(out_y):
+        cells(ax, ox, y, xs(L_out, "y"), OUT, h=h, fs=10)
+        text(ax, ox + L_out + 0.3, y + h / 2, f"out {c}", fs=10, ha="left")
+    outline(ax, ox + t, out_y[o], 1, h, INK, lw=2.2)
+    arrow(ax, (sx + 0.3, sy + 0.3), (ox - 0.05, out_y[o] + h / 2), rad=-0.2)
+    text(ax, sx + 0.2, sy + 1.3, "y[4, 2]", fs=10, ha="right")
+    text(ax, ox - 0.2, out_y[-1] - 0.5,
+         "o = 4 → group 4 // (6/2) = 1:\nreads in 2, in 3 only", fs=10,
+         ha="left", va="top", color=MUTED)
+    text(ax, 11.5, 0.6, "L_out = ⌊(L_in + 2·padding − dilation·(K−1) − 1)"
+         f"/stride⌋ + 1 = ⌊(7 + 4 − 4 − 1)/2⌋ + 1 = {L_out}", fs=12)
+    return fig
+
+
+def draw_07_im2col():
+    """im2col: C_in=2, L=6, K=3, stride 1 -> cols (6, 4); W (2, 6) @ cols."""
+    C_in, C_out, L, K = 2, 2, 6, 3
+    L_out = L - K + 1
+    fig, ax = canvas(21.5, 13.0, y0=-0.9)
+    wx, cx, yx = 1.8, 10.6, 16.2      # W, cols, output: left edges
+    top = 7.0                          # top edge of the cols matrix
+    mid = top - C_in * K / 2           # vertical centre of the equation
+    # input with the windows (one bracket colour per t), t = 1 outlined
+    iy = [10.0, 9.0]
+    text(ax, wx, 12.4, "input x: (C_in, L) = (2, 6), K = 3, stride 1",
+         color=IN[1], ha="left")
+    for c, y in enumerate(iy):
+        cells(ax, wx, y, xs(L), IN)
+        text(ax, wx - 0.2, y + 0.5, f"c = {c}", fs=10, ha="right")
+    for tt in range(L_out):
+        col = SPANS[tt % len(SPANS)]
+        span(ax, wx + tt + 0.08, wx + tt + K - 0.08,
+             iy[0] + 1.3 + 0.45 * (tt % 2), col, tick=-0.2)
+    outline(ax, wx + 1, iy[1], K, 2, SPANS[1])
+    text(ax, wx + L + 0.3, iy[0] + 1.4, "window t", fs=10, color=MUTED,
+         ha="left")
+    # weight reshaped to (C_out, C_in·K)
+    text(ax, wx + C_in * K / 2, mid + 1.75,
+         "W = weight.reshape(2, 6)", fs=10, color=KER[1])
+    for j in range(C_in * K):
+        text(ax, wx + j + 0.5, mid + 1.2, f"{j // K},{j % K}", fs=8,
+             color=MUTED)
+    for oo in range(C_out):
+        y = mid - oo
+        cells(ax, wx, y, [f"w{oo}{j // K}{j % K}" for j in range(C_in * K)],
+              KER, fs=9)
+        text(ax, wx - 0.2, y + 0.5, f"o = {oo}", fs=10, ha="right")
+    text(ax, (wx + C_in * K + cx - 1.0) / 2, mid, "@", fs=18)
+    # the im2col matrix: row (c, k), column t holds x[c, t + k]
+    text(ax, cx + 2.1, top + 0.3, "cols: (C_in·K, L_out) = (6, 4)",
+         fs=10, color=IN[1], ha="left", va="bottom")
+    for r in range(C_in * K):
+        c, k = divmod(r, K)
+        cells(ax, cx, top - 1 - r, xs(L_out, start=k), IN, fs=11)
+        text(ax, cx - 0.2, top - 0.5 - r, f"({c}, {k})", fs=9, ha="right")
+    ax.plot([cx - 0.1, cx + L_out + 0.1], [top - K, top - K], color=IN[1],
+            lw=2)
+    for tt in range(L_out):
+        text(ax, cx + tt + 0.5, top - C_in * K - 0.35, f"t={tt}", fs=9,
+             color=SPANS[tt % len(SPANS)], va="top")
+    outline(ax, cx + 1, top - C_in * K, 1, C_in * K, SPANS[1])
+    arrow(ax, (wx + 1 + K / 2, iy[1] - 0.05), (cx + 1.5, top + 0.05),
+          color=SPANS[1])
+    text(ax, wx + L + 1.0, iy[1] - 0.5, "window t=1 → column t=1", fs=10,
+         color=SPANS[1], ha="left")
+    text(ax, (cx + L_out + yx) / 2, mid, "=", fs=18)
+    # output (C_out, L_out)
+    text(ax, yx + L_out / 2, mid + 1.75, "y: (C_out, L_out) = (2, 4)",
+         fs=10, color=OUT[1])
+    for oo in range(C_out):
+        cells(ax, yx, mid - oo, xs(L_out, "y"), OUT)
+        text(ax, yx + L_out + 0.2, mid - oo + 0.5, f"o = {oo}", fs=10,
+             ha="left")
+    text(ax, 10.75, -0.45, "y = W (C_out × C_in·K)  @  cols (C_in·K × L_out)",
+         fs=13)
+    return fig
+
+
 DIAGRAMS = {
     "01_channels_kernel": draw_01,
     "02_stride": draw_02,
@@ -355,6 +514,8 @@ DIAGRAMS = {
     "04_dilation": draw_04,
     "05_groups": draw_05,
     "06_bias": draw_06,
+    "07_capstone": draw_07_capstone,
+    "07_im2col": draw_07_im2col,
 }
 
 

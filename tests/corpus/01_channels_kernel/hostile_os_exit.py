@@ -1,4 +1,4 @@
-# Hostile: forward calls os._exit(0), which kills the kernel (and the judge's process) mid-test; later cells did not run.
+# Hostile: forward calls os._exit(0), which ends the judge's answer process in every test cell that calls forward.
 # expect: test_predict=1 test_signature_weight=1
 # %% answer predict_answer
 predicted_shape = (4, 8, 28)

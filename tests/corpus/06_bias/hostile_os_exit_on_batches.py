@@ -1,6 +1,6 @@
-# Hostile: a correct answer that calls os._exit(1) on batches larger than 1. The kernel dies in the first test cell
-# that sends one; that cell and every later one score zero, the earlier cells keep their points.
-# expect: test_predict=1 test_signature_weight=1
+# Hostile: a correct answer that calls os._exit(1) on batches larger than 1. The judge's answer process dies in
+# every test cell that sends one (each cell gets a fresh process): those cells score zero, the others keep their points.
+# expect: test_predict=1 test_signature_weight=1 test_default_init=2
 # %% answer predict_answer
 predicted_parameter_count = 40
 # %% answer conv1d_answer

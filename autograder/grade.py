@@ -1,0 +1,380 @@
+"""Grade a whole class in parallel: `python -m autograder grade ASSIGNMENT... --jobs N` (or `make grade`).
+
+Every submission goes through nbgrader's own autograde (the `nbgrader autograde ASSIGNMENT
+--student=ID --force` application, run in a long-lived worker process so that Python, nbgrader and
+torch are imported once per worker, not once per student). What this adds:
+
+- N worker processes (default: one per core), a progress line with ETA, then a summary per notebook
+  (mean, median, full and zero scores, errors and timeouts) and nbgrader's CSV export (grades.csv).
+- A failure in one student's grading (timeout, crash, dead kernel, a worker killed) is reported in
+  the summary and never stops the others. A submission that runs past --submission-timeout has its
+  worker killed and replaced.
+- A re-run grades only what is missing or changed (the submission's files hash differently from
+  the last grading), unless --force.
+- The gradebook stays consistent under parallel writers: with SQLite, each worker's connections
+  begin every transaction with BEGIN IMMEDIATE and wait (busy timeout) instead of failing with
+  "database is locked"; PostgreSQL (nbgrader's db_url, --db-url) needs nothing.
+- Several machines: each runs the same command with --share i/k and takes every k-th student
+  (sorted ids), all against one PostgreSQL gradebook and shared submitted/ and autograded/ folders.
+"""
+import argparse
+import hashlib
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import nbformat
+
+DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: what was graded
+TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
+
+
+@dataclass
+class Result:
+    assignment: str
+    student: str
+    ok: bool = True
+    seconds: float = 0.0
+    error: str = ""
+    timeouts: int = 0          # cells stopped by a time limit
+    dead_kernel: bool = False  # the student's kernel or answer process died
+    skipped: bool = False
+    log: str = field(default="", repr=False)
+
+
+# ----------------------------------------------------------------------------- which submissions
+def course_db_url(root):
+    """The gradebook URL nbgrader uses at this course root (its nbgrader_config.py, else the default)."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
+        if (Path(root) / "nbgrader_config.py").exists() else None
+    return CourseDirectory(config=config, root=str(root)).db_url
+
+
+
+def submitted(root, assignment):
+    """Student ids with a submission of `assignment` in submitted/, sorted."""
+    base = Path(root) / "submitted"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+
+def digest(folder):
+    """A hash of every file of a submission (paths and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def graded_ids(db_url, assignment):
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook(db_url) as gb:
+        try:
+            return {s.student.id for s in gb.assignment_submissions(assignment)}
+        except MissingEntry:
+            return set()
+
+
+def todo(root, assignment, students, db_url, force):
+    """(to grade, up to date): a submission is up to date when the gradebook has it and its files
+    hash as they did when it was last graded."""
+    if force:
+        return list(students), []
+    known = graded_ids(db_url, assignment)
+    grade, fresh = [], []
+    for s in students:
+        mark = Path(root) / "autograded" / s / assignment / DIGEST
+        same = mark.is_file() and mark.read_text().strip() == digest(Path(root) / "submitted" / s / assignment)
+        (fresh if same and s in known else grade).append(s)
+    return grade, fresh
+
+
+# ----------------------------------------------------------------------------- SQLite under parallel writers
+def serialize_sqlite_writers(busy_timeout_s=300):
+    """Make nbgrader's SQLite connections in this process start every transaction with BEGIN
+    IMMEDIATE and wait up to `busy_timeout_s` for the lock. Two writers can then never deadlock
+    upgrading read locks (SQLite's immediate "database is locked"); they take turns."""
+    import nbgrader.api
+    from sqlalchemy import event
+
+    create = nbgrader.api.create_engine
+    if getattr(create, "_serialized", False):
+        return
+
+    def create_engine(url, *args, **kwargs):
+        engine = create(url, *args, **kwargs)
+        if engine.dialect.name == "sqlite":
+            @event.listens_for(engine, "connect")
+            def connect(dbapi_connection, record):
+                dbapi_connection.isolation_level = None          # SQLAlchemy's begin event opens them
+                dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+
+            @event.listens_for(engine, "begin")
+            def begin(connection):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return engine
+
+    create_engine._serialized = True
+    nbgrader.api.create_engine = create_engine
+
+
+# ----------------------------------------------------------------------------- one worker
+def outcome(root, assignment, student):
+    """Timeouts and a dead kernel, read from the autograded notebooks."""
+    timeouts, dead = 0, False
+    for path in (Path(root) / "autograded" / student / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    name, value = out.get("ename"), out.get("evalue", "")
+                    timeouts += name in TIMEOUT_ERRORS and "time" in value
+                    dead |= name in ("KernelDied", "NotRun") or (name == "AnswerStopped" and "process" in value)
+    return timeouts, dead
+
+
+def grade_one(root, assignment, student, extra):
+    """nbgrader's own autograde for one student, in this process."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+    from nbgrader.utils import capture_log
+    start = time.monotonic()
+    source = Path(root) / "submitted" / student / assignment
+    before = digest(source)
+    app = AutogradeApp()
+    try:
+        app.initialize([assignment, f"--student={student}", "--force", "--log-level=WARN", *extra])
+        result = capture_log(app)
+    finally:
+        app.reset()
+    error = (result.get("error") or "").strip().splitlines()
+    r = Result(assignment, student, ok=bool(result.get("success")), seconds=time.monotonic() - start,
+               error=error[-1] if error else "", log=(result.get("log") or "")[-4000:])
+    if r.ok:
+        r.timeouts, r.dead_kernel = outcome(root, assignment, student)
+        (Path(root) / "autograded" / student / assignment / DIGEST).write_text(before + "\n")
+    elif not r.error:
+        r.error = "nbgrader autograde failed: " + (r.log.strip().splitlines() or ["no log"])[-1]
+    return r
+
+
+def worker(conn, root, extra):
+    os.chdir(root)
+    # The kernels' own chatter ("Kernel is running over TCP ...") is not the grader's news: what
+    # nbgrader logs is captured per student (capture_log) and reported in the summary.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    serialize_sqlite_writers()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        assignment, student = task
+        try:
+            r = grade_one(root, assignment, student, extra)
+        except BaseException as e:        # never lose the worker over one student
+            r = Result(assignment, student, ok=False, error=f"{type(e).__name__}: {e}")
+        conn.send(r)
+
+
+class Pool:
+    """N worker processes fed one (assignment, student) at a time; a worker that overruns is killed
+    and replaced."""
+
+    def __init__(self, jobs, root, extra, timeout):
+        self.ctx = multiprocessing.get_context("spawn")
+        self.args = (str(root), list(extra))
+        self.timeout = timeout
+        self.workers = [self._start() for _ in range(jobs)]
+
+    def _start(self):
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=worker, args=(child, *self.args), daemon=True)
+        proc.start()
+        child.close()
+        return {"proc": proc, "conn": parent, "task": None, "since": 0.0}
+
+    def run(self, tasks, on_result):
+        queue = list(tasks)
+        busy = lambda: [w for w in self.workers if w["task"] is not None]   # noqa: E731
+        while queue or busy():
+            for w in self.workers:
+                if w["task"] is None and queue:
+                    w["task"], w["since"] = queue.pop(0), time.monotonic()
+                    w["conn"].send(w["task"])
+            ready = wait([w["conn"] for w in busy()], timeout=1.0)
+            for w in busy():
+                task = w["task"]
+                if w["conn"] in ready:
+                    try:
+                        r = w["conn"].recv()
+                    except (EOFError, OSError):
+                        r = Result(*task, ok=False, error="the grading worker died")
+                        self._replace(w)
+                elif not w["proc"].is_alive():
+                    r = Result(*task, ok=False, error=f"the grading worker died (exit {w['proc'].exitcode})")
+                    self._replace(w)
+                elif time.monotonic() - w["since"] > self.timeout:
+                    r = Result(*task, ok=False, timeouts=1,
+                               error=f"grading took more than {self.timeout:g} s; stopped")
+                    self._replace(w)
+                else:
+                    continue
+                r.seconds = r.seconds or time.monotonic() - w["since"]
+                w["task"] = None
+                on_result(r)
+
+    def _replace(self, w):
+        w["proc"].kill()
+        w["proc"].join()
+        w.update(self._start())
+
+    def close(self):
+        for w in self.workers:
+            try:
+                w["conn"].send(None)
+            except OSError:
+                pass
+        for w in self.workers:
+            w["proc"].join(timeout=10)
+            if w["proc"].is_alive():
+                w["proc"].kill()
+
+
+# ----------------------------------------------------------------------------- progress and summary
+class Progress:
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.start, self.stream = total, 0, time.monotonic(), stream
+        self.tty = stream.isatty()
+
+    def update(self, r):
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done)
+        bar = "#" * int(30 * self.done / max(self.total, 1))
+        state = "ok" if r.ok and not r.timeouts and not r.dead_kernel else "PROBLEM"
+        line = (f"[{bar:<30}] {self.done}/{self.total}  {elapsed:5.0f} s  ETA {eta:4.0f} s  "
+                f"{r.assignment}/{r.student}: {state} ({r.seconds:.1f} s)")
+        if self.tty:
+            self.stream.write("\r" + line[:150].ljust(150) + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def scores(db_url, assignment):
+    """{student: (score including extra credit, max score)} from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+    out = {}
+    with Gradebook(db_url) as gb:
+        try:
+            subs = gb.assignment_submissions(assignment)
+        except MissingEntry:
+            return out
+        for sub in subs:
+            out[sub.student.id] = (sub.score, sub.max_score)
+    return out
+
+
+def summary(assignment, results, table):
+    """Printable lines: per notebook (one per assignment here) score statistics and problems."""
+    values = [s for s, _ in table.values()]
+    best = max((m for _, m in table.values()), default=0)
+    errors = [r for r in results if not r.ok or r.dead_kernel]
+    timeouts = [r for r in results if r.timeouts]
+    lines = [f"{assignment}: {len(table)} graded"
+             + (f", {sum(r.skipped for r in results)} unchanged (not regraded)" if any(r.skipped for r in results) else "")]
+    if values:
+        lines.append(f"  score out of {best:g}: mean {statistics.mean(values):.2f}, median {statistics.median(values):g}, "
+                     f"full {sum(v >= best for v in values)}, zero {sum(v == 0 for v in values)}")
+    lines.append(f"  errors {len(errors)}, timeouts {len(timeouts)}")
+    for r in errors + [r for r in timeouts if r not in errors]:
+        why = r.error or ("the student's code ended its process (crash, exit or memory)" if r.dead_kernel
+                          else f"{r.timeouts} cell(s) hit a time limit")
+        lines.append(f"    {r.student}: {why}")
+    return lines
+
+
+# ----------------------------------------------------------------------------- the command
+def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, timeout=900.0, extra=(),
+        export=True, progress=True):
+    """Grade `assignments` (ids); returns (results, wall seconds). One pool serves every assignment."""
+    root = Path(root).resolve()
+    extra = list(extra) + ([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
+    db = db_url or course_db_url(root)
+    tasks, results, wanted = [], [], {}
+    for a in assignments:
+        students = submitted(root, a)
+        if share:
+            students = students[share[0]::share[1]]
+        wanted[a] = set(students)
+        grade, fresh = todo(root, a, students, db, force)
+        tasks += [(a, s) for s in grade]
+        results += [Result(a, s, skipped=True) for s in fresh]
+        print(f"{a}: {len(students)} submissions, {len(grade)} to grade, {len(fresh)} unchanged", file=sys.stderr)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    start = time.monotonic()
+    if tasks:
+        print(f"grading {len(tasks)} submissions with {jobs} worker(s)", file=sys.stderr)
+        bar = Progress(len(tasks)) if progress else None
+        pool = Pool(jobs, root, extra, timeout)
+
+        def done(r):
+            results.append(r)
+            if bar:
+                bar.update(r)
+        try:
+            pool.run(tasks, done)
+        finally:
+            pool.close()
+    wall = time.monotonic() - start
+    for a in assignments:
+        table = {s: v for s, v in scores(db, a).items() if s in wanted[a]}
+        for line in summary(a, [r for r in results if r.assignment == a], table):
+            print(line)
+    print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
+    if export:
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",
+                        *([f"--CourseDirectory.db_url={db_url}"] if db_url else [])],
+                       cwd=root, env=env, check=True)
+        print(f"CSV: {root / 'grades.csv'}")
+    return results, wall
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
+    ap.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    ap.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: one per core)")
+    ap.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
+    ap.add_argument("--root", default=".", help="the course root (default: here)")
+    ap.add_argument("--db-url", default=None, help="nbgrader's gradebook URL, e.g. postgresql://user@host/db")
+    ap.add_argument("--share", default=None, metavar="I/K", help="grade only students I, I+K, ... (0-based), "
+                                                                 "for several machines")
+    ap.add_argument("--submission-timeout", type=float, default=900.0, help="seconds for one submission")
+    ap.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
+    args, extra = ap.parse_known_args(argv)
+    share = None
+    if args.share:
+        i, k = (int(v) for v in args.share.split("/"))
+        if not 0 <= i < k:
+            ap.error("--share I/K needs 0 <= I < K")
+        share = (i, k)
+    results, _ = run(args.assignments, args.root, args.jobs, args.force, share, args.db_url,
+                     args.submission_timeout, extra, export=not args.no_export)
+    return 1 if any(not r.ok for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The capstone's checks (autograder/check.py) on their own: errors compared with torch's, torch's
+own samples never skipped by the grader, and the speed bonus measured where the answer runs."""
+import pytest
+
+from autograder import check, judge
+from tests.notebooks import grade_id, read, solution_answers
+
+
+def answer_class(assignment):
+    """The solution's Conv1d of a notebook (06: plain loops; 07: one matrix product)."""
+    namespace = {}
+    exec(solution_answers(assignment)["conv1d_answer"], namespace)
+    return namespace["Conv1d"]
+
+
+def test_an_error_case_torch_accepts_is_a_bug_in_the_checks_not_the_students():
+    with pytest.raises(RuntimeError, match="check bug"):
+        check.check_errors(answer_class("07_capstone"), [check.error_case(2, 2, 3, x=(1, 2, 5))])
+
+
+def test_errors_need_torchs_type_stage_and_words():
+    Good = answer_class("07_capstone")
+
+    class WrongType(Good):            # a RuntimeError of forward raised as ValueError
+        def forward(self, x):
+            try:
+                return super().forward(x)
+            except RuntimeError as e:
+                raise ValueError(str(e))
+
+    class Vague(Good):
+        def __init__(self, *args, **kwargs):
+            try:
+                super().__init__(*args, **kwargs)
+            except ValueError:
+                raise ValueError("bad argument")
+
+    class Late(Good):                 # 'same' with a stride noticed only in forward
+        def __init__(self, *args, **kwargs):
+            kwargs.pop("stride", None)
+            super().__init__(*args, **kwargs)
+
+    too_short = check.error_case(2, 2, 5, x=(1, 2, 3), says=["kernel", "input"])
+    groups = check.error_case(4, 6, 3, groups=3, says=["in_channels", "groups"])
+    same = check.error_case(2, 2, 3, stride=2, padding="same", says=["same", "stride"])
+    check.check_errors(Good, [too_short, groups, same])
+    with pytest.raises(check.CheckFailed, match="torch raises RuntimeError"):
+        check.check_errors(WrongType, [too_short])
+    with pytest.raises(check.CheckFailed, match="mention in_channels and groups"):
+        check.check_errors(Vague, [groups])
+    with pytest.raises(check.CheckFailed, match="when the layer is built; yours raised nothing"):
+        check.check_errors(Late, [same])
+
+
+def test_the_grader_never_skips_torchs_samples(monkeypatch, capsys):
+    monkeypatch.setattr(check, "torch_sample_cases", lambda dtype="float64": None)
+    check.check_torch_samples(answer_class("07_capstone"))
+    assert "skipped here, the grader runs them" in capsys.readouterr().out
+    monkeypatch.setattr(check, "_GRADER", [True])
+    with pytest.raises(RuntimeError, match="expecttest"):
+        check.check_torch_samples(answer_class("07_capstone"))
+
+
+def test_torchs_samples_cover_unbatched_inputs_tuples_and_same():
+    cases = check.torch_sample_cases()
+    assert cases and any(c.get("unbatched") for c in cases)
+    assert any(isinstance(c["conv"].get("stride"), tuple) for c in cases)
+    assert any(c["conv"].get("padding") == "same" for c in cases)
+
+
+def bonus_source():
+    return next(c.source for c in read("07_capstone").cells if grade_id(c) == "test_speed_bonus")
+
+
+def test_the_speed_bonus_tells_loops_from_one_matrix_product():
+    exec(bonus_source(), {**vars(check), "Conv1d": answer_class("07_capstone")})
+    with pytest.raises(check.CheckFailed, match="the bonus needs at most 3×"):
+        exec(bonus_source(), {**vars(check), "Conv1d": answer_class("06_bias")})
+
+
+def test_the_judge_times_the_bonus_with_its_own_clock():
+    loops = solution_answers("06_bias")["conv1d_answer"]
+    faked = loops + "\nimport time\ntime.perf_counter = lambda: 0.0\n"
+    for answer in (loops, faked):
+        passed, text, err, started = judge.judge_cell(bonus_source(), [answer], timeout=60)
+        assert started and not passed and "the bonus needs at most 3×" in err[1], err
