@@ -156,22 +156,28 @@ class Remote:
             raise TypeError(f"{self!r} is not callable")
         return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs)
 
-    def timed_calls(self, inputs):
+    def timed_calls(self, inputs, batch=10):
         """(output of the last call, seconds per call) of self(x) for each x of `inputs`, timed here,
         outside the student's process (its own clock could be patched). The inputs are sent first,
-        untimed; the first two warm up. The timed request makes the other calls and returns the last
-        output; the same request without calls (returning data of the same size) is taken off."""
+        untimed; the first two warm up. Then, per batch of `batch` inputs, one request makes the
+        calls and returns the last output; the same request without calls (returning data of the
+        same size; the least of three) is taken off, and the batch's calls all get the batch's mean."""
         child, ref, _, _ = object.__getattribute__(self, "_c")
-        warm, stash = (object.__getattribute__(child.request(op="stash", inputs=list(part)), "_c")[1]
-                       for part in (inputs[:2], inputs[2:]))
-        child.request(op="time", ref=ref, inputs=warm, calls=True)     # warm-up, on inputs never timed
-        t0 = time.perf_counter()
-        child.request(op="time", ref=ref, inputs=stash, calls=False)
-        t1 = time.perf_counter()
-        y = child.request(op="time", ref=ref, inputs=stash, calls=True)
-        t2 = time.perf_counter()
-        per_call = max(0.0, (t2 - t1) - (t1 - t0)) / len(inputs[2:])
-        return y, [per_call] * len(inputs)
+        parts = [inputs[:2]] + [inputs[i:i + batch] for i in range(2, len(inputs), batch)]
+        stashes = [object.__getattribute__(child.request(op="stash", inputs=list(p)), "_c")[1] for p in parts]
+        child.request(op="time", ref=ref, inputs=stashes[0], calls=True)     # warm-up, on inputs never timed
+        seconds, y = [0.0, 0.0][:len(parts[0])], None
+        for part, stash in zip(parts[1:], stashes[1:]):
+            transfer = []
+            for _ in range(3):          # the least of three: a pause while measuring cannot inflate it
+                t0 = time.perf_counter()
+                child.request(op="time", ref=ref, inputs=stash, calls=False)
+                transfer.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
+            y = child.request(op="time", ref=ref, inputs=stash, calls=True)
+            t2 = time.perf_counter()
+            seconds += [max(0.0, (t2 - t1) - min(transfer)) / len(part)] * len(part)
+        return y, seconds
 
     @property
     def __signature__(self):

@@ -14,11 +14,13 @@ for _s in CORPUS:
     _s.student = f"{_s.path.parent.parent.name}__{_s.student}"   # examples and corpus may share names
 TIMEOUT = 6  # seconds per cell for the corpus (the course default is 30); 2 graders share 2 cores
 LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}")
+# Graders side by side, one per core (two per core saved only 8% and made timings noisy).
+WORKERS = os.cpu_count() or 2
 
 
 def grade_corpus(tmp_path_factory):
     """Every submission of the corpus autograded once. Each assignment gets a course folder (and
-    gradebook) of its own, so the assignments are graded side by side, one per core.
+    gradebook) of its own, so the assignments are graded side by side (WORKERS at a time).
     Returns ({assignment: Course}, {(assignment, student): {grade_id: (score, max)}}, {assignment: fingerprint})."""
     wanted = sorted({s.assignment for s in CORPUS})
     roots = {a: tmp_path_factory.mktemp(a) for a in wanted}   # here: mktemp is not thread-safe
@@ -35,7 +37,7 @@ def grade_corpus(tmp_path_factory):
         return a, course, course.scores(a), before
 
     courses, scores, fingerprints = {}, {}, {}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for a, course, cells, before in pool.map(grade, wanted):
             courses[a] = course
             fingerprints[a] = before
