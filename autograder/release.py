@@ -4,7 +4,8 @@
    - a code cell with metadata course.generated == "check" gets autograder/check.py;
    - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg as attachments
      (embedded, so the picture shows in Colab and on GitHub without the repo);
-   - the Colab badge in the first cell points at the student notebook's path.
+   - the Colab badge in the first cell points at the student notebook's path, and the glossary
+     link beside it at docs/glossary.md (both on GITHUB_REPO).
 2. Execute each solution notebook and keep its outputs, so readers on GitHub see the worked
    examples run (deterministic: fixed seeds; tests re-run them and compare).
 3. Run nbgrader's own `generate_assignment` (solution regions become stubs, hidden tests go,
@@ -29,6 +30,7 @@ GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
 CHECK_HEADER = ("#@title Course checks (generated from autograder/check.py by `make release`; "
                 "run this cell, no need to read it)\n")
 BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
+GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
 
 
 def assignments():
@@ -46,6 +48,11 @@ def colab_url(assignment):
             f"notebooks/{assignment}/{assignment}.ipynb")
 
 
+def glossary_link():
+    """The link to docs/glossary.md on GitHub (absolute: a notebook opened alone in Colab has no repo)."""
+    return f" · [Glossary · 术语表](https://github.com/{GITHUB_REPO}/blob/main/docs/glossary.md)"
+
+
 def check_cell_source():
     return CHECK_HEADER + CHECK_SOURCE.read_text()
 
@@ -61,7 +68,8 @@ def sync(nb, assignment):
             cell.setdefault("attachments", {})[name] = {
                 "image/svg+xml": base64.b64encode(svg).decode("ascii")}
     first = nb.cells[0]
-    first.source = BADGE.sub(colab_url(assignment), first.source)
+    badge, _, rest = BADGE.sub(colab_url(assignment), first.source).partition("\n")
+    first.source = GLOSSARY.sub("", badge) + glossary_link() + "\n" + rest
     return nb
 
 

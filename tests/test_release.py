@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.release import CHECK_SOURCE, check_cell_source, colab_url, IMGS, ROOT
+from autograder.release import CHECK_SOURCE, check_cell_source, colab_url, glossary_link, IMGS, ROOT
 from tests.notebooks import SOLUTION_REGION, assignments, grade_id, is_answer_cell, is_test_cell, read
 
 ALL = assignments()
@@ -58,6 +58,7 @@ def test_generated_parts_match_their_sources(a):
             f"{a}: the check cell differs from {CHECK_SOURCE.name}; run `make release`"
         first = nb.cells[0].source
         assert colab_url(a) in first and "colab-badge.svg" in first
+        assert first.splitlines()[0].endswith(glossary_link())
         for cell in nb.cells:
             for name in re.findall(r"attachment:([\w.-]+)", cell.source):
                 data = cell.get("attachments", {}).get(name, {}).get("image/svg+xml")
@@ -83,3 +84,13 @@ def test_diagrams_are_what_the_script_draws(tmp_path):
     assert drawn == sorted(p.name for p in IMGS.glob("*.svg"))
     match, mismatch, errors = filecmp.cmpfiles(tmp_path, IMGS, drawn, shallow=False)
     assert not mismatch and not errors, f"imgs/ is stale, run `make imgs`: {mismatch}"
+
+
+def test_the_glossary_has_every_parameter_in_both_languages():
+    glossary = (ROOT / "docs" / "glossary.md").read_text()
+    rows = [line.split("|")[1:-1] for line in glossary.splitlines() if line.startswith("| `")]
+    terms = {r[0].strip().strip("`"): r for r in rows}
+    for name in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "padding_mode", "dilation",
+                 "groups", "bias", "'same'", "'valid'"):
+        assert name in terms, name
+        assert re.search(r"[\u4e00-\u9fff]", terms[name][1]), f"{name} has no Chinese term"
