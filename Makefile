@@ -12,12 +12,13 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox release imgs env demo test grade bench bench-grade lock clean
+.PHONY: help venv sandbox release imgs env demo test grade bench bench-grade book lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
 	@echo "make release  regenerate notebooks/ (student copies) from solutions/"
 	@echo "make imgs     regenerate the SVG diagrams in imgs/"
+	@echo "make book     the solutions as a static HTML book in build/book/"
 	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
 	@echo "make bench-grade   serial nbgrader against the parallel grader on a synthetic class of 41"
 	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x"
@@ -50,6 +51,10 @@ demo: $(STAMP) sandbox
 
 test: $(STAMP) sandbox
 	$(BIN)/python -m pytest -q tests $(PYTEST_ARGS)
+
+# The solutions as a static HTML book (build/book/index.html): series order, contents, prev/next links.
+book: $(STAMP)
+	$(BIN)/python tools/book.py
 
 # Speed of notebook 07's solution next to torch (median of runs after a warm-up). BENCH_ARGS=--readme
 # also writes the table into README.md. Exits non-zero when a shape is more than 1.5x slower.
