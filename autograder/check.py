@@ -234,15 +234,21 @@ def _raiser(label):
     return forbidden
 
 
+def _build(Conv1d, c, w, b):
+    """The student's layer for case `c` with torch's weights loaded (call it inside _Forbidden)."""
+    args, kwargs = _ctor_args(c)
+    layer = Conv1d(*args, **kwargs)
+    layer.weight = w.copy()
+    layer.bias = None if b is None else b.copy()
+    return layer
+
+
 def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     """Build the student's layer for case `c`, load torch's weights, return (layer, output array)."""
     if x is None:
         x, w, b = make_data(c)
-    args, kwargs = _ctor_args(c)
     with _Forbidden():
-        layer = Conv1d(*args, **kwargs)
-        layer.weight = w.copy()
-        layer.bias = None if b is None else b.copy()
+        layer = _build(Conv1d, c, w, b)
         try:
             y, err = layer(x.copy()), None
         except CheckFailed:
@@ -481,6 +487,17 @@ def _says(message, words):
     return [w for w in words if not any(a.lower() in text for a in ((w,) if isinstance(w, str) else w))]
 
 
+def _raised(f):
+    """The exception f() raises, or None; the checks' own exceptions pass through."""
+    try:
+        f()
+    except (CheckFailed, ForbiddenRoutine):
+        raise
+    except Exception as err:
+        return err
+    return None
+
+
 def check_errors(Conv1d, cases, hidden=False):
     """Each invalid use raises what torch raises: the same exception type, at the same stage
     (construction or forward), with a message that says the same thing (the case's key words)."""
@@ -490,25 +507,15 @@ def check_errors(Conv1d, cases, hidden=False):
             raise RuntimeError(f"check bug: torch's message {message!r} lacks {_says(message, e['says'])}")
         where = f"hidden error case {i + 1} ({stage})" if hidden else _call(e)
         want = f"{etype.__name__}({message!r})" if not hidden else etype.__name__
-        got = None
+        built = []
         with _Forbidden():
-            try:
-                layer = Conv1d(*e["args"], **e["conv"])
-                if stage == "construction":
-                    raise CheckFailed(f"{where}: torch raises {want} when the layer is built; yours raised nothing.")
-                try:
-                    layer(np.zeros(e["x"]))
-                except (CheckFailed, ForbiddenRoutine):
-                    raise
-                except Exception as err:
-                    got = ("forward", err)
-                else:
-                    raise CheckFailed(f"{where}: torch's forward raises {want}; yours returned an output.")
-            except (CheckFailed, ForbiddenRoutine):
-                raise
-            except Exception as err:
-                got = got or ("construction", err)
-        got_stage, err = got
+            got_stage, err = "construction", _raised(lambda: built.append(Conv1d(*e["args"], **e["conv"])))
+            if err is None and stage == "forward":
+                got_stage, err = "forward", _raised(lambda: built[0](np.zeros(e["x"])))
+        if err is None:
+            raise CheckFailed(f"{where}: torch raises {want} when the layer is built; yours raised nothing."
+                              if stage == "construction" else
+                              f"{where}: torch's forward raises {want}; yours returned an output.")
         if got_stage != stage:
             raise CheckFailed(f"{where}: torch raises {want} in its {stage}; yours raised "
                               f"{type(err).__name__} in its {got_stage}.")
@@ -548,7 +555,7 @@ def torch_sample_cases(dtype="float64"):
     return cases
 
 
-def check_torch_samples(Conv1d, dtypes=("float64", "float32"), hidden=False):
+def check_torch_samples(Conv1d, dtypes=("float64", "float32")):
     """Your layer on torch's own conv1d sample inputs (the ones torch's test suite uses)."""
     n = 0
     for dtype in dtypes:
@@ -568,8 +575,8 @@ def time_calls(layer, inputs):
     """(output of the last call, seconds of each call layer(x) for x in `inputs`). The grader times
     the calls in the answer's own process with its own clock (autograder/judge.py), so sending the
     data costs nothing. The inputs differ, so remembering outputs does not help."""
-    timed = getattr(type(layer), "timed_calls", None)
-    if timed is not None and type(layer).__module__ != "__main__":
+    timed = getattr(type(layer), "timed_calls", None)      # the grader's proxy (autograder/judge.py)
+    if timed is not None:
         return timed(layer, inputs)
     import time
     seconds = []
@@ -586,12 +593,9 @@ def check_speed(Conv1d, c, factor=3.0, batches=3, batch=10):
     `batch` calls, after a warm-up (a best batch is robust to a busy machine's pauses)."""
     import time
     x, w, b = make_data(c)
-    args, kwargs = _ctor_args(c)
     inputs = [x + np.float32(i) for i in range(2 + batches * batch)]    # all different, same shape
     with _Forbidden():
-        layer = Conv1d(*args, **kwargs)
-        layer.weight, layer.bias = w.copy(), None if b is None else b.copy()
-        y, seconds = time_calls(layer, inputs)
+        y, seconds = time_calls(_build(Conv1d, c, w, b), inputs)
     x = inputs[-1]
     want = torch_conv1d(x, w, b, **c["conv"])
     if np.shape(y) != want.shape or not np.all(np.abs(np.asarray(y, np.float64) - want) <= _tolerance(c, want)):

@@ -197,10 +197,9 @@ def main():
                 result = refs[req["ref"]](*decode(req["args"], refs), **decode(req["kwargs"], refs))
             elif op == "stash":    # inputs kept here for "time", so that no timed request carries them
                 refs.append(decode(req["inputs"], refs))
-                send({"ok": {"ref": len(refs) - 1, "type": "inputs", "callable": False}})
-                continue
+                result = len(refs) - 1
             elif op == "time":     # calls made here, on stashed inputs: the judge's clock sees no transfer
-                f, inputs = refs[req["ref"]], refs[req["inputs"]]
+                f, inputs = refs[req["ref"]], refs[req["stash"]]
                 result = inputs[-1]    # calls=False: the judge's baseline, the same data back
                 if req["calls"]:
                     for x in inputs:

@@ -16,6 +16,7 @@ import nbformat
 from .release import ROOT, SOLUTIONS, notebook_path
 
 BIN = Path(sys.executable).parent
+ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")   # nbgrader calls `alembic`
 
 
 class Course:
@@ -35,8 +36,7 @@ class Course:
             shutil.copytree(SOLUTIONS / a, dest)
 
     def nbgrader(self, *args, check=True):
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-        return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=WARN"], cwd=self.root, env=env,
+        return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=WARN"], cwd=self.root, env=ENV,
                               check=check, capture_output=True, text=True)
 
     def release(self):
@@ -59,10 +59,9 @@ class Course:
 
     def grade_parallel(self, assignments, *extra, jobs=2, force=False):
         """This repository's parallel grading command (autograder/grade.py) on this course."""
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
         return subprocess.run([sys.executable, "-m", "autograder", "grade", *assignments, "--root", str(self.root),
                                "--jobs", str(jobs), *(["--force"] if force else []), *extra],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+                              cwd=ROOT, env=ENV, capture_output=True, text=True)
 
     def feedback(self, assignment):
         return self.nbgrader("generate_feedback", assignment, "--force", check=False)

@@ -58,7 +58,6 @@ def course_db_url(root):
     return CourseDirectory(config=config, root=str(root)).db_url
 
 
-
 def submitted(root, assignment):
     """Student ids with a submission of `assignment` in submitted/, sorted."""
     base = Path(root) / "submitted"
@@ -75,21 +74,12 @@ def digest(folder):
     return h.hexdigest()
 
 
-def graded_ids(db_url, assignment):
-    from nbgrader.api import Gradebook, MissingEntry
-    with Gradebook(db_url) as gb:
-        try:
-            return {s.student.id for s in gb.assignment_submissions(assignment)}
-        except MissingEntry:
-            return set()
-
-
 def todo(root, assignment, students, db_url, force):
     """(to grade, up to date): a submission is up to date when the gradebook has it and its files
     hash as they did when it was last graded."""
     if force:
         return list(students), []
-    known = graded_ids(db_url, assignment)
+    known = set(scores(db_url, assignment))
     grade, fresh = [], []
     for s in students:
         mark = Path(root) / "autograded" / s / assignment / DIGEST
@@ -107,8 +97,6 @@ def serialize_sqlite_writers(busy_timeout_s=300):
     from sqlalchemy import event
 
     create = nbgrader.api.create_engine
-    if getattr(create, "_serialized", False):
-        return
 
     def create_engine(url, *args, **kwargs):
         engine = create(url, *args, **kwargs)
@@ -123,7 +111,6 @@ def serialize_sqlite_writers(busy_timeout_s=300):
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
 
-    create_engine._serialized = True
     nbgrader.api.create_engine = create_engine
 
 
@@ -345,10 +332,10 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
             print(line)
     print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
     if export:
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        from .course import ENV
         subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",
                         *([f"--CourseDirectory.db_url={db_url}"] if db_url else [])],
-                       cwd=root, env=env, check=True)
+                       cwd=root, env=ENV, check=True)
         print(f"CSV: {root / 'grades.csv'}")
     return results, wall
 

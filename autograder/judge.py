@@ -26,7 +26,7 @@ import numpy as np
 from . import check, sandbox
 
 MAX_MESSAGE = 256 * 1024 ** 2
-SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # an instructor's private seed for the grader's inputs
+SECRET_VARIABLE = sandbox.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
 
 
 class Abort(BaseException):
@@ -95,8 +95,7 @@ class Child:
         raise Abort(f"your code ended the process (exit code {code})")
 
     def request(self, **msg):
-        self._send({k: encode(v) if k in ("value", "args", "kwargs") or (k == "inputs" and msg["op"] == "stash") else v
-                    for k, v in msg.items()})
+        self._send({k: encode(v) if k in ("value", "args", "kwargs", "inputs") else v for k, v in msg.items()})
         reply = self._receive()
         if "missing" in reply:
             raise self._missing(msg["name"])
@@ -164,17 +163,17 @@ class Remote:
         same size; the least of three) is taken off, and the batch's calls all get the batch's mean."""
         child, ref, _, _ = object.__getattribute__(self, "_c")
         parts = [inputs[:2]] + [inputs[i:i + batch] for i in range(2, len(inputs), batch)]
-        stashes = [object.__getattribute__(child.request(op="stash", inputs=list(p)), "_c")[1] for p in parts]
-        child.request(op="time", ref=ref, inputs=stashes[0], calls=True)     # warm-up, on inputs never timed
-        seconds, y = [0.0, 0.0][:len(parts[0])], None
+        stashes = [child.request(op="stash", inputs=list(p)) for p in parts]
+        child.request(op="time", ref=ref, stash=stashes[0], calls=True)     # warm-up, on inputs never timed
+        seconds, y = [0.0] * len(parts[0]), None
         for part, stash in zip(parts[1:], stashes[1:]):
             transfer = []
             for _ in range(3):          # the least of three: a pause while measuring cannot inflate it
                 t0 = time.perf_counter()
-                child.request(op="time", ref=ref, inputs=stash, calls=False)
+                child.request(op="time", ref=ref, stash=stash, calls=False)
                 transfer.append(time.perf_counter() - t0)
             t1 = time.perf_counter()
-            y = child.request(op="time", ref=ref, inputs=stash, calls=True)
+            y = child.request(op="time", ref=ref, stash=stash, calls=True)
             t2 = time.perf_counter()
             seconds += [max(0.0, (t2 - t1) - min(transfer)) / len(part)] * len(part)
         return y, seconds

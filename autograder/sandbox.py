@@ -22,6 +22,7 @@ import sys
 GiB = 1024 ** 3
 KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * 1024 ** 2, "RLIMIT_CORE": 0}
 CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 0, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 64}
+SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 QUIET_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
 
@@ -105,7 +106,7 @@ def kernel_main(argv):
     # In its own PID namespace the kernel cannot see its parent: bwrap's --die-with-parent watches it
     # instead of ipykernel's parent poller (which would take the namespace for a dead parent).
     os.environ.pop("JPY_PARENT_PID", None)
-    os.environ.pop("CONV1D_GRADING_SECRET", None)     # the instructor's secret stays with the judge
+    os.environ.pop(SECRET_VARIABLE, None)     # the instructor's secret stays with the judge
     here = os.getcwd()
     connection = [os.path.abspath(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-f"]
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, net=True,
