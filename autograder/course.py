@@ -63,8 +63,8 @@ class Course:
                                "--jobs", str(jobs), *(["--force"] if force else []), *extra],
                               cwd=ROOT, env=ENV, capture_output=True, text=True)
 
-    def feedback(self, assignment):
-        return self.nbgrader("generate_feedback", assignment, "--force", check=False)
+    def feedback(self, assignment, *extra):
+        return self.nbgrader("generate_feedback", assignment, "--force", *extra, check=False)
 
     def export(self):
         self.nbgrader("export")

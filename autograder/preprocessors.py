@@ -15,6 +15,24 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and nb.get("grade") and not nb.get("solution")
 
 
+def is_answer_cell(cell):
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def source_notebook(config, info):
+    """The assignment's source notebook (solutions/), for the facts a submission must not decide."""
+    import nbformat
+    from nbgrader.coursedir import CourseDirectory
+    coursedir = CourseDirectory(config=config)
+    folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
+    return nbformat.read(os.path.join(folder, info["notebook"] + ".ipynb"), as_version=4)
+
+
+def course_code(source):
+    """The sources of the course's own code cells (not answers, not tests) in a source notebook."""
+    return {c.source for c in source.cells if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)}
+
+
 def error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -23,21 +41,32 @@ class Execute(nbp.Execute):
     """nbgrader's Execute, with two changes:
     - A dead kernel ends the run of this notebook only: the cell that killed it and every later cell
       get an error output (and so no points), and grading goes on.
-    - Graded test cells are not run in the student's kernel. Their verdict comes from the Judge, which
-      runs each of them again outside the kernel; a run in the kernel would only cost time (half of a
-      submission's grading time in notebook 07). Their outputs stay empty until the Judge fills them."""
+    - Only the student's code runs in the student's kernel: answer cells, and cells the student added
+      or edited. Graded test cells are not run there: their verdict comes from the Judge, which runs
+      each of them again outside the kernel (their outputs stay empty until the Judge fills them). The
+      course's own cells, unchanged (worked examples, the check code, the explorer panel, notebook 07's
+      timings), are not run either: nothing graded reads them (answers must stand alone, and the judge
+      runs them on their own), and they cost two thirds of a submission's grading time (import torch,
+      the examples).
+    """
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead = False
+        self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
         return super().preprocess(nb, resources, km)
 
+    def is_students(self, cell):
+        return not is_test_cell(cell) and (
+            is_answer_cell(cell) or cell.source not in self._course_code)
+
     def preprocess_cell(self, cell, resources, index):
-        if is_test_cell(cell) and not self._dead:
+        if cell.cell_type != "code":
+            return cell, resources
+        if not self.is_students(cell) and not self._dead:
             cell.outputs = []
             return cell, resources
         if self._dead:
-            if cell.cell_type == "code":
-                cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
+            cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
@@ -127,12 +156,8 @@ class ExtraCredit(nbp.NbGraderPreprocessor):
     course.bonus), never from the submission, and is reset on every regrade."""
 
     def preprocess(self, nb, resources):
-        import nbformat
-        from nbgrader.coursedir import CourseDirectory
         info = resources["nbgrader"]
-        coursedir = CourseDirectory(config=self.config)
-        source = nbformat.read(os.path.join(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]),
-                                            info["notebook"] + ".ipynb"), as_version=4)
+        source = source_notebook(self.config, info)
         bonus = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["course"]["bonus"]) for c in source.cells
                  if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
         if not bonus:

@@ -2,7 +2,10 @@
 
 1. Sync the generated parts of each solution notebook from their one source:
    - a code cell with metadata course.generated == "check" gets autograder/check.py;
-   - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg as attachments
+   - a code cell with metadata course.generated == "explorer" gets autograder/explorer.py, loaded as a
+     module of its own (its names stay out of the notebook's), and the call explore(course.explore);
+     its code is folded away in JupyterLab and Colab (the output is what matters);
+   - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg (and its PNG) as attachments
      (embedded, so the picture shows in Colab and on GitHub without the repo);
    - the Colab badge in the first cell points at the student notebook's path, and the glossary
      link beside it at docs/glossary.md (both on GITHUB_REPO).
@@ -16,6 +19,7 @@ notebooks into DIR, so a test can compare them with the committed notebooks/.
 """
 import argparse
 import base64
+import os
 import re
 import subprocess
 import sys
@@ -23,12 +27,19 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.preprocessors import is_answer_cell
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
 CHECK_SOURCE = ROOT / "autograder" / "check.py"
+EXPLORER_SOURCE = ROOT / "autograder" / "explorer.py"
 GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
 CHECK_HEADER = ("#@title Course checks (generated from autograder/check.py by `make release`; "
                 "run this cell, no need to read it)\n")
+EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/explorer.py by `make release`; "
+                   "run this cell)\n")
+# Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure.
+STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static"}
 BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
 
@@ -57,16 +68,33 @@ def check_cell_source():
     return CHECK_HEADER + CHECK_SOURCE.read_text()
 
 
+def explorer_cell_source(panel):
+    source = EXPLORER_SOURCE.read_text()
+    assert "'''" not in source, "explorer.py is embedded in r'''...''': it must not contain '''"
+    return (EXPLORER_HEADER + "import types\n\nconv1d_explorer = types.ModuleType(\"conv1d_explorer\")\n"
+            f"exec(r'''{source}''', conv1d_explorer.__dict__)\n\nconv1d_explorer.explore({panel!r})")
+
+
+def attachment(name):
+    """imgs/NAME.svg with its PNG twin: JupyterLab shows only the PNG of a markdown attachment
+    (it takes the first type listed, and nbformat lists image/png first), GitHub and Colab either."""
+    svg = IMGS / name
+    return {"image/svg+xml": base64.b64encode(svg.read_bytes()).decode("ascii"),
+            "image/png": base64.b64encode(svg.with_suffix(".png").read_bytes()).decode("ascii")}
+
+
 def sync(nb, assignment):
     """The notebook with its generated parts refreshed (in place; also returned)."""
     for cell in nb.cells:
         course = cell.metadata.get("course", {})
         if course.get("generated") == "check":
             cell.source = check_cell_source()
+        if course.get("generated") == "explorer":
+            cell.source = explorer_cell_source(course["explore"])
+            cell.metadata["cellView"] = "form"                      # Colab: show the title only
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True   # JupyterLab: fold the code
         for name in course.get("attach", []):
-            svg = (IMGS / name).read_bytes()
-            cell.setdefault("attachments", {})[name] = {
-                "image/svg+xml": base64.b64encode(svg).decode("ascii")}
+            cell.setdefault("attachments", {})[name] = attachment(name)
     first = nb.cells[0]
     badge, _, rest = BADGE.sub(colab_url(assignment), first.source).partition("\n")
     first.source = GLOSSARY.sub("", badge) + glossary_link() + "\n" + rest
@@ -77,7 +105,7 @@ def execute(nb, path, timeout=300):
     """Run the notebook top to bottom in its own folder (raises on the first error)."""
     from nbclient import NotebookClient
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute(env=STATIC_ENV)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     return nb
@@ -102,15 +130,41 @@ def out_of_sync():
 
 
 def generate(release_dir, only=None):
-    """Run `nbgrader generate_assignment` for each assignment into release_dir."""
-    for a in only or assignments():
+    """Run `nbgrader generate_assignment` for each assignment into release_dir (one nbgrader run for
+    all of them: nbgrader reads an assignment id as a glob pattern)."""
+    for pattern in only or ["[0-9][0-9]_*"]:
         subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", a, "--force", "--no-db",
+            [sys.executable, "-m", "nbgrader", "generate_assignment", pattern, "--force", "--no-db",
              f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
              "--log-level=WARN"],
             cwd=ROOT, check=True)
+    for a in only or assignments():
         for path in (Path(release_dir) / a).glob("*.ipynb"):
             write(nbformat.read(path, as_version=4), path)   # the same JSON layout as solutions/
+
+
+# The solution's answers, for tests and tools that run a student notebook as a student who got it right.
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION\n", re.M)
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def solution_answers(assignment):
+    """{grade_id: source} of the solution notebook's answer cells, region markers removed."""
+    nb = nbformat.read(notebook_path(assignment), as_version=4)
+    return {grade_id(c): SOLUTION_MARKER.sub("", c.source + "\n") for c in nb.cells if is_answer_cell(c)}
+
+
+def with_solution_answers(nb, assignment):
+    """The student notebook nb with every answer cell replaced by the solution's answer (in place; also returned)."""
+    answers = solution_answers(assignment)
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            cell.source = answers[grade_id(cell)]
+    return nb
 
 
 def main(argv=None):
@@ -133,3 +187,4 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+

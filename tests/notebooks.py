@@ -1,40 +1,21 @@
 """Reading and running the course notebooks in tests."""
-import re
-
 import nbformat
 from nbclient import NotebookClient
 
 from autograder.preprocessors import is_test_cell
-from autograder.release import SOLUTIONS, RELEASE, assignments, notebook_path  # noqa: F401
-
-SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def is_answer_cell(cell):
-    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+from autograder.release import (SOLUTIONS, RELEASE, SOLUTION_REGION, STATIC_ENV, assignments, grade_id,  # noqa: F401
+                                is_answer_cell, notebook_path, solution_answers, with_solution_answers)
 
 
 def read(assignment, student=False):
     return nbformat.read(notebook_path(assignment, RELEASE if student else SOLUTIONS), as_version=4)
 
 
-def solution_answers(assignment):
-    """{grade_id: source} of the solution notebook's answer cells, region markers removed."""
-    out = {}
-    for cell in read(assignment).cells:
-        if is_answer_cell(cell):
-            out[grade_id(cell)] = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", cell.source + "\n", flags=re.M)
-    return out
-
-
-def run(nb, cwd, timeout=120):
-    """Execute with errors allowed; return the notebook with outputs."""
+def run(nb, cwd, timeout=120, static=False):
+    """Execute with errors allowed; return the notebook with outputs. static: the explorer panels draw
+    the static figure kept in solutions/ (else they build their live widgets, with no one to show them to)."""
     NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": STATIC_ENV} if static else {}))
     return nb
 
 
@@ -67,5 +48,6 @@ def text_outputs(nb):
     return out
 
 
-__all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers", "run",
+__all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers",
+           "with_solution_answers", "run",
            "error_cells", "text_outputs", "assignments", "notebook_path", "SOLUTIONS", "RELEASE"]

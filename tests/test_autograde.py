@@ -1,13 +1,15 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
 the points its submission file expects (see autograder/submissions.py for the format)."""
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.preprocessors import is_test_cell
-from tests.grading import CORPUS, LIMITS, fingerprint
+from autograder.preprocessors import course_code, is_answer_cell, is_test_cell
+from tests.grading import CORPUS, LIMITS, WORKERS, fingerprint
+from tests.notebooks import read
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
 def test_submission_gets_expected_points(graded, sub):
@@ -58,9 +60,11 @@ def test_regrade_replaces_the_old_score(graded):
 
 def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
     course = graded[0]["01_channels_kernel"]
-    assert course.feedback("01_channels_kernel").returncode == 0
+    # the examples (a correct, a wrong and a blank answer) and the cheats: what their feedback shows
+    assert course.feedback("01_channels_kernel", "--student=examples__*").returncode == 0
+    assert course.feedback("01_channels_kernel", "--student=corpus__cheat_*").returncode == 0
     pages = list((course.root / "feedback").rglob("*.html"))
-    assert pages
+    assert len(pages) >= 8
     for page in pages:
         html = page.read_text()
         assert "HIDDEN TESTS" not in html and "random_cases([], n=" not in html, page
@@ -78,7 +82,23 @@ def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
 
 def test_export_writes_one_row_per_student_and_assignment(graded):
     courses, scores, _ = graded
-    for a, course in courses.items():
-        rows = course.export()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:      # one course folder each: side by side
+        exported = dict(zip(courses, pool.map(lambda course: course.export(), courses.values())))
+    for a, rows in exported.items():
         assert len(rows) == len({s for b, s in scores if b == a})
         assert {r["assignment"] for r in rows} == {a}
+
+
+def test_only_the_students_code_runs_in_the_kernel(graded):
+    """Autograde runs the answers and any cell a student added or edited; the course's own cells
+    (examples, check code, explorer panel, timings) are not run (no execution count, no output)."""
+    for a, course in graded[0].items():
+        ours = course_code(read(a))
+        for nb_path in (course.root / "autograded").rglob("*.ipynb"):
+            cells = [c for c in nbformat.read(nb_path, as_version=4).cells if c.cell_type == "code"]
+            for cell in cells:
+                if cell.source in ours and not is_answer_cell(cell) and not is_test_cell(cell):
+                    assert cell.execution_count is None, (nb_path, cell.source[:60])
+                    assert all(o.get("ename") == "NotRun" for o in cell.outputs), (nb_path, cell.source[:60])
+            if "examples__ada" in str(nb_path):
+                assert all(c.execution_count for c in cells if is_answer_cell(c)), nb_path

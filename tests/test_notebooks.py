@@ -1,15 +1,18 @@
 """Every notebook runs: solutions pass their tests, unanswered student copies fail only graded
 cells (and every one of them), and a student copy works alone (Colab: only numpy, torch and
 matplotlib, no repo). These are the checks of `nbgrader validate` and `validate --invert`, made on
-one run of each notebook."""
+one run of each notebook. The 3 x 7 runs happen once, side by side (one per core), in the fixture
+`runs`; each test then reads the run it needs."""
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
 from autograder.release import ROOT
 from tests.notebooks import (assignments, error_cells, grade_id, is_answer_cell, is_test_cell, notebook_path,
-                             read, run, solution_answers, text_outputs, RELEASE)
+                             read, run, text_outputs, with_solution_answers, RELEASE)
 
 ALL = assignments()
 
@@ -25,9 +28,35 @@ sys.path[:] = [p for p in sys.path if p not in ("", %r)]
 """ % str(ROOT)
 
 
+def unanswered(a, tmp):
+    return run(read(a, student=True), tmp)
+
+
+def fresh_solution(a, tmp):
+    return run(read(a), notebook_path(a).parent, static=True)
+
+
+def alone_with_the_solution(a, tmp):
+    """The student notebook alone in a folder, the solution pasted in; also returns the folder's files."""
+    shutil.copy(notebook_path(a, RELEASE), tmp)
+    nb = with_solution_answers(nbformat.read(tmp / f"{a}.ipynb", as_version=4), a)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(COLAB_ONLY))
+    return run(nb, tmp), sorted(p.name for p in tmp.iterdir())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """{(kind, assignment): result} for every kind of run above and every notebook."""
+    jobs = [(kind, a, tmp_path_factory.mktemp(f"{kind.__name__}_{a}")) for kind in
+            (unanswered, fresh_solution, alone_with_the_solution) for a in ALL]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = pool.map(lambda job: job[0](job[1], job[2]), jobs)
+        return {(kind.__name__, a): r for (kind, a, _), r in zip(jobs, results)}
+
+
 @pytest.mark.parametrize("a", ALL)
-def test_unanswered_student_notebook_fails_only_in_graded_cells(a, tmp_path):
-    nb = run(read(a, student=True), tmp_path)
+def test_unanswered_student_notebook_fails_only_in_graded_cells(a, runs):
+    nb = runs["unanswered", a]
     failing = error_cells(nb)
     assert all(is_test_cell(c) or is_answer_cell(c) for c in failing), \
         [c.source[:80] for c in failing if not (is_test_cell(c) or is_answer_cell(c))]
@@ -35,25 +64,15 @@ def test_unanswered_student_notebook_fails_only_in_graded_cells(a, tmp_path):
 
 
 @pytest.mark.parametrize("a", ALL)
-def test_solution_outputs_are_fresh(a, tmp_path):
+def test_solution_outputs_are_fresh(a, runs):
     """solutions/ keeps its outputs for readers on GitHub; they are what a fresh run prints."""
-    committed = read(a)
-    fresh = run(nbformat.from_dict(committed), notebook_path(a).parent)
+    fresh = runs["fresh_solution", a]
     assert not error_cells(fresh)
     assert text_outputs(fresh) == text_outputs(read(a)), f"stale outputs in solutions/{a}: run `make release`"
 
 
 @pytest.mark.parametrize("a", ALL)
-def test_student_notebook_runs_alone_with_the_solution_pasted_in(a, tmp_path):
-    alone = tmp_path / "colab"
-    alone.mkdir()
-    shutil.copy(notebook_path(a, RELEASE), alone)
-    nb = nbformat.read(alone / f"{a}.ipynb", as_version=4)
-    answers = solution_answers(a)
-    for cell in nb.cells:
-        if is_answer_cell(cell):
-            cell.source = answers[grade_id(cell)]
-    nb.cells.insert(0, nbformat.v4.new_code_cell(COLAB_ONLY))
-    nb = run(nb, alone)
+def test_student_notebook_runs_alone_with_the_solution_pasted_in(a, runs):
+    nb, files = runs["alone_with_the_solution", a]
     assert not error_cells(nb), [(grade_id(c), c.outputs[-1].get("evalue")) for c in error_cells(nb)]
-    assert sorted(p.name for p in alone.iterdir()) == [f"{a}.ipynb"], "the notebook needs no other file"
+    assert files == [f"{a}.ipynb"], "the notebook needs no other file"

@@ -61,9 +61,10 @@ def test_generated_parts_match_their_sources(a):
         assert first.splitlines()[0].endswith(glossary_link())
         for cell in nb.cells:
             for name in re.findall(r"attachment:([\w.-]+)", cell.source):
-                data = cell.get("attachments", {}).get(name, {}).get("image/svg+xml")
-                assert data, f"{a}: attachment {name} is missing"
-                assert base64.b64decode(data) == (IMGS / name).read_bytes(), f"{a}: {name} differs from imgs/"
+                data = cell.get("attachments", {}).get(name, {})
+                assert set(data) == {"image/svg+xml", "image/png"}, f"{a}: attachment {name} is missing"
+                for mime, file in (("image/svg+xml", IMGS / name), ("image/png", (IMGS / name).with_suffix(".png"))):
+                    assert base64.b64decode(data[mime]) == file.read_bytes(), f"{a}: {file.name} differs from imgs/"
 
 
 @pytest.mark.parametrize("a", ALL)
@@ -80,8 +81,8 @@ def test_notebook_structure(a):
 
 def test_diagrams_are_what_the_script_draws(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "tools" / "diagrams.py"), "--out", str(tmp_path)], check=True)
-    drawn = sorted(p.name for p in tmp_path.glob("*.svg"))
-    assert drawn == sorted(p.name for p in IMGS.glob("*.svg"))
+    drawn = sorted(p.name for p in tmp_path.glob("*.*g"))
+    assert drawn == sorted(p.name for p in IMGS.glob("*.*g")) and len(drawn) == 2 * len(list(IMGS.glob("*.svg")))
     match, mismatch, errors = filecmp.cmpfiles(tmp_path, IMGS, drawn, shallow=False)
     assert not mismatch and not errors, f"imgs/ is stale, run `make imgs`: {mismatch}"
 

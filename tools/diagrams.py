@@ -1,11 +1,12 @@
-"""Generate the SVG teaching diagrams of the Conv1d course.
+"""Generate the teaching diagrams of the Conv1d course: each as SVG, and as PNG for JupyterLab
+(whose markdown cells show PNG attachments but not SVG ones; the build attaches both).
 
 Usage (from the repository root)::
 
     MPLBACKEND=Agg .venv/bin/python tools/diagrams.py            # all diagrams
     MPLBACKEND=Agg .venv/bin/python tools/diagrams.py 02_stride  # just one
 
-The output is deterministic: running the script twice gives byte-identical SVGs.
+The output is deterministic: running the script twice gives byte-identical files.
 """
 import argparse
 import os
@@ -19,6 +20,8 @@ RC = {
     "font.family": "DejaVu Sans",
 }
 SVG_METADATA = {"Date": None, "Creator": None}
+PNG_METADATA = {"Software": None}
+PNG_DPI = 110
 
 # Palette: (fill, edge) pairs, one per role.
 IN = ("#d6e6f7", "#3d7ebf")    # input
@@ -94,7 +97,9 @@ def xs(n, name="x", start=0):
 
 
 def save(fig, path):
-    fig.savefig(path, format="svg", metadata=SVG_METADATA)
+    """path.svg and path.png."""
+    fig.savefig(path + ".svg", format="svg", metadata=SVG_METADATA)
+    fig.savefig(path + ".png", format="png", metadata=PNG_METADATA, dpi=PNG_DPI)
     plt.close(fig)
 
 
@@ -528,9 +533,9 @@ def main(out_dir="imgs", only=None):
     written = []
     with plt.rc_context(RC):
         for name in names:
-            path = os.path.join(out_dir, f"{name}.svg")
+            path = os.path.join(out_dir, name)
             save(DIAGRAMS[name](), path)
-            written.append(path)
+            written += [path + ".svg", path + ".png"]
     return written
 
 
