@@ -12,12 +12,14 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox release imgs env demo test grade bench bench-grade book lock clean
+.PHONY: help venv sandbox browser screenshots release imgs env demo test grade bench bench-grade book lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
 	@echo "make release  regenerate notebooks/ (student copies) from solutions/"
 	@echo "make imgs     regenerate the SVG diagrams in imgs/"
+	@echo "make screenshots   one PNG per student notebook, run in JupyterLab + headless Chromium, in imgs/screenshots/"
+	@echo "make browser  install Debian's chromium + chromium-driver (as root) for the browser test and screenshots"
 	@echo "make book     the solutions as a static HTML book in build/book/"
 	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
 	@echo "make bench-grade   serial nbgrader against the parallel grader on a synthetic class of 41"
@@ -37,6 +39,13 @@ sandbox:
 	  (apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null) ; } || \
 	  echo "WARNING: bubblewrap is not installed; student code will not be confined (see README)."
 
+# The browser test and `make screenshots` drive Debian's chromium through selenium (chromium-driver).
+# As root we install both; otherwise say what is missing (the browser test then fails saying so).
+browser:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null) ; } || \
+	  echo "WARNING: /usr/bin/chromium or /usr/bin/chromedriver is missing: apt-get install chromium chromium-driver"
+
 imgs: $(STAMP)
 	$(BIN)/python tools/diagrams.py
 
@@ -49,8 +58,12 @@ release: $(STAMP)
 demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.demo
 
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox browser
 	$(BIN)/python -m pytest -q tests $(PYTEST_ARGS)
+
+# One PNG per student notebook (imgs/screenshots/NN_x.png), each run in JupyterLab with the solution's answer.
+screenshots: $(STAMP) browser
+	$(BIN)/python tools/screenshots.py
 
 # The solutions as a static HTML book (build/book/index.html): series order, contents, prev/next links.
 book: $(STAMP)
