@@ -1,6 +1,7 @@
 """The explorer panel (autograder/explorer.py): its picture is what torch computes, its formula is
 torch's output length, its widgets redraw, and without widgets it shows a static figure."""
 import random
+import sys
 
 import IPython.display
 import nbformat
@@ -54,11 +55,16 @@ def test_picture_and_formula_agree_with_torch(c):
     assert latex.endswith(f"= {value}")
 
 
+@pytest.mark.parametrize("why", ["no ipywidgets", "CONV1D_EXPLORER=static"])
 @pytest.mark.parametrize("name", explorer.PANELS)
-def test_static_figure_without_widgets(name, monkeypatch):
+def test_static_figure_without_widgets(name, why, monkeypatch):
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    monkeypatch.setenv("CONV1D_EXPLORER", STATIC_ENV["CONV1D_EXPLORER"])
+    if why == "no ipywidgets":
+        monkeypatch.setitem(sys.modules, "ipywidgets", None)      # `import ipywidgets` raises ImportError
+        monkeypatch.delenv("CONV1D_EXPLORER", raising=False)
+    else:
+        monkeypatch.setenv("CONV1D_EXPLORER", STATIC_ENV["CONV1D_EXPLORER"])
     explorer.explore(name)
     image, text = shown
     assert image.data.startswith(PNG)
