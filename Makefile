@@ -17,7 +17,7 @@ help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
 	@echo "make release  regenerate notebooks/ (student copies) from solutions/"
-	@echo "make imgs     regenerate the SVG diagrams in imgs/"
+	@echo "make imgs     regenerate the diagrams in imgs/ (SVG and PNG)"
 	@echo "make screenshots   one PNG per student notebook, run in JupyterLab + headless Chromium, in imgs/screenshots/"
 	@echo "make browser  install Debian's chromium + chromium-driver (as root) for the browser test and screenshots"
 	@echo "make book     the solutions as a static HTML book in build/book/"
