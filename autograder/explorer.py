@@ -26,7 +26,7 @@ PANELS = {
                 "padding_mode": ("dropdown", MODES, "zeros")},
     "dilation": {**BASE, "dilation": ("slider", (1, 4), 2)},
     "groups": {**BASE, "L_in": ("slider", (1, 16), 6), "in_channels": ("slider", (1, 8), 4),
-               "out_channels": ("slider", (1, 8), 6), "groups": ("dropdown", [1, 2], 2)},
+               "out_channels": ("slider", (1, 8), 6), "groups": ("dropdown", None, 2)},   # options: divisors
     "bias": {**BASE, "L_in": ("slider", (1, 16), 6), "in_channels": ("slider", (1, 6), 2),
              "out_channels": ("slider", (1, 6), 3), "bias": ("checkbox", None, True)},
 }
@@ -42,6 +42,12 @@ def padding_amounts(kernel_size, padding, dilation=1):
         total = dilation * (kernel_size - 1)
         return total // 2, total - total // 2
     return padding, padding
+
+
+def reads(p):
+    """layout() of the layer of the controls p."""
+    q = {**LAYER, **p}
+    return layout(q["L_in"], q["kernel_size"], q["stride"], q["padding"], q["dilation"], q["padding_mode"])
 
 
 def layout(L_in, kernel_size, stride=1, padding=0, dilation=1, padding_mode="zeros"):
@@ -150,7 +156,7 @@ def draw(p, focus=0):
 
 def draw_positions(ax, q, focus):
     ax.set_axis_off()
-    got = layout(q["L_in"], q["kernel_size"], q["stride"], q["padding"], q["dilation"], q["padding_mode"])
+    got = reads(q)
     if got is None:
         ax.text(0.5, 0.5, "torch refuses this layer\n(see the message below)", ha="center", va="center",
                 fontsize=13, color="firebrick", transform=ax.transAxes)
@@ -163,7 +169,7 @@ def draw_positions(ax, q, focus):
         face = "#eeeeee" if padded else ("#cfe3f7" if i in taps[focus] else "white")
         edge = "#bbbbbb" if padded else ("black" if i in read else "firebrick")
         ax.add_patch(_box(i, 1, face, edge, hatch="//" if padded else None))
-        label = ("0" if src < 0 else f"$x_{{{src}}}$") if padded else f"$x_{{{src}}}$"
+        label = "0" if src < 0 else f"$x_{{{src}}}$"           # -1: a zero of padding_mode='zeros'
         ax.text(i, 1, label, ha="center", va="center", fontsize=9, color="gray" if padded else "black")
     offset = (len(sources) - 1) / 2 - (len(taps) - 1) / 2      # outputs centred under the inputs
     for j, row in enumerate(taps):
@@ -232,13 +238,13 @@ def explore(name):
         display(Image(draw(start)), Markdown("\n\n".join(describe(start))))
         return
     make = {"slider": lambda k, o, v: w.IntSlider(value=v, min=o[0], max=o[1], description=k),
-            "dropdown": lambda k, o, v: w.Dropdown(options=o, value=v, description=k),
+            "dropdown": lambda k, o, v: w.Dropdown(options=o or divisors(start["in_channels"], start["out_channels"]),
+                                                   value=v, description=k),
             "checkbox": lambda k, o, v: w.Checkbox(value=v, description=k)}
     ws = {k: make[kind](k, options, value) for k, (kind, options, value) in controls.items()}
-    for box in ws.values():
-        box.style.description_width = "110px"
     focus = w.IntSlider(value=0, min=0, max=0, description="output j")
-    focus.style.description_width = "110px"
+    for box in [*ws.values(), focus]:
+        box.style.description_width = "110px"
     image = w.Image(format="png", layout=w.Layout(width="900px", max_width="100%"))   # the figure's own size
     text = w.HTMLMath()
 
@@ -249,16 +255,12 @@ def explore(name):
             if list(ws["groups"].options) != ok:
                 ws["groups"].options = ok       # may move the value (and redraw in between)
                 p["groups"] = ws["groups"].value
-        got = layout(p["L_in"], p["kernel_size"], p.get("stride", 1), p.get("padding", 0), p.get("dilation", 1),
-                     p.get("padding_mode", "zeros"))
+        got = reads(p)
         focus.max = len(got[2]) - 1 if got else 0
         image.value = draw(p, focus.value)
         text.value = "<br>".join(describe(p))
 
     for box in [*ws.values(), focus]:
         box.observe(redraw, "value")
-    if "groups" in ws:
-        ws["groups"].options = divisors(start["in_channels"], start["out_channels"])
-        ws["groups"].value = start["groups"]
     redraw()
     display(w.VBox([w.HBox([w.VBox(list(ws.values())), w.VBox([focus])]), image, text]))

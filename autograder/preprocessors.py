@@ -15,6 +15,10 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and nb.get("grade") and not nb.get("solution")
 
 
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
 def is_answer_cell(cell):
     return bool(cell.metadata.get("nbgrader", {}).get("solution"))
 
@@ -98,7 +102,7 @@ class Judge(nbp.NbGraderPreprocessor):
             sources = {c.name: c.source for c in notebook.source_cells if c.name in test_ids}
         answers, seen = [], set()
         for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            gid = grade_id(cell)
             if cell.cell_type == "code" and gid in answer_ids and gid not in seen:
                 seen.add(gid)
                 answers.append(cell.source)
@@ -111,7 +115,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 cell.outputs = [error_output(stopped[-1].ename,
                                              stopped[-1].evalue or "the cell did not finish within the time limit")]
                 continue
-            gid = cell.metadata["nbgrader"].get("grade_id")
+            gid = grade_id(cell)
             if gid not in sources:
                 # Not a test cell of this assignment (forged metadata): never run its source here.
                 del cell.metadata["nbgrader"]
@@ -158,12 +162,12 @@ class ExtraCredit(nbp.NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         source = source_notebook(self.config, info)
-        bonus = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["course"]["bonus"]) for c in source.cells
+        bonus = {grade_id(c): float(c.metadata["course"]["bonus"]) for c in source.cells
                  if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
         if not bonus:
             return nb, resources
-        passed = {c.metadata["nbgrader"]["grade_id"]: not any(o.output_type == "error" for o in c.outputs)
-                  for c in nb.cells if is_test_cell(c) and c.metadata["nbgrader"].get("grade_id") in bonus}
+        passed = {grade_id(c): not any(o.output_type == "error" for o in c.outputs)
+                  for c in nb.cells if is_test_cell(c) and grade_id(c) in bonus}
         with Gradebook(info["db_url"]) as gb:
             for gid, points in bonus.items():
                 grade = gb.find_grade(gid, info["notebook"], info["assignment"], info["student"])

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.preprocessors import is_answer_cell
+from autograder.preprocessors import grade_id, is_answer_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
@@ -145,11 +145,6 @@ def generate(release_dir, only=None):
 
 # The solution's answers, for tests and tools that run a student notebook as a student who got it right.
 SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION\n", re.M)
-SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def solution_answers(assignment):
@@ -187,4 +182,3 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
-

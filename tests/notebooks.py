@@ -1,10 +1,14 @@
 """Reading and running the course notebooks in tests."""
+import re
+
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.preprocessors import is_test_cell
-from autograder.release import (SOLUTIONS, RELEASE, SOLUTION_REGION, STATIC_ENV, assignments, grade_id,  # noqa: F401
-                                is_answer_cell, notebook_path, solution_answers, with_solution_answers)
+from autograder.preprocessors import grade_id, is_answer_cell, is_test_cell  # noqa: F401
+from autograder.release import (SOLUTIONS, RELEASE, STATIC_ENV, assignments, notebook_path,  # noqa: F401
+                                solution_answers, with_solution_answers)
+
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
 
 
 def read(assignment, student=False):
@@ -49,5 +53,5 @@ def text_outputs(nb):
 
 
 __all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers",
-           "with_solution_answers", "run",
-           "error_cells", "text_outputs", "assignments", "notebook_path", "SOLUTIONS", "RELEASE"]
+           "with_solution_answers", "run", "error_cells", "text_outputs", "assignments", "notebook_path",
+           "SOLUTIONS", "RELEASE"]

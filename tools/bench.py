@@ -20,13 +20,16 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "solutions" / "07_capstone" / "07_capstone.ipynb"
+sys.path.insert(0, str(ROOT))
+
+from autograder.release import notebook_path, solution_answers  # noqa: E402
+
+NOTEBOOK = notebook_path("07_capstone")
 
 ROUNDS, PAUSE = 3, 0.3      # alternating blocks of runs per library, seconds between blocks
 
@@ -42,10 +45,8 @@ SHAPES = [
 
 def solution_class():
     """The Conv1d of the solution notebook's answer cell (the one home of that code)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv1d_answer")
     namespace = {}
-    exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
+    exec(compile(solution_answers("07_capstone")["conv1d_answer"], str(NOTEBOOK), "exec"), namespace)
     return namespace["Conv1d"]
 
 
