@@ -53,10 +53,10 @@ environment.yml: requirements.txt tools/make_env.py
 	$(PYTHON) tools/make_env.py > $@
 
 release: $(STAMP)
-	$(BIN)/python -m autograder.release
+	$(BIN)/python -m autograder.build.release
 
 demo: $(STAMP) sandbox
-	$(BIN)/python -m autograder.demo
+	$(BIN)/python -m autograder.classroom.demo
 
 test: $(STAMP) sandbox browser
 	$(BIN)/python -m pytest -q tests $(PYTEST_ARGS)
@@ -74,7 +74,7 @@ book: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
-# Autograde every submission in submitted/ in parallel (autograder/grade.py), print a summary, write
+# Autograde every submission in submitted/ in parallel (autograder/classroom/grade.py), print a summary, write
 # grades.csv. ASSIGNMENT=01_channels_kernel for one notebook (default: all), JOBS=N workers (default:
 # one per core), GRADE_ARGS=--force to regrade unchanged submissions too.
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))

@@ -1,7 +1,7 @@
-"""`python -m autograder grade ASSIGNMENT [--jobs N] [--force] ...`: see autograder/grade.py."""
+"""`python -m autograder grade ASSIGNMENT [--jobs N] [--force] ...`: see autograder/classroom/grade.py."""
 import sys
 
-COMMANDS = {"grade": "autograder.grade"}
+COMMANDS = {"grade": "autograder.classroom.grade"}
 
 
 def main(argv=None):

@@ -25,10 +25,10 @@ c.Execute.interrupt_on_timeout = True
 # A deleted, retyped or edited test cell is put back from the gradebook and graded as released.
 c.OverwriteCells.add_missing_cells = True
 
-# Student kernels run in the grading sandbox (autograder/sandbox.py, kernelspec in autograder/kernels/):
+# Student kernels run in the grading sandbox (autograder/sandbox/confine.py, kernelspec in autograder/sandbox/kernels/):
 # read-only file system but for the submission's folder, own PID namespace, memory limit.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
-    [os.path.join(_repo, "autograder")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    [os.path.join(_repo, "autograder", "sandbox")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 c.Execute.kernel_name = "conv1d-sandbox"
 
 c.Autograde.sanitize_preprocessors = [
@@ -41,7 +41,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 
 # The verdict of each test cell comes from the judge, outside the student's kernel
-# (autograder/judge.py, docs/grading-security.md); a dead kernel costs only the cells it did not run.
+# (autograder/sandbox/judge.py, docs/grading-security.md); a dead kernel costs only the cells it did not run.
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",

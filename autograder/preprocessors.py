@@ -82,7 +82,7 @@ class Execute(nbp.Execute):
 
 
 class Judge(nbp.NbGraderPreprocessor):
-    """The verdict of every graded test cell, reached outside the student's kernel (autograder/judge.py).
+    """The verdict of every graded test cell, reached outside the student's kernel (autograder/sandbox/judge.py).
 
     Runs after Execute, before SaveAutoGrades. A test cell's outputs are replaced by the judge's: its
     printed checks and, on failure, one error line (message and hint; no traceback, which would quote
@@ -92,8 +92,8 @@ class Judge(nbp.NbGraderPreprocessor):
     timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from . import judge, sandbox
-        (self.log.info if sandbox.bwrap() else self.log.warning)("Sandbox: %s", sandbox.sandbox_status())
+        from .sandbox import confine, judge
+        (self.log.info if confine.bwrap() else self.log.warning)("Sandbox: %s", confine.sandbox_status())
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])

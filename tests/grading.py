@@ -4,9 +4,9 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from autograder import submissions
-from autograder.course import Course
-from autograder.release import ROOT, assignments
+from autograder.classroom import submissions
+from autograder.classroom.course import Course
+from autograder.build.release import ROOT, assignments
 
 CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "corpus")
           for s in submissions.load(folder) if s.assignment in assignments()]

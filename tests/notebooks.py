@@ -5,7 +5,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from autograder.preprocessors import grade_id, is_answer_cell, is_test_cell  # noqa: F401
-from autograder.release import (SOLUTIONS, RELEASE, STATIC_ENV, assignments, notebook_path,  # noqa: F401
+from autograder.build.release import (SOLUTIONS, RELEASE, STATIC_ENV, assignments, notebook_path,  # noqa: F401
                                 solution_answers, with_solution_answers)
 
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)

@@ -1,5 +1,5 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
-the points its submission file expects (see autograder/submissions.py for the format)."""
+the points its submission file expects (see autograder/classroom/submissions.py for the format)."""
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

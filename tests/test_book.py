@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from autograder.release import ROOT, assignments
+from autograder.build.release import ROOT, assignments
 
 
 def test_the_book_has_every_notebook_in_order_with_its_figures(tmp_path):

@@ -1,8 +1,9 @@
-"""The capstone's checks (autograder/check.py) on their own: errors compared with torch's, torch's
+"""The capstone's checks (autograder/notebook/check.py) on their own: errors compared with torch's, torch's
 own samples never skipped by the grader, and the speed bonus measured where the answer runs."""
 import pytest
 
-from autograder import check, judge
+from autograder.notebook import check
+from autograder.sandbox import judge
 from tests.notebooks import grade_id, read, solution_answers
 
 

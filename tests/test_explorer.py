@@ -1,4 +1,4 @@
-"""The explorer panel (autograder/explorer.py): its picture is what torch computes, its formula is
+"""The explorer panel (autograder/notebook/explorer.py): its picture is what torch computes, its formula is
 torch's output length, its widgets redraw, and without widgets it shows a static figure."""
 import random
 import sys
@@ -8,8 +8,8 @@ import nbformat
 import pytest
 import torch
 
-from autograder import explorer
-from autograder.release import STATIC_ENV
+from autograder.notebook import explorer
+from autograder.build.release import STATIC_ENV
 from tests.notebooks import read, assignments
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""`python -m autograder grade` (autograder/grade.py): a class graded in parallel gets exactly the
+"""`python -m autograder grade` (autograder/classroom/grade.py): a class graded in parallel gets exactly the
 grades plain `nbgrader autograde` gives, the gradebook stays whole (SQLite and PostgreSQL), failures
 stay with their student, and a re-run grades only what is missing or changed."""
 import dataclasses
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import submissions
-from autograder.course import Course
-from autograder.release import ROOT
+from autograder.classroom import submissions
+from autograder.classroom.course import Course
+from autograder.build.release import ROOT
 from tests.grading import LIMITS
 
 A = "01_channels_kernel"

@@ -3,7 +3,8 @@ from a student's process is data, never code."""
 import numpy as np
 import pytest
 
-from autograder import check, judge
+from autograder.notebook import check
+from autograder.sandbox import judge
 from tests.notebooks import assignments, grade_id, is_test_cell, read, solution_answers
 
 

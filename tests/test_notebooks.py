@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from autograder.release import ROOT
+from autograder.build.release import ROOT
 from tests.notebooks import (assignments, error_cells, grade_id, is_answer_cell, is_test_cell, notebook_path,
                              read, run, text_outputs, with_solution_answers, RELEASE)
 

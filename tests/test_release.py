@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.release import CHECK_SOURCE, check_cell_source, colab_url, glossary_link, IMGS, ROOT
+from autograder.build.release import CHECK_SOURCE, check_cell_source, colab_url, glossary_link, IMGS, ROOT
 from tests.notebooks import SOLUTION_REGION, assignments, grade_id, is_answer_cell, is_test_cell, read
 
 ALL = assignments()
@@ -20,7 +20,7 @@ def test_series_is_numbered_and_complete():
 
 
 def test_committed_student_notebooks_are_what_the_build_makes(tmp_path):
-    subprocess.run([sys.executable, "-m", "autograder.release", "--check", str(tmp_path)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "autograder.build.release", "--check", str(tmp_path)], cwd=ROOT, check=True)
     for a in ALL:
         built, committed = tmp_path / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb"
         assert built.read_text() == committed.read_text(), f"notebooks/{a} drifted from solutions/: run `make release`"

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import notebook_path, solution_answers  # noqa: E402
+from autograder.build.release import notebook_path, solution_answers  # noqa: E402
 
 NOTEBOOK = notebook_path("07_capstone")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import submissions  # noqa: E402
-from autograder.course import Course  # noqa: E402
+from autograder.classroom import submissions  # noqa: E402
+from autograder.classroom.course import Course  # noqa: E402
 
 NOTEBOOKS = ["02_stride", "03_padding", "05_groups", "06_bias"]
 

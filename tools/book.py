@@ -22,7 +22,7 @@ from nbconvert.filters import markdown2html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import assignments, notebook_path  # noqa: E402
+from autograder.build.release import assignments, notebook_path  # noqa: E402
 
 STYLE = ("<style>.book-nav{font:15px sans-serif;display:flex;justify-content:space-between;"
          "max-width:1100px;margin:12px auto;padding:8px 16px;background:#f4f6f8;border-radius:6px}"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.release import RELEASE, notebook_path, with_solution_answers
+from autograder.build.release import RELEASE, notebook_path, with_solution_answers
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import assignments  # noqa: E402
+from autograder.build.release import assignments  # noqa: E402
 from tools.browser import notebook_browser, student_notebook  # noqa: E402
 
 

@@ -1,8 +1,8 @@
-"""Build the student notebooks from solutions/ (`make release`, or `python -m autograder.release`).
+"""Build the student notebooks from solutions/ (`make release`, or `python -m autograder.build.release`).
 
 1. Sync the generated parts of each solution notebook from their one source:
-   - a code cell with metadata course.generated == "check" gets autograder/check.py;
-   - a code cell with metadata course.generated == "explorer" gets autograder/explorer.py, loaded as a
+   - a code cell with metadata course.generated == "check" gets autograder/notebook/check.py;
+   - a code cell with metadata course.generated == "explorer" gets autograder/notebook/explorer.py, loaded as a
      module of its own (its names stay out of the notebook's), and the call explore(course.explore);
      its code is folded away in JupyterLab and Colab (the output is what matters);
    - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg (and its PNG) as attachments
@@ -29,14 +29,14 @@ import nbformat
 
 from autograder.preprocessors import grade_id, is_answer_cell
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
-CHECK_SOURCE = ROOT / "autograder" / "check.py"
-EXPLORER_SOURCE = ROOT / "autograder" / "explorer.py"
+CHECK_SOURCE = ROOT / "autograder" / "notebook" / "check.py"
+EXPLORER_SOURCE = ROOT / "autograder" / "notebook" / "explorer.py"
 GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
-CHECK_HEADER = ("#@title Course checks (generated from autograder/check.py by `make release`; "
+CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/check.py by `make release`; "
                 "run this cell, no need to read it)\n")
-EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/explorer.py by `make release`; "
+EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by `make release`; "
                    "run this cell)\n")
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure.
 STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static"}

@@ -573,9 +573,9 @@ def check_torch_samples(Conv1d, dtypes=("float64", "float32")):
 
 def time_calls(layer, inputs):
     """(output of the last call, seconds of each call layer(x) for x in `inputs`). The grader times
-    the calls in the answer's own process with its own clock (autograder/judge.py), so sending the
+    the calls in the answer's own process with its own clock (autograder/sandbox/judge.py), so sending the
     data costs nothing. The inputs differ, so remembering outputs does not help."""
-    timed = getattr(type(layer), "timed_calls", None)      # the grader's proxy (autograder/judge.py)
+    timed = getattr(type(layer), "timed_calls", None)      # the grader's proxy (autograder/sandbox/judge.py)
     if timed is not None:
         return timed(layer, inputs)
     import time

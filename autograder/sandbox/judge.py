@@ -2,9 +2,9 @@
 
 For each graded test cell, the judge (this module, in nbgrader's own process) runs the cell's
 source as the gradebook holds it, hidden tests included, with the course's check code imported
-from autograder/check.py. The names the test needs from the student (`Conv1d`, `predicted_shape`,
+from autograder/notebook/check.py. The names the test needs from the student (`Conv1d`, `predicted_shape`,
 ...) are proxies to a fresh sandboxed process that ran only the student's answer cells
-(autograder/child.py). The student's code produces outputs; the expected values and the comparison
+(autograder/sandbox/child.py). The student's code produces outputs; the expected values and the comparison
 are computed here, where the student's code never runs. See docs/grading-security.md.
 """
 import ast
@@ -23,10 +23,11 @@ import time
 
 import numpy as np
 
-from . import check, sandbox
+from ..notebook import check
+from . import confine
 
 MAX_MESSAGE = 256 * 1024 ** 2
-SECRET_VARIABLE = sandbox.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
+SECRET_VARIABLE = confine.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
 
 
 class Abort(BaseException):
@@ -44,10 +45,10 @@ class Child:
         # grader's own work (torch's references, imports) never uses up the student's time.
         self.budget = budget
         self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-        self.proc = subprocess.Popen(sandbox.child_argv(self.dir.name), cwd=self.dir.name,
-                                     env=sandbox.child_env(self.dir.name), stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
+                                     env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     preexec_fn=sandbox.limiter(sandbox.CHILD_LIMITS))
+                                     preexec_fn=confine.limiter(confine.CHILD_LIMITS))
         self._send({"cells": cells})
         # Answer cells that raised: what they defined before the error stays usable.
         try:

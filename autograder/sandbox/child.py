@@ -1,6 +1,6 @@
 """The student's side of the judge: runs ONLY the answer cells, then answers requests.
 
-Started by autograder/judge.py as `python -I child.py` inside the sandbox (autograder/sandbox.py).
+Started by autograder/sandbox/judge.py as `python -I child.py` inside the sandbox (autograder/sandbox/confine.py).
 It imports nothing from the course: it must not trust or be trusted. Requests and replies are
 length-prefixed JSON on the pipes the judge gave it (fd 0 in, fd 1 out); the student's own prints go
 to a capped log, so they cannot forge a reply. Values cross as data only (numbers, strings, tuples,
@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sandbox import opens_for_writing  # noqa: E402  (the one home of that rule)
+from confine import opens_for_writing  # noqa: E402  (the one home of that rule)
 
 PROTO_IN = os.fdopen(os.dup(0), "rb", buffering=0)
 PROTO_OUT = os.fdopen(os.dup(1), "wb", buffering=0)

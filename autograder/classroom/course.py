@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .release import ROOT, SOLUTIONS, notebook_path
+from ..build.release import ROOT, SOLUTIONS, notebook_path
 
 BIN = Path(sys.executable).parent
 ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")   # nbgrader calls `alembic`
@@ -47,7 +47,7 @@ class Course:
         return nbformat.read(notebook_path(assignment, self.root / "notebooks"), as_version=4)
 
     def submit(self, submission):
-        """Write a submission (autograder.submissions.Submission) into submitted/."""
+        """Write a submission (autograder.classroom.submissions.Submission) into submitted/."""
         nb = submission.apply(self.released(submission.assignment))
         path = self.root / "submitted" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,7 @@ class Course:
         return self.nbgrader("autograde", assignment, "--force", *extra, check=False)
 
     def grade_parallel(self, assignments, *extra, jobs=2, force=False):
-        """This repository's parallel grading command (autograder/grade.py) on this course."""
+        """This repository's parallel grading command (autograder/classroom/grade.py) on this course."""
         return subprocess.run([sys.executable, "-m", "autograder", "grade", *assignments, "--root", str(self.root),
                                "--jobs", str(jobs), *(["--force"] if force else []), *extra],
                               cwd=ROOT, env=ENV, capture_output=True, text=True)

@@ -6,10 +6,10 @@ signal the grader), and dies with its parent. Without bubblewrap only the resour
 audit hooks apply; `sandbox_status()` says which, and autograde logs it (a warning when unconfined).
 
 Two users:
-- autograder/judge.py runs the student's answer cells in `child_argv()` (no network, no torch/scipy
+- autograder/sandbox/judge.py runs the student's answer cells in `child_argv()` (no network, no torch/scipy
   in sight, tight limits);
 - the student's Jupyter kernel during `nbgrader autograde` is started through the kernelspec
-  autograder/kernels/conv1d-sandbox, whose argv is `python sandbox.py kernel -f {connection_file}`.
+  autograder/sandbox/kernels/conv1d-sandbox, whose argv is `python sandbox.py kernel -f {connection_file}`.
 """
 import functools
 import importlib.util
@@ -84,7 +84,7 @@ def limiter(limits):
 
 
 def child_argv(workdir):
-    """The judge's student process: python -I autograder/child.py, torch and scipy hidden."""
+    """The judge's student process: python -I autograder/sandbox/child.py, torch and scipy hidden."""
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
     return wrap([sys.executable, "-I", script], workdir, net=False, hide=_package_dirs("torch", "scipy"))
 

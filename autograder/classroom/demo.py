@@ -11,8 +11,8 @@ import time
 
 from . import submissions
 from .course import Course
-from .release import ROOT, assignments
-from .sandbox import sandbox_status
+from ..build.release import ROOT, assignments
+from ..sandbox.confine import sandbox_status
 
 EXAMPLES = ROOT / "autograder" / "examples"
 DEMO = ROOT / "build" / "demo"
