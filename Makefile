@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite"
-	@echo "make release  regenerate notebooks/ (student copies) from solutions/"
+	@echo "make release  regenerate notebooks/ (student copies) from solutions/ [RELEASE_ARGS=--refresh-outputs]"
 	@echo "make imgs     regenerate the diagrams in imgs/ (SVG and PNG)"
 	@echo "make screenshots   one PNG per student notebook, run in JupyterLab + headless Chromium, in imgs/screenshots/"
 	@echo "make browser  install Debian's chromium + chromium-driver (as root) for the browser test and screenshots"
@@ -53,7 +53,7 @@ environment.yml: requirements.txt tools/make_env.py
 	$(PYTHON) tools/make_env.py > $@
 
 release: $(STAMP)
-	$(BIN)/python -m autograder.build.release
+	$(BIN)/python -m autograder.build.release $(RELEASE_ARGS)
 
 demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.classroom.demo

@@ -1,4 +1,5 @@
 """Reading and running the course notebooks in tests."""
+import os
 import re
 
 import nbformat
@@ -15,11 +16,13 @@ def read(assignment, student=False):
     return nbformat.read(notebook_path(assignment, RELEASE if student else SOLUTIONS), as_version=4)
 
 
-def run(nb, cwd, timeout=120, static=False):
+def run(nb, cwd, timeout=120, static=False, env=None):
     """Execute with errors allowed; return the notebook with outputs. static: the explorer panels draw
-    the static figure kept in solutions/ (else they build their live widgets, with no one to show them to)."""
+    the static figure kept in solutions/ (else they build their live widgets, with no one to show them to).
+    env: the kernel's environment (default: this process's)."""
+    env = dict(STATIC_ENV if static else os.environ, **(env or {}))
     NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": STATIC_ENV} if static else {}))
+                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb
 
 
@@ -27,31 +30,26 @@ def error_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
 
 
-def text_outputs(nb):
-    """What a reader sees as text, per code cell (images are compared by presence only; cells marked
-    course.volatile, the timings of notebook 07, by the kinds of output they show)."""
-    out = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        if cell.metadata.get("course", {}).get("volatile"):    # timings: only what kind of output it is
-            out.append("volatile:" + ",".join(sorted({o.output_type for o in cell.get("outputs", [])})))
-            continue
-        parts = []
-        for o in cell.get("outputs", []):
-            if o.output_type == "stream":       # how a stream is split into outputs is timing
-                if parts and parts[-1].startswith(o.name + ":"):
-                    parts[-1] += o.text
-                else:
-                    parts.append(o.name + ":" + o.text)
-            elif o.output_type in ("execute_result", "display_data"):
-                parts.append(o.data.get("text/plain", "") + "|" + ",".join(sorted(o.data)))
-            elif o.output_type == "error":
-                parts.append("error:" + o.ename)
-        out.append("".join(parts))
-    return out
+def another_cpu_env(base=None):
+    """An environment in which NumPy, its OpenBLAS and torch take other code paths than this CPU's own
+    (the widest SIMD one step down): a run in it rounds floats as another machine would. On a CPU with
+    AVX-512, the AVX2 kernels; with AVX2 only, the AVX ones; otherwise unchanged."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    env = dict(base if base is not None else os.environ)
+    if "avx512f" in flags:
+        env.update(OPENBLAS_CORETYPE="Haswell", NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR",
+                   ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+    elif "avx2" in flags:
+        env.update(OPENBLAS_CORETYPE="Sandybridge", NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+                   ATEN_CPU_CAPABILITY="default", ONEDNN_MAX_CPU_ISA="AVX")
+    return env
 
 
 __all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers",
-           "with_solution_answers", "run", "error_cells", "text_outputs", "assignments", "notebook_path",
+           "with_solution_answers", "run", "error_cells", "another_cpu_env", "assignments", "notebook_path",
            "SOLUTIONS", "RELEASE"]

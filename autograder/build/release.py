@@ -10,7 +10,10 @@
    - the Colab badge in the first cell points at the student notebook's path, and the glossary
      link beside it at docs/glossary.md (both on GITHUB_REPO).
 2. Execute each solution notebook and keep its outputs, so readers on GitHub see the worked
-   examples run (deterministic: fixed seeds; tests re-run them and compare).
+   examples run (deterministic: fixed seeds; tests re-run them and compare). A cell whose fresh
+   outputs show the same as the committed ones but for float noise (another CPU, another BLAS
+   kernel: autograder/build/outputs.py) keeps the committed outputs, so `git status` stays clean;
+   `--refresh-outputs` writes every fresh output (after editing a plot, or to renew the timings).
 3. Run nbgrader's own `generate_assignment` (solution regions become stubs, hidden tests go,
    outputs are cleared) with notebooks/ as the release directory.
 
@@ -19,6 +22,7 @@ notebooks into DIR, so a test can compare them with the committed notebooks/.
 """
 import argparse
 import base64
+import copy
 import os
 import re
 import subprocess
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.build.outputs import keep_unchanged
 from autograder.preprocessors import grade_id, is_answer_cell
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +170,8 @@ def with_solution_answers(nb, assignment):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", metavar="DIR", help="change nothing; build into DIR for comparison")
+    ap.add_argument("--refresh-outputs", action="store_true",
+                    help="write every fresh output, even where it shows the same as the committed one")
     ap.add_argument("assignments", nargs="*", help="only these (default: all)")
     args = ap.parse_args(argv)
     if args.check:
@@ -175,7 +182,12 @@ def main(argv=None):
         return
     for a in args.assignments or assignments():
         path = notebook_path(a)
-        write(execute(sync(nbformat.read(path, as_version=4), a), path), path)
+        nb = sync(nbformat.read(path, as_version=4), a)
+        committed = copy.deepcopy(nb)
+        execute(nb, path)
+        changed = keep_unchanged(nb, None if args.refresh_outputs else committed)
+        write(nb, path)
+        print(f"{a}: {changed} code cells with new outputs")
     generate(RELEASE, args.assignments)
     print(f"released {', '.join(args.assignments or assignments())} -> {RELEASE.relative_to(ROOT)}/")
 
