@@ -54,6 +54,10 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Judge.timeout = 30
+# Notebook 07's speed bonus (extra credit). It compares the answer's speed with torch's on the grading
+# machine, turn by turn, each side's best call, far from both kinds of answer it separates (see README);
+# set False to offer no bonus (the cell then fails with a note, and nobody gets the extra point).
+c.Judge.bonus = True
 
 # Feedback shows each cell's score and message, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [

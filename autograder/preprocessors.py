@@ -5,7 +5,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
 
@@ -35,6 +35,12 @@ def source_notebook(config, info):
 def course_code(source):
     """The sources of the course's own code cells (not answers, not tests) in a source notebook."""
     return {c.source for c in source.cells if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)}
+
+
+def bonus_cells(source):
+    """{grade_id: extra points} of the bonus test cells of a source notebook (metadata course.bonus)."""
+    return {grade_id(c): float(c.metadata["course"]["bonus"]) for c in source.cells
+            if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
 
 
 def error_output(ename, evalue):
@@ -90,6 +96,9 @@ class Judge(nbp.NbGraderPreprocessor):
     """
 
     timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
+    bonus = Bool(True, help="Judge the bonus test cells (metadata course.bonus in the source notebook: "
+                            "notebook 07's speed bonus). False: they are not run, fail with a note, and "
+                            "nobody gets their extra credit.").tag(config=True)
 
     def preprocess(self, nb, resources):
         from .sandbox import confine, judge
@@ -100,6 +109,7 @@ class Judge(nbp.NbGraderPreprocessor):
             answer_ids = {c.name for c in notebook.solution_cells}
             test_ids = {c.name for c in notebook.grade_cells} - answer_ids
             sources = {c.name: c.source for c in notebook.source_cells if c.name in test_ids}
+        bonus_ids = bonus_cells(source_notebook(self.config, info))
         answers, seen = [], set()
         for cell in nb.cells:
             gid = grade_id(cell)
@@ -122,6 +132,8 @@ class Judge(nbp.NbGraderPreprocessor):
                 continue
             if broken:
                 text, err = "", broken
+            elif gid in bonus_ids and not self.bonus:
+                text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
             else:
                 passed, text, err, started = judge.judge_cell(sources[gid], answers, self.timeout)
                 if not started:
@@ -161,9 +173,7 @@ class ExtraCredit(nbp.NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        source = source_notebook(self.config, info)
-        bonus = {grade_id(c): float(c.metadata["course"]["bonus"]) for c in source.cells
-                 if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
+        bonus = bonus_cells(source_notebook(self.config, info))
         if not bonus:
             return nb, resources
         passed = {grade_id(c): not any(o.output_type == "error" for o in c.outputs)

@@ -31,22 +31,28 @@ def error_cells(nb):
 
 
 def another_cpu_env(base=None):
-    """An environment in which NumPy, its OpenBLAS and torch take other code paths than this CPU's own
-    (the widest SIMD one step down): a run in it rounds floats as another machine would. On a CPU with
-    AVX-512, the AVX2 kernels; with AVX2 only, the AVX ones; otherwise unchanged."""
+    """Variables that make NumPy, its OpenBLAS and torch take other code paths than they would in
+    environment `base` (default: this process's) on this CPU: a run with them rounds floats as another
+    machine would. OpenBLAS gets another kernel than the one `base` forces (OPENBLAS_CORETYPE) or it
+    picks itself; NumPy, torch and oneDNN their widest SIMD level one step down."""
+    base = os.environ if base is None else base
     flags = set()
     with open("/proc/cpuinfo") as f:
         for line in f:
             if line.startswith("flags"):
                 flags = set(line.split(":", 1)[1].split())
                 break
-    env = dict(base if base is not None else os.environ)
     if "avx512f" in flags:
-        env.update(OPENBLAS_CORETYPE="Haswell", NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR",
-                   ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+        kernels, env = ["SkylakeX", "Haswell"], dict(
+            NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR", ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
     elif "avx2" in flags:
-        env.update(OPENBLAS_CORETYPE="Sandybridge", NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
-                   ATEN_CPU_CAPABILITY="default", ONEDNN_MAX_CPU_ISA="AVX")
+        kernels, env = ["Haswell", "Sandybridge"], dict(
+            NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR", ATEN_CPU_CAPABILITY="default",
+            ONEDNN_MAX_CPU_ISA="AVX")
+    else:
+        return {}
+    current = base.get("OPENBLAS_CORETYPE", "").lower() or kernels[0].lower()   # else: OpenBLAS's own pick
+    env["OPENBLAS_CORETYPE"] = next(k for k in kernels if k.lower() != current)
     return env
 
 

@@ -102,3 +102,20 @@ def test_only_the_students_code_runs_in_the_kernel(graded):
                     assert all(o.get("ename") == "NotRun" for o in cell.outputs), (nb_path, cell.source[:60])
             if "examples__ada" in str(nb_path):
                 assert all(c.execution_count for c in cells if is_answer_cell(c)), nb_path
+
+
+def test_the_instructor_can_switch_the_speed_bonus_off(tmp_path):
+    """`c.Judge.bonus = False`: the bonus cell is not timed, says why, and gives no extra credit."""
+    from autograder.classroom.course import Course
+    ada = next(s for s in CORPUS if s.assignment == "07_capstone" and s.path.stem == "ada")
+    assert ada.expect["test_speed_bonus"] == 1
+    course = Course(tmp_path, ["07_capstone"])
+    course.release()
+    course.submit(ada)
+    assert course.autograde("07_capstone", *LIMITS, "--Judge.bonus=False").returncode == 0
+    cells = course.scores("07_capstone")[ada.student]
+    assert cells["test_speed_bonus"] == (0.0, 0.0)
+    assert sum(score for score, _ in cells.values()) == sum(ada.expect.values()) - 1
+    nb = nbformat.read(next((course.root / "autograded").rglob("07_capstone.ipynb")), as_version=4)
+    bonus = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_speed_bonus")
+    assert [o.evalue for o in bonus.outputs] == ["this course does not offer this bonus (c.Judge.bonus = False)"]

@@ -76,8 +76,48 @@ def test_a_grading_secret_changes_every_input_and_solutions_still_pass(monkeypat
     assert check.random_cases(["stride", "padding"], 5, seed=1) == public
 
 
-def test_an_answer_that_writes_on_the_graders_channel_only_fails_itself():
-    forge = ("import __main__\n"
-             "__main__.PROTO_OUT.write(b'\\x00\\x00\\x00\\x05hello')\n")
+@pytest.mark.parametrize("frame", [
+    "b'\\x00\\x00\\x00\\x05hello'",                               # a blob length far over the cap
+    "struct.pack('>II', 5, 0) + b'[[[[['",                           # JSON that does not parse
+    "struct.pack('>II', 40, 3) + b'{\"ok\": {\"a\": [0, 400], \"dtype\": \"<f8\", \"shape\": [50]}}'[:40] + b'abc'",
+])
+def test_an_answer_that_writes_on_the_graders_channel_only_fails_itself(frame):
+    forge = f"import __main__, os, struct\nos.write(__main__.PROTO_OUT, {frame})\nx = 1\n"
     passed, _, err, started = judge.judge_cell("check_answer('x', x, 1)", [forge], timeout=30)
-    assert not passed and not started and err[0] == "AnswerError"
+    assert not passed and err[0] in ("AnswerError", "AnswerStopped"), err
+    assert "garbled" in err[1] or "more data" in err[1] or "unreadable" in err[1], err
+
+
+@pytest.mark.parametrize("ref", [
+    {"a": [0, 80], "dtype": "<f8", "shape": [20]},          # runs past the blob
+    {"a": [-8, 8], "dtype": "<f8", "shape": [1]},           # before it
+    {"a": [0, 8], "dtype": "<f8", "shape": [2]},            # a size that does not match the shape
+    {"a": [0, 8], "dtype": "|O", "shape": [1]},             # objects are not data
+    {"a": [0, 8], "dtype": "<f8", "shape": [-1, -1]},
+    {"a": [0, 8], "dtype": "<f8"},
+])
+def test_an_array_from_the_wire_is_checked_against_its_frame(ref):
+    from autograder.sandbox import wire
+    with pytest.raises(wire.FrameError):
+        wire.array(ref, bytearray(40))
+
+
+def test_arrays_cross_the_wire_raw():
+    from autograder.sandbox import wire
+    frame = wire.Frame()
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    msg = {"ok": {"t": [frame.array(x), 2]}}
+    data = b"".join(bytes(p) for p in frame.pack(msg))
+    assert len(data) < 100 + x.nbytes          # no base64: the array's bytes plus a short header
+    stream = iter([data])
+    buf = bytearray()
+
+    def read(n):
+        nonlocal buf
+        if not buf:
+            buf = bytearray(next(stream, b""))
+        out, buf = bytes(buf[:n]), buf[n:]
+        return out
+    obj, blob = wire.read_frame(read, 1000, 1000)
+    y = judge.decode(obj["ok"], None, blob)
+    assert isinstance(y, tuple) and y[1] == 2 and np.array_equal(y[0], x) and y[0].dtype == np.float32

@@ -36,7 +36,7 @@ def unanswered(a, tmp):
 def fresh_solution(a, tmp):
     """The solution run as on another machine: NumPy, OpenBLAS and torch on other SIMD kernels than the
     ones that made the committed outputs (if those came from this CPU), so float noise shows."""
-    return run(read(a), notebook_path(a).parent, static=True, env=another_cpu_env({}))
+    return run(read(a), notebook_path(a).parent, static=True, env=another_cpu_env())
 
 
 def alone_with_the_solution(a, tmp):

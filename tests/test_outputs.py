@@ -64,10 +64,13 @@ def test_release_keeps_committed_outputs_that_show_the_same():
     fresh = copy.deepcopy(committed)
     fresh.cells[0].outputs[0].text = "difference 5.96e-08\n"       # noise: the committed text stays
     fresh.cells[1].outputs[0].text = "shape (2, 4)\n"              # a real change: the fresh text is written
-    fresh.cells[2].outputs[0].text = "9.7 ms\n"                    # timings: same kind of output, kept
+    fresh.cells[2].outputs[0].text = "9.7 ms\n"                    # timings: the same words, kept
     assert not same_outputs(fresh.cells[1], committed.cells[1])
     assert keep_unchanged(fresh, copy.deepcopy(committed)) == 1
     assert [c.outputs[0].text for c in fresh.cells] == ["difference 0.0\n", "shape (2, 4)\n", "12.1 ms\n"]
+    timing = copy.deepcopy(committed.cells[2])
+    timing.outputs[0].text = "12.1 ms on (1, 32, 8192)\n"       # a timing of something else: not the same
+    assert not same_outputs(timing, committed.cells[2])
     # an edited cell source always gets its fresh outputs
     fresh.cells[0].source = "print(y)"
     fresh.cells[0].outputs[0].text = "difference 5.96e-08\n"

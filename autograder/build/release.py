@@ -43,8 +43,9 @@ CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/check
                 "run this cell, no need to read it)\n")
 EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by `make release`; "
                    "run this cell)\n")
-# Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure.
-STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static"}
+# Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
+# and print sets (in torch's messages) in one order.
+STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
 BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
 

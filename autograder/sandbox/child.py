@@ -1,28 +1,26 @@
 """The student's side of the judge: runs ONLY the answer cells, then answers requests.
 
 Started by autograder/sandbox/judge.py as `python -I child.py` inside the sandbox (autograder/sandbox/confine.py).
-It imports nothing from the course: it must not trust or be trusted. Requests and replies are
-length-prefixed JSON on the pipes the judge gave it (fd 0 in, fd 1 out); the student's own prints go
-to a capped log, so they cannot forge a reply. Values cross as data only (numbers, strings, tuples,
-lists, dicts, numeric arrays); everything else stays here and crosses as a numbered reference.
+It imports nothing from the course but the message format (wire.py) and one rule of confine.py: it
+must not trust or be trusted. Requests and replies are frames (wire.py: JSON plus raw array bytes) on
+the pipes the judge gave it (fd 0 in, fd 1 out); the student's own prints go to a capped log. Values
+cross as data only (numbers, strings, tuples, lists, dicts, numeric arrays); everything else stays
+here and crosses as a numbered reference.
 
 Before the answer runs, the routines that would compute the convolution for the student raise,
 and an audit hook (which Python code cannot remove) refuses new imports outside NumPy and a few
 standard modules, writing files, deleting, signalling, starting processes and opening sockets.
 """
-import base64
 import builtins
-import json
 import os
-import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402  (the one home of the message format)
 from confine import opens_for_writing  # noqa: E402  (the one home of that rule)
 
-PROTO_IN = os.fdopen(os.dup(0), "rb", buffering=0)
-PROTO_OUT = os.fdopen(os.dup(1), "wb", buffering=0)
+PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 are then closed off
+MAX_JSON, MAX_BLOB = 64 * 1024 ** 2, 1024 ** 3   # what the judge may send (it is trusted; these are sanity caps)
 LOG_LIMIT = 64 * 1024
 
 CONVOLUTION_LIBRARIES = {"torch", "scipy", "tensorflow", "jax", "jaxlib", "numba", "cupy", "keras"}
@@ -79,57 +77,51 @@ def _guard():
     return np
 
 
-# ----------------------------------------------------------------------------- wire format
-def encode(value, refs):
+# ----------------------------------------------------------------------------- values on the wire
+def encode(value, refs, frame):
+    """A value as data (numbers, strings, tuples, lists, numeric arrays in the frame's blob); anything
+    else stays here and crosses as a numbered reference."""
     import numpy as np
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
-        return encode(value.item(), refs)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        arr = np.ascontiguousarray(value)
-        return {"a": base64.b64encode(arr.tobytes()).decode(), "dtype": arr.dtype.str, "shape": list(arr.shape)}
+    if isinstance(value, np.generic) and value.dtype.kind in wire.NUMERIC:
+        return encode(value.item(), refs, frame)
+    if isinstance(value, np.ndarray) and value.dtype.kind in wire.NUMERIC:
+        return frame.array(value)
     if type(value) is tuple:
-        return {"t": [encode(v, refs) for v in value]}
+        return {"t": [encode(v, refs, frame) for v in value]}
     if type(value) is list:
-        return {"l": [encode(v, refs) for v in value]}
+        return {"l": [encode(v, refs, frame) for v in value]}
     refs.append(value)
     return {"ref": len(refs) - 1, "type": type(value).__name__, "callable": callable(value)}
 
 
-def decode(obj, refs):
-    import numpy as np
+def decode(obj, refs, blob):
     if isinstance(obj, dict):
         if "a" in obj:
-            return np.frombuffer(base64.b64decode(obj["a"]), dtype=np.dtype(obj["dtype"])).reshape(obj["shape"]).copy()
+            return wire.array(obj, blob)
         if "t" in obj:
-            return tuple(decode(v, refs) for v in obj["t"])
+            return tuple(decode(v, refs, blob) for v in obj["t"])
         if "l" in obj:
-            return [decode(v, refs) for v in obj["l"]]
+            return [decode(v, refs, blob) for v in obj["l"]]
         if "ref" in obj:
             return refs[obj["ref"]]
         if "d" in obj:
-            return {k: decode(v, refs) for k, v in obj["d"].items()}
+            return {k: decode(v, refs, blob) for k, v in obj["d"].items()}
     return obj
 
 
-def send(msg):
-    data = json.dumps(msg).encode()
-    PROTO_OUT.write(struct.pack(">I", len(data)) + data)
+def send(key, value, refs):
+    frame = wire.Frame()
+    wire.write_frame(PROTO_OUT, frame.pack({key: encode(value, refs, frame)}))
 
 
 def receive():
-    head = PROTO_IN.read(4)
-    if len(head) < 4:
-        return None
-    (n,) = struct.unpack(">I", head)
-    data = b""
-    while len(data) < n:
-        chunk = PROTO_IN.read(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data)
+    """(request, blob), or (None, None) when the judge has closed the channel."""
+    try:
+        return wire.read_frame(lambda n: os.read(PROTO_IN, n), MAX_JSON, MAX_BLOB)
+    except EOFError:
+        return None, None
 
 
 def signature(obj):
@@ -166,7 +158,7 @@ def main():
     os.dup2(devnull, 1)
     log = _Log()
     sys.stdout = sys.stderr = log
-    start = receive()
+    start, _ = receive()
     np = _guard()
     namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
     refs = []
@@ -176,44 +168,37 @@ def main():
             exec(compile(source, f"<answer cell {i + 1}>", "exec"), namespace)
         except BaseException as e:   # SystemExit and KeyboardInterrupt too: that cell did not finish
             errors.append([i + 1, type(e).__name__, str(e)[:2000]])
-    send({"ready": True, "errors": errors})
+    send("errors", errors, refs)
     while True:
-        req = receive()
+        req, blob = receive()
         if req is None:
             return
         try:
             op = req["op"]
             if op == "get":
                 if req["name"] not in namespace:
-                    send({"missing": True})
+                    send("missing", True, refs)
                     continue
                 result = namespace[req["name"]]
             elif op == "getattr":
                 result = getattr(refs[req["ref"]], req["name"])
             elif op == "setattr":
-                setattr(refs[req["ref"]], req["name"], decode(req["value"], refs))
+                setattr(refs[req["ref"]], req["name"], decode(req["value"], refs, blob))
                 result = None
             elif op == "call":
-                result = refs[req["ref"]](*decode(req["args"], refs), **decode(req["kwargs"], refs))
-            elif op == "stash":    # inputs kept here for "time", so that no timed request carries them
-                refs.append(decode(req["inputs"], refs))
-                result = len(refs) - 1
-            elif op == "time":     # calls made here, on stashed inputs: the judge's clock sees no transfer
-                f, inputs = refs[req["ref"]], refs[req["stash"]]
-                result = inputs[-1]    # calls=False: the judge's baseline, the same data back
-                if req["calls"]:
-                    for x in inputs:
-                        result = f(x)
+                result = refs[req["ref"]](*decode(req["args"], refs, blob), **decode(req["kwargs"], refs, blob))
+            elif op == "time":     # one call on an input that came with this request; calls=False: the
+                x = decode(req["x"], refs, blob)      # judge's baseline, the same data back
+                result = refs[req["ref"]](x) if req["calls"] else x
             elif op == "signature":
-                send({"ok": signature(refs[req["ref"]])})
-                continue
+                result = signature(refs[req["ref"]])
             elif op == "log":
                 result = "".join(log.text) + ("\n[output truncated]" if log.size > LOG_LIMIT else "")
             else:
                 raise ValueError(f"unknown request {op!r}")
-            send({"ok": encode(result, refs)})
+            send("ok", result, refs)
         except BaseException as e:
-            send({"error": [type(e).__name__, str(e)[:2000]]})
+            send("error", [type(e).__name__, str(e)[:2000]], refs)
 
 
 if __name__ == "__main__":

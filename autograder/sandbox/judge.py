@@ -8,15 +8,12 @@ from autograder/notebook/check.py. The names the test needs from the student (`C
 are computed here, where the student's code never runs. See docs/grading-security.md.
 """
 import ast
-import base64
 import builtins
 import contextlib
 import inspect
 import io
-import json
 import os
 import select
-import struct
 import subprocess
 import tempfile
 import time
@@ -24,9 +21,11 @@ import time
 import numpy as np
 
 from ..notebook import check
-from . import confine
+from . import confine, wire
 
-MAX_MESSAGE = 256 * 1024 ** 2
+# What the student's process may send in one reply: its JSON part holds names, numbers and small
+# lists; arrays travel in the blob.
+MAX_JSON, MAX_BLOB = 8 * 1024 ** 2, 256 * 1024 ** 2
 SECRET_VARIABLE = confine.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
 
 
@@ -40,53 +39,59 @@ class AnswerError(Exception):
 
 # ----------------------------------------------------------------------------- the student's process
 class Child:
+    """The student's process (autograder/sandbox/child.py in the sandbox), spoken to in frames
+    (autograder/sandbox/wire.py)."""
+
     def __init__(self, cells, budget):
         # Seconds the student's process may take, counted only while the judge waits for it: the
         # grader's own work (torch's references, imports) never uses up the student's time.
         self.budget = budget
+        self.echoes = []        # seconds of timed requests without a call (Remote.timed_call)
         self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
         self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
                                      env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      preexec_fn=confine.limiter(confine.CHILD_LIMITS))
-        self._send({"cells": cells})
+        self._write(self._frame({"cells": cells}))
         # Answer cells that raised: what they defined before the error stays usable.
         try:
-            self.errors = [(int(c), str(n), str(m)) for c, n, m in self._receive()["errors"]]
-        except (KeyError, TypeError, ValueError):
+            reply, blob = self._receive()
+            self.errors = [(int(c), str(n), str(m)) for c, n, m in decode(reply["errors"], self, blob)]
+        except (KeyError, TypeError, ValueError, AnswerError):
             self.close()
             raise AnswerError("your code garbled the grader's channel")
 
-    def _send(self, msg):
-        data = json.dumps(msg).encode()
+    @staticmethod
+    def _frame(msg):
+        frame = wire.Frame()
+        return frame.pack({k: encode(v, frame) if k in ("value", "args", "kwargs", "x") else v
+                           for k, v in msg.items()})
+
+    def _write(self, parts):
         try:
-            self.proc.stdin.write(struct.pack(">I", len(data)) + data)
-            self.proc.stdin.flush()
+            wire.write_frame(self.proc.stdin.fileno(), parts)
         except (BrokenPipeError, OSError):
             self._dead()
 
-    def _read(self, n):
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while len(buf) < n:
-            start = time.monotonic()
-            ready = self.budget > 0 and select.select([fd], [], [], self.budget)[0]
-            self.budget -= time.monotonic() - start
-            if not ready:
-                self.close()
-                raise Abort("your code did not finish within the time limit")
-            chunk = os.read(fd, min(n - len(buf), 1 << 20))
-            if not chunk:
-                self._dead()
-            buf += chunk
-        return buf
+    def _read_some(self, n):
+        """At most n bytes from the student's process, counting the wait against its budget."""
+        start = time.monotonic()
+        ready = self.budget > 0 and select.select([self.proc.stdout], [], [], self.budget)[0]
+        self.budget -= time.monotonic() - start
+        if not ready:
+            self.close()
+            raise Abort("your code did not finish within the time limit")
+        return os.read(self.proc.stdout.fileno(), n)
 
     def _receive(self):
-        (n,) = struct.unpack(">I", self._read(4))
-        if n > MAX_MESSAGE:
+        """(reply, blob) of the next frame from the student's process."""
+        try:
+            return wire.read_frame(self._read_some, MAX_JSON, MAX_BLOB)
+        except EOFError:
+            self._dead()
+        except wire.FrameError:
             self.close()
-            raise Abort("your code returned more data than the grader accepts")
-        return json.loads(self._read(n))
+            raise Abort("your code returned more data than the grader accepts, or garbled it")
 
     def _dead(self):
         code = self.proc.poll()
@@ -96,13 +101,33 @@ class Child:
         raise Abort(f"your code ended the process (exit code {code})")
 
     def request(self, **msg):
-        self._send({k: encode(v) if k in ("value", "args", "kwargs", "inputs") else v for k, v in msg.items()})
-        reply = self._receive()
+        self._write(self._frame(msg))
+        return self._result(*self._receive(), name=msg.get("name"))
+
+    def time_request(self, ref, x, calls):
+        """(what came back, seconds) of one request that sends x and has the student's process call
+        object `ref` on it (calls=False: send x back, no call). The frame is built before the clock
+        starts, and the reply decoded after it stops: the seconds are the round trip only."""
+        parts = self._frame({"op": "time", "ref": ref, "x": x, "calls": calls})
+        start = time.perf_counter()
+        self._write(parts)
+        reply, blob = self._receive()
+        seconds = time.perf_counter() - start
+        return self._result(reply, blob), seconds
+
+    def _result(self, reply, blob, name=None):
+        if not isinstance(reply, dict):
+            raise AnswerError("an unreadable reply came back from your code")
         if "missing" in reply:
-            raise self._missing(msg["name"])
+            raise self._missing(name)
         if "error" in reply:
-            raise rebuild(*reply["error"])
-        return decode(reply["ok"], self)
+            error = decode(reply["error"], self, blob)
+            if not (isinstance(error, list) and len(error) == 2):
+                raise AnswerError("an unreadable error came back from your code")
+            raise rebuild(str(error[0]), str(error[1]))
+        if "ok" not in reply:
+            raise AnswerError("an unreadable reply came back from your code")
+        return decode(reply["ok"], self, blob)
 
     def _missing(self, name):
         for cell, ename, message in self.errors:
@@ -156,28 +181,16 @@ class Remote:
             raise TypeError(f"{self!r} is not callable")
         return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs)
 
-    def timed_calls(self, inputs, batch=10):
-        """(output of the last call, seconds per call) of self(x) for each x of `inputs`, timed here,
-        outside the student's process (its own clock could be patched). The inputs are sent first,
-        untimed; the first two warm up. Then, per batch of `batch` inputs, one request makes the
-        calls and returns the last output; the same request without calls (returning data of the
-        same size; the least of three) is taken off, and the batch's calls all get the batch's mean."""
+    def timed_call(self, x):
+        """(self(x), seconds of the call), timed here with the judge's clock, outside the student's
+        process (whose clock could be patched), on an input that arrives with the request (nothing
+        can be computed ahead of it). The transfer is taken off: the least time of the same request
+        without the call (x sent and sent back), over three before the first call and one before each."""
         child, ref, _, _ = object.__getattribute__(self, "_c")
-        parts = [inputs[:2]] + [inputs[i:i + batch] for i in range(2, len(inputs), batch)]
-        stashes = [child.request(op="stash", inputs=list(p)) for p in parts]
-        child.request(op="time", ref=ref, stash=stashes[0], calls=True)     # warm-up, on inputs never timed
-        seconds, y = [0.0] * len(parts[0]), None
-        for part, stash in zip(parts[1:], stashes[1:]):
-            transfer = []
-            for _ in range(3):          # the least of three: a pause while measuring cannot inflate it
-                t0 = time.perf_counter()
-                child.request(op="time", ref=ref, stash=stash, calls=False)
-                transfer.append(time.perf_counter() - t0)
-            t1 = time.perf_counter()
-            y = child.request(op="time", ref=ref, stash=stash, calls=True)
-            t2 = time.perf_counter()
-            seconds += [max(0.0, (t2 - t1) - min(transfer)) / len(part)] * len(part)
-        return y, seconds
+        for _ in range(1 if child.echoes else 3):
+            child.echoes.append(child.time_request(ref, x, calls=False)[1])
+        y, seconds = child.time_request(ref, x, calls=True)
+        return y, max(0.0, seconds - min(child.echoes))
 
     @property
     def __signature__(self):
@@ -192,46 +205,46 @@ class Remote:
         return f"<your {object.__getattribute__(self, '_c')[2]}>"
 
 
-def encode(value):
+def encode(value, frame):
+    """A value for the student's process: plain data, arrays in the frame's blob, proxies as their reference."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
-        arr = np.ascontiguousarray(value)
-        return {"a": base64.b64encode(arr.tobytes()).decode(), "dtype": arr.dtype.str, "shape": list(arr.shape)}
+        return frame.array(value)
     if isinstance(value, Remote):
         return {"ref": object.__getattribute__(value, "_c")[1]}
     if isinstance(value, tuple):
-        return {"t": [encode(v) for v in value]}
+        return {"t": [encode(v, frame) for v in value]}
     if isinstance(value, list):
-        return {"l": [encode(v) for v in value]}
+        return {"l": [encode(v, frame) for v in value]}
     if isinstance(value, dict):
-        return {"d": {str(k): encode(v) for k, v in value.items()}}
+        return {"d": {str(k): encode(v, frame) for k, v in value.items()}}
     raise TypeError(f"cannot send {type(value).__name__} to the answer")
 
 
-def decode(obj, child):
+def decode(obj, child, blob):
     """Data from the student's process: only plain values and numeric arrays are rebuilt."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, list):
-        return [decode(v, child) for v in obj]
-    if "a" in obj:
-        dtype = np.dtype(obj["dtype"])
-        shape = tuple(int(n) for n in obj["shape"])
-        if dtype.kind not in "biuf" or dtype.hasobject:
-            raise AnswerError(f"an array of {dtype} is not a numeric answer")
-        raw = base64.b64decode(obj["a"])
-        if len(raw) != dtype.itemsize * int(np.prod(shape)):
-            raise AnswerError("a malformed array came back from your code")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-    if "t" in obj:
-        return tuple(decode(v, child) for v in obj["t"])
-    if "l" in obj:
-        return [decode(v, child) for v in obj["l"]]
-    if "ref" in obj:
-        return Remote(child, int(obj["ref"]), str(obj["type"]), bool(obj["callable"]))
+        return [decode(v, child, blob) for v in obj]
+    if not isinstance(obj, dict):
+        raise AnswerError("an unreadable value came back from your code")
+    try:
+        if "a" in obj:
+            return wire.array(obj, blob)
+        if "t" in obj:
+            return tuple(decode(v, child, blob) for v in obj["t"])
+        if "l" in obj:
+            return [decode(v, child, blob) for v in obj["l"]]
+        if "ref" in obj:
+            return Remote(child, int(obj["ref"]), str(obj["type"]), bool(obj["callable"]))
+    except wire.FrameError as e:
+        raise AnswerError(f"{e} came back from your code") from None
+    except (KeyError, TypeError, ValueError):
+        pass
     raise AnswerError("an unreadable value came back from your code")
 
 
