@@ -7,8 +7,9 @@ pause between, so that both see the same machine), and their ratio. Exits non-ze
     python tools/bench.py [--repeat 7] [--limit 1.5] [--readme]
 
 --readme also writes the table into README.md between the bench markers, with date and machine.
-float32; torch uses as many threads as NumPy's BLAS (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else
-every core).
+float32; torch uses as many threads as NumPy's BLAS. Above the table: NumPy's BLAS (library,
+version, the kernel in use, threads; read with threadpoolctl) and torch's threads, and a warning when
+OPENBLAS_CORETYPE forces a kernel other than the one OpenBLAS picks for this CPU.
 """
 import argparse
 import datetime
@@ -50,11 +51,41 @@ def solution_class():
     return namespace["Conv1d"]
 
 
-def blas_threads():
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
-    return os.cpu_count() or 1
+def blas():
+    """NumPy's BLAS as threadpoolctl sees it: {"internal_api", "version", "architecture" (the kernel in
+    use), "num_threads", "threading_layer", "prefix"}."""
+    from threadpoolctl import threadpool_info
+    libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return libs[0] if libs else {}
+
+
+def own_kernel():
+    """The kernel OpenBLAS picks for this CPU by itself (asked in a process without OPENBLAS_CORETYPE)."""
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    code = ("import numpy, threadpoolctl; print(next((i.get('architecture') or '') for i in "
+            "threadpoolctl.threadpool_info() if i.get('user_api') == 'blas'))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+def kernel_line(info):
+    return (f"{info.get('internal_api', '?')} {info.get('version', '?')} ({info.get('prefix', '?')}), "
+            f"kernel {info.get('architecture', '?')}")
+
+
+def report(info):
+    """What the numbers below were measured with; a warning when the BLAS kernel is forced."""
+    print(f"NumPy {np.__version__}: {kernel_line(info)}, {info.get('num_threads', '?')} threads "
+          f"({info.get('threading_layer', '?')})")
+    print(f"torch {torch.__version__}: {torch.get_num_threads()} threads; CPU: {machine()}")
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    own = own_kernel()
+    if forced and own and own.lower() != str(info.get("architecture", "")).lower():
+        print(f"WARNING: OPENBLAS_CORETYPE={forced} forces OpenBLAS's kernel {info.get('architecture')}; "
+              f"on this CPU it would pick {own}. The table then does not show what this machine does.")
+    elif forced:
+        print(f"note: OPENBLAS_CORETYPE={forced} is set; it names the kernel OpenBLAS picks anyway.")
 
 
 def machine():
@@ -109,8 +140,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.repeat < 5:
         ap.error("--repeat must be at least 5")
-    threads = blas_threads()
-    torch.set_num_threads(threads)
+    info = blas()
+    threads = int(info.get("num_threads") or os.cpu_count() or 1)
+    torch.set_num_threads(threads)      # the same threads each
+    report(info)
     Conv1d = solution_class()
     rng = np.random.default_rng(0)
     rows = []
@@ -120,8 +153,8 @@ def main(argv=None):
         print(f"{rows[-1][0]:<40} torch {t['torch']:8.2f} ms   solution {t['numpy']:8.2f} ms   "
               f"ratio {rows[-1][3]:5.2f}", flush=True)
     when = datetime.date.today().isoformat()
-    table = [f"Measured {when} on {machine()}; float32, {threads} threads for torch and NumPy's BLAS, "
-             f"median of {ROUNDS}×{args.repeat} runs after a warm-up (`make bench`).", "",
+    table = [f"Measured {when} on {machine()}; NumPy's BLAS: {kernel_line(info)}; float32, {threads} threads "
+             f"for torch and NumPy's BLAS, median of {ROUNDS}×{args.repeat} runs after a warm-up (`make bench`).", "",
              "| shape (N, C_in, L, C_out, K) | torch ms | solution ms | ratio |", "|---|---|---|---|"]
     table += [f"| {s} | {a:.2f} | {b:.2f} | {r:.2f} |" for s, a, b, r in rows]
     if args.readme:
