@@ -67,3 +67,20 @@ def test_torchs_samples_cover_unbatched_inputs_tuples_and_same():
     assert cases and any(c.get("unbatched") for c in cases)
     assert any(isinstance(c["conv"].get("stride"), tuple) for c in cases)
     assert any(c["conv"].get("padding") == "same" for c in cases)
+
+
+@pytest.mark.parametrize("params", [[], ["stride"], ["stride", "padding"], ["padding", "same"],
+                                    ["stride", "padding", "same", "padding_mode", "dilation", "groups", "bias"],
+                                    ["stride", "padding", "same", "dilation", "groups", "bias", "padding_mode",
+                                     "tuples", "unbatched"]])
+def test_random_cases_hold_every_kind_of_case_whatever_the_grading_secret(params):
+    """A hidden test's verdict on a mistake cannot depend on the instructor's secret: every random set
+    includes a case of each kind where a classic mistake shows, for any secret."""
+    kinds = check._kinds(params)
+    assert len(kinds) >= 2 + len(set(params) & {"stride", "dilation", "groups", "tuples", "unbatched"})
+    for secret in ["", *(f"secret {i}" for i in range(25))]:
+        check.set_grading_secret(secret)
+        cases = check.random_cases(params, 15, seed=5)
+        assert len(cases) == 15 and all(check._is_valid(c) for c in cases)
+        missing = [i for i, kind in enumerate(kinds) if not any(kind(c) for c in cases)]
+        assert not missing, (secret, missing)

@@ -65,39 +65,98 @@ def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=Fals
 
 
 def random_cases(params, n, seed):
-    """`n` valid random configurations that exercise `params` (names of torch's parameters)."""
+    """`n` valid random configurations that exercise `params`: names of torch's parameters ("padding"
+    for integer padding), and "same" ('same' and 'valid' too), "tuples", "unbatched".
+
+    Whatever the seed (a grading secret changes every seed), the set includes a case of each kind
+    where a classic mistake shows (`_kinds`): a batch of several samples with several input channels
+    and taps; a stride that drops a last partial window; 'same' with an uneven split and 'valid'; each
+    padding_mode with real padding; a dilation of 2 or more; groups of several channels each; a
+    bias with several samples and none at all; both float types. The rest are drawn freely."""
     rng = _rng(seed)
+    kinds = _kinds(params)
     cases = []
+    tries = 0
     while len(cases) < n:
-        conv = {}
-        groups = int(rng.choice([1, 2, 3])) if "groups" in params else 1
-        C_in = groups * int(rng.integers(1, 4))
-        C_out = groups * int(rng.integers(1, 4))
-        K = int(rng.integers(1, 6))
-        L = int(rng.integers(1, 16))
-        if "stride" in params:
-            conv["stride"] = int(rng.integers(1, 5))
-        if "dilation" in params:
-            conv["dilation"] = int(rng.integers(1, 4))
-        if "groups" in params:
-            conv["groups"] = groups
-        if "padding" in params:
-            conv["padding"] = int(rng.integers(0, 4))
-            if rng.random() < 0.25 and conv.get("stride", 1) == 1:
-                conv["padding"] = str(rng.choice(["same", "valid"]))
-        if "padding_mode" in params:
-            conv["padding_mode"] = str(rng.choice(["zeros", "reflect", "replicate", "circular"]))
-        if "bias" in params:
-            conv["bias"] = bool(rng.random() < 0.7)
-        c = case(N=int(rng.integers(1, 4)), C_in=C_in, L=L, C_out=C_out, K=K,
-                 dtype=str(rng.choice(["float32", "float64"])), seed=int(rng.integers(2**31)), **conv)
-        if "tuples" in params and rng.random() < 0.3:      # torch's 1-tuple forms, kernel_size=(3,)
-            c["tuples"] = True
-        if "unbatched" in params and rng.random() < 0.2:   # one sample without the batch axis, (C_in, L)
-            c["N"], c["unbatched"] = 1, True
-        if _is_valid(c):
-            cases.append(c)
+        c = _random_case(params, rng)
+        tries += 1
+        if not _is_valid(c):
+            continue
+        if kinds and tries < 20000:         # first one case of each kind, in order
+            if not kinds[0](c):
+                continue
+            kinds.pop(0)
+        cases.append(c)
     return cases
+
+
+def _random_case(params, rng):
+    conv = {}
+    groups = int(rng.choice([1, 2, 3])) if "groups" in params else 1
+    C_in = groups * int(rng.integers(1, 4))
+    C_out = groups * int(rng.integers(1, 4))
+    K = int(rng.integers(1, 6))
+    L = int(rng.integers(1, 16))
+    if "stride" in params:
+        conv["stride"] = int(rng.integers(1, 5))
+    if "dilation" in params:
+        conv["dilation"] = int(rng.integers(1, 4))
+    if "groups" in params:
+        conv["groups"] = groups
+    if "padding" in params:
+        conv["padding"] = int(rng.integers(0, 4))
+    if "same" in params and rng.random() < 0.25 and conv.get("stride", 1) == 1:
+        conv["padding"] = str(rng.choice(["same", "valid"]))
+    if "padding_mode" in params:
+        conv["padding_mode"] = str(rng.choice(["zeros", "reflect", "replicate", "circular"]))
+    if "bias" in params:
+        conv["bias"] = bool(rng.random() < 0.7)
+    c = case(N=int(rng.integers(1, 4)), C_in=C_in, L=L, C_out=C_out, K=K,
+             dtype=str(rng.choice(["float32", "float64"])), seed=int(rng.integers(2**31)), **conv)
+    if "tuples" in params and rng.random() < 0.3:      # torch's 1-tuple forms, kernel_size=(3,)
+        c["tuples"] = True
+    if "unbatched" in params and rng.random() < 0.2:   # one sample without the batch axis, (C_in, L)
+        c["N"], c["unbatched"] = 1, True
+    return c
+
+
+def _kinds(params):
+    """Predicates on a case: the kinds every random set of these params includes (random_cases)."""
+    def geometry(c):
+        left, right = _pad_amounts(c)
+        s, d = _one(c["conv"].get("stride", 1)), _one(c["conv"].get("dilation", 1))
+        span = d * (c["K"] - 1) + 1
+        return left, right, s, d, span, c["L"] + left + right
+    kinds = [lambda c: c["N"] >= 2 and c["C_in"] // c["conv"].get("groups", 1) >= 2 and c["K"] >= 2 and
+             c["dtype"] == "float64",
+             lambda c: c["dtype"] == "float32"]
+    if "stride" in params:
+        kinds.append(lambda c: geometry(c)[2] >= 2 and (geometry(c)[5] - geometry(c)[4]) % geometry(c)[2] != 0
+                     and (geometry(c)[5] - geometry(c)[4]) // geometry(c)[2] >= 1)
+    if "same" in params:
+        kinds.append(lambda c: c["conv"].get("padding") == "same" and geometry(c)[0] != geometry(c)[1]
+                     and ("dilation" not in params or geometry(c)[3] >= 2))
+        kinds.append(lambda c: c["conv"].get("padding") == "valid" and c["K"] >= 2)
+    if "padding_mode" in params:
+        for mode in ("zeros", "reflect", "replicate", "circular"):
+            kinds.append(lambda c, mode=mode: c["conv"].get("padding_mode") == mode and min(geometry(c)[:2]) >= 1)
+    if "dilation" in params:
+        kinds.append(lambda c: geometry(c)[3] >= 2 and c["K"] >= 2)
+    if "groups" in params:
+        kinds.append(lambda c: c["conv"]["groups"] >= 2 and c["C_in"] // c["conv"]["groups"] >= 2
+                     and c["C_out"] // c["conv"]["groups"] >= 2)
+    if "bias" in params:
+        kinds.append(lambda c: c["conv"]["bias"] and c["N"] >= 2)
+        kinds.append(lambda c: not c["conv"]["bias"])
+    if "tuples" in params:
+        kinds.append(lambda c: c.get("tuples"))
+    if "unbatched" in params:
+        kinds.append(lambda c: c.get("unbatched"))
+
+    def telling(c):     # a case where a mistake can show: the input is longer than the kernel's span, 2+ outputs
+        left, right, s, d, span, padded = geometry(c)
+        return c["L"] > span and (padded - span) // s >= 1
+    return [lambda c, kind=kind: telling(c) and kind(c) for kind in kinds]
 
 
 def _one(v):

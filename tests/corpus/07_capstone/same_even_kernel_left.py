@@ -1,7 +1,8 @@
 # Mistake: padding='same' with an odd total d*(K-1) puts the extra element on the left (torch: on the right).
-# Caught by the tuples cell (visible K=2) and the random layers (hidden 'same', K=4, dilation=3); torch's one
-# 'same' sample has an even total.
-# expect: test_predict=1 test_signature_weight=1 test_unbatched=1 test_errors=2 test_default_init=1 test_torch_samples=1 test_speed_bonus=1
+# Caught by every cell whose cases include an uneven 'same' (the tuples cell's visible K=2; the unbatched cell and
+# the random layers, whose random sets always hold one, whatever the grading secret); torch's one 'same' sample has
+# an even total.
+# expect: test_predict=1 test_signature_weight=1 test_errors=2 test_default_init=1 test_torch_samples=1 test_speed_bonus=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer
