@@ -13,6 +13,11 @@ _repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _repo not in sys.path:
     sys.path.insert(0, _repo)
 
+# Every submission folder is checked before nbgrader reads, copies or times anything in it: only
+# plain files (no links, FIFOs, devices, hard links, huge files); see autograder/sandbox/intake.py.
+from autograder.sandbox.intake import install_nbgrader_guard  # noqa: E402
+install_nbgrader_guard()
+
 c.CourseDirectory.course_id = "conv1d"
 c.CourseDirectory.source_directory = "solutions"   # the hand-written instructor notebooks
 c.CourseDirectory.release_directory = "notebooks"  # generated student copies, committed for Colab

@@ -1,5 +1,13 @@
 """nbgrader preprocessors of the course, listed in autograder/nbgrader_config.py."""
+import asyncio
+import json
 import os
+import shutil
+import stat
+import tempfile
+import time
+
+import zmq
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
@@ -43,6 +51,13 @@ def bonus_cells(source):
             if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
 
 
+def _is_socket(path):
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -60,10 +75,66 @@ class Execute(nbp.Execute):
       the examples).
     """
 
+    max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
+    max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
+                                               "disconnects it (the kernel then counts as dead).").tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
+        """Run the notebook with the kernel in a private scratch folder (never the submission's folder
+        in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
+        sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed."""
         self._dead = False
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
-        return super().preprocess(nb, resources, km)
+        scratch = tempfile.mkdtemp(prefix="conv1d-kernel-")
+        self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
+        for folder in (self._work, self._sockets, self._private):
+            os.mkdir(folder, 0o700)
+        metadata = resources.setdefault("metadata", {})
+        path = metadata.get("path")
+        metadata["path"] = self._work
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            metadata["path"] = path
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def create_kernel_manager(self):
+        """The kernel manager, on IPC transport: the sandboxed kernel has no network."""
+        km = super().create_kernel_manager()
+        km.transport = "ipc"
+        km.ip = os.path.join(self._sockets, "kernel")
+        km.connection_file = os.path.join(self._private, "kernel.json")
+        return km
+
+    async def async_start_new_kernel_client(self):
+        """Connect only once the kernel has made its sockets (before any student code can run: the
+        first cell is sent after this), only to sockets (never through a link), and for good: ZeroMQ
+        must not reconnect later to a socket path the student's code could have replaced. A message
+        over max_message disconnects the kernel rather than fill the grader's memory."""
+        deadline = time.monotonic() + self.startup_timeout
+        paths = [f"{self.km.ip}-{port}" for port in self.km.ports]
+        while not all(_is_socket(p) for p in paths):
+            if time.monotonic() > deadline or not await self.km.is_alive():
+                raise DeadKernelError("the kernel did not start")
+            await asyncio.sleep(0.02)
+        self.km.context.setsockopt(zmq.RECONNECT_IVL, -1)
+        self.km.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+        # The manager's control socket was made before the kernel's existed: make it again, connected once.
+        self.km._close_control_socket()
+        self.km._connect_control_socket()
+        return await super().async_start_new_kernel_client()
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's output handling, with at most max_output bytes shown per cell."""
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        if self._shown + size > self.max_output:
+            if not self._cut:
+                self._cut = True
+                outs.append(new_output("stream", name="stderr",
+                                       text=f"[output cut: this cell showed more than {self.max_output} bytes]\n"))
+            return None
+        self._shown += size
+        return super().output(outs, msg, display_id, cell_index)
 
     def is_students(self, cell):
         return not is_test_cell(cell) and (
@@ -78,6 +149,7 @@ class Execute(nbp.Execute):
         if self._dead:
             cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
             return cell, resources
+        self._shown, self._cut = 0, False
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -93,6 +165,11 @@ class Judge(nbp.NbGraderPreprocessor):
     Runs after Execute, before SaveAutoGrades. A test cell's outputs are replaced by the judge's: its
     printed checks and, on failure, one error line (message and hint; no traceback, which would quote
     hidden tests). A test cell that did not run in the kernel (dead kernel, timeout) keeps its error.
+
+    Flags for the instructor (never points): what the answer's process tried and was refused (loading
+    a compiled module, gc, files, processes, ...), shown in the test cell's output, and lines of the
+    answer that reach for NumPy's internals or around the rules (judge.answer_flags). All of them go
+    to the autograded notebook's metadata conv1d.flags, which `python -m autograder grade` lists.
     """
 
     timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
@@ -117,6 +194,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
+        flags = judge.answer_flags(answers)
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
@@ -135,11 +213,18 @@ class Judge(nbp.NbGraderPreprocessor):
             elif gid in bonus_ids and not self.bonus:
                 text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
             else:
-                passed, text, err, started = judge.judge_cell(sources[gid], answers, self.timeout)
-                if not started:
+                verdict = judge.judge_cell(sources[gid], answers, self.timeout)
+                text, err = verdict.text, verdict.error
+                if not verdict.started:
                     broken = err
+                if verdict.flags:
+                    flags += [f"{gid}: {f}" for f in verdict.flags]
+                    text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(*err)] if err else [])
+        if flags:
+            self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
+        nb.metadata.setdefault("conv1d", {})["flags"] = flags
         return nb, resources
 
 

@@ -2,6 +2,8 @@
 shared by test_autograde.py and test_grade.py (the fixture `graded` in conftest.py)."""
 import hashlib
 import os
+import stat
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 from autograder.classroom import submissions
@@ -14,6 +16,8 @@ for _s in CORPUS:
     _s.student = f"{_s.path.parent.parent.name}__{_s.student}"   # examples and corpus may share names
 TIMEOUT = 6  # seconds per cell for the corpus (the course default is 30); 2 graders share 2 cores
 LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}")
+# The corpus is graded as an instructor should: with a grading secret, which no output may show.
+SECRET = {"CONV1D_GRADING_SECRET": "corpus-secret-" + os.urandom(8).hex()}
 # Graders side by side, one per core (two per core saved only 8% and made timings noisy).
 WORKERS = os.cpu_count() or 2
 
@@ -32,7 +36,7 @@ def grade_corpus(tmp_path_factory):
             if s.assignment == a:
                 course.submit(s)
         before = fingerprint(course.root)
-        r = course.autograde(a, *LIMITS)
+        r = course.autograde(a, *LIMITS, env=SECRET)
         assert r.returncode == 0, r.stderr[-3000:]
         return a, course, course.scores(a), before
 
@@ -50,3 +54,43 @@ def fingerprint(root):
     files = [root / "nbgrader_config.py", *sorted((root / "solutions").rglob("*")),
              *sorted((root / "notebooks").rglob("*")), *sorted((root / "submitted").rglob("*"))]
     return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
+
+
+def special_files(root):
+    """Links, FIFOs, sockets and devices anywhere below root (never followed), and hard-linked files."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            if not (stat.S_ISDIR(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_nlink == 1)):
+                found.append(os.path.relpath(path, root))
+    return found
+
+
+def leaks(root, students):
+    """(notebook, what) for every autograded notebook or feedback page of root that shows something
+    from outside its own submission: the grading secret, the course root's path, a system file's
+    contents, another student's id."""
+    found = []
+    pages = sorted(Path(root, "autograded").rglob("*.ipynb")) + sorted(Path(root, "feedback").rglob("*.html"))
+    for page in pages:
+        text = page.read_text(errors="replace")
+        owner = page.relative_to(root).parts[1]
+        marks = {"the grading secret": SECRET["CONV1D_GRADING_SECRET"], "the course root": str(root),
+                 "/etc/passwd": "root:x:0:0"}
+        marks.update({f"student {s}": s for s in students if s != owner and len(s) > 12})
+        found += [(str(page.relative_to(root)), what) for what, mark in marks.items() if mark in text]
+    return found
+
+
+def gradebook_intact(db_url, assignment, students):
+    """The SQLite gradebook passes its integrity check and has a graded submission for every student."""
+    import sqlite3
+    from nbgrader.api import Gradebook
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with Gradebook(db_url) as gb:
+        have = {s.student.id for s in gb.assignment_submissions(assignment)}
+    return set(students) <= have

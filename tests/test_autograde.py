@@ -1,6 +1,7 @@
 """Real `nbgrader autograde` on the example submissions and the test corpus: every graded cell gets
 the points its submission file expects (see autograder/classroom/submissions.py for the format)."""
 import dataclasses
+import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.preprocessors import course_code, is_answer_cell, is_test_cell
-from tests.grading import CORPUS, LIMITS, WORKERS, fingerprint
+from tests.grading import CORPUS, LIMITS, WORKERS, fingerprint, gradebook_intact, leaks, special_files
 from tests.notebooks import read
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
@@ -25,14 +26,43 @@ def test_submission_gets_expected_points(graded, sub):
 
 
 def test_course_folder_survives_every_submission(graded):
-    """Hostile notebooks (deleting the gradebook, other submissions, the config; killing the grader)
-    change nothing outside their own folder, and the gradebook holds every student."""
+    """Hostile notebooks (deleting the gradebook, other submissions, the config; killing the grader;
+    links, FIFOs and hard links in their folder; looking around the machine) change nothing outside
+    their own scratch folder, leave nothing behind, see nothing of the host, and the gradebook holds
+    every student. The course roots are outside /tmp (tests/conftest.py)."""
     courses, scores, before = graded
     for a, course in courses.items():
+        assert not str(course.root).startswith("/tmp/")
+        students = {s.student for s in CORPUS if s.assignment == a}
         assert fingerprint(course.root) == before[a], f"{a}: a submission changed course files"
-        graded_students = {s for b, s in scores if b == a}
-        assert graded_students == {s.student for s in CORPUS if s.assignment == a}
+        assert {s for b, s in scores if b == a} == students
+        assert gradebook_intact(course.db_url, a, students)
+        assert special_files(course.root) == [], f"{a}: links or special files left in the course tree"
+        assert leaks(course.root, students) == []
     assert not (Path.home() / "pwned-by-a-student").exists(), "a forged test cell's code ran outside the sandbox"
+
+
+def test_a_student_looking_around_sees_only_python_and_its_scratch_folder(graded):
+    course = graded[0]["01_channels_kernel"]
+    nb = nbformat.read(next((course.root / "autograded" / "corpus__hostile_looks_around").rglob("*.ipynb")), 4)
+    shown = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert shown.startswith("root: ["), shown[:300]
+    for host in ("gradebook.db", "nbgrader_config.py", "submitted", "solutions", "pytest", "CONV1D",
+                 "root:x:0", "connected", "socket.socket"):
+        assert host not in shown, (host, shown[:2000])
+    assert "network: ConnectionRefusedError" in shown or "network: OSError" in shown, shown
+    assert "internet: OSError" in shown, shown
+
+
+def test_cheats_around_the_guard_are_flagged_for_the_instructor(graded):
+    course = graded[0]["02_stride"]
+    for cheat in ("cheat_fresh_numpy_module", "cheat_gc_originals", "cheat_imp_create_dynamic"):
+        nb = nbformat.read(next((course.root / "autograded" / f"corpus__{cheat}").rglob("*.ipynb")), 4)
+        flags = nb.metadata["conv1d"]["flags"]
+        assert any("compiled module" in f or "gc.get_objects" in f for f in flags), (cheat, flags)
+        assert any(f.startswith("answer cell") for f in flags), (cheat, flags)
+    honest = nbformat.read(next((course.root / "autograded" / "examples__grace").rglob("*.ipynb")), 4)
+    assert honest.metadata["conv1d"]["flags"] == []
 
 
 def test_force_regrade_gives_the_same_grades(graded):
@@ -41,8 +71,8 @@ def test_force_regrade_gives_the_same_grades(graded):
     # The submissions most likely to grade differently twice (not the endless loop: it costs time only).
     again = "corpus__hostile_[dkmops]*"
     assert courses[a].autograde(a, *LIMITS, f"--student={again}").returncode == 0
-    regraded = {s: v for s, v in courses[a].scores(a).items() if s.startswith("corpus__hostile_")}
-    assert len(regraded) == 7 and regraded == {s: v for (b, s), v in scores.items() if b == a and s in regraded}
+    regraded = {s: v for s, v in courses[a].scores(a).items() if fnmatch.fnmatch(s, again)}
+    assert len(regraded) == 6 and regraded == {s: v for (b, s), v in scores.items() if b == a and s in regraded}
 
 
 def test_regrade_replaces_the_old_score(graded):
@@ -119,3 +149,50 @@ def test_the_instructor_can_switch_the_speed_bonus_off(tmp_path):
     nb = nbformat.read(next((course.root / "autograded").rglob("07_capstone.ipynb")), as_version=4)
     bonus = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_speed_bonus")
     assert [o.evalue for o in bonus.outputs] == ["this course does not offer this bonus (c.Judge.bonus = False)"]
+
+
+def test_links_fifos_and_huge_files_in_a_submission_are_refused_and_the_others_graded(tmp_path):
+    """A submission folder is data: a link (to the gradebook, to another student's folder), a FIFO, a
+    hard link or a huge file there is refused with its reason, by plain `nbgrader autograde` and by
+    `python -m autograder grade`, before anything reads it; every other student is graded."""
+    import os
+    from autograder.classroom.course import Course
+    a = "01_channels_kernel"
+    grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
+    course = Course(tmp_path / "course", [a])
+    course.release()
+    course.submit(grace)
+    good = course.root / "submitted" / grace.student / a / f"{a}.ipynb"
+
+    def folder(student):
+        path = course.root / "submitted" / student / a
+        path.mkdir(parents=True)
+        return path / f"{a}.ipynb"
+    os.symlink(course.root / "gradebook.db", folder("link_to_gradebook"))
+    os.mkfifo(folder("fifo"))
+    (tmp_path / "elsewhere.ipynb").write_bytes(good.read_bytes())
+    os.link(tmp_path / "elsewhere.ipynb", folder("hard_link"))
+    folder("huge").write_bytes(b" " * (21 * 1024 ** 2))
+    extra = folder("link_beside")
+    extra.write_bytes(good.read_bytes())
+    os.symlink("/etc/passwd", extra.parent / "notes.txt")
+    (course.root / "submitted" / "linked_folder").symlink_to(course.root / "submitted" / grace.student)
+    refused = {"link_to_gradebook": "symbolic link", "fifo": "FIFO", "hard_link": "hard link", "huge": "MiB",
+               "link_beside": "symbolic link", "linked_folder": "not a folder"}
+    before = (course.root / "gradebook.db").read_bytes()[:16]
+
+    r = course.autograde(a, *LIMITS)
+    for student, why in refused.items():
+        assert any(student in line and why in line for line in r.stderr.splitlines()), (student, r.stderr[-3000:])
+    scores = course.scores(a)
+    assert sum(v for v, _ in scores[grace.student].values()) == 5
+    assert not set(refused) & set(scores) or all(sum(v or 0 for v, _ in scores[s].values()) == 0 for s in refused
+                                                  if s in scores)
+    assert (course.root / "gradebook.db").read_bytes()[:16] == before == b"SQLite format 3\0"
+    assert special_files(course.root / "autograded") == []
+
+    p = course.grade_parallel([a], *LIMITS, force=True)
+    assert p.returncode == 1
+    for student, why in refused.items():
+        assert any(student in line and why in line for line in p.stdout.splitlines()), (student, p.stdout)
+    assert sum(v for v, _ in course.scores(a)[grace.student].values()) == 5

@@ -15,12 +15,14 @@ import pytest
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
 from autograder.build.release import ROOT
-from tests.grading import LIMITS
+from tests.grading import LIMITS, SECRET, fingerprint, gradebook_intact, leaks, special_files
 
 A = "01_channels_kernel"
-# Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel), tampered: one of each.
+# Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel, links in its folder, looking around,
+# garbling the judge's channel), tampered: one of each; correct answers graded before and after them.
 PICK = {"ada", "grace", "alan", "blank", "infinite_loop", "hostile_os_exit", "cheat_np_convolve",
-        "tests_edited_to_pass"}
+        "tests_edited_to_pass", "hostile_links_in_its_folder", "hostile_looks_around", "hostile_reply_bomb",
+        "aa_correct_before", "zz_correct_after"}
 
 
 def class_of(pick=PICK):
@@ -54,7 +56,8 @@ def serial_cells(graded, pick=PICK):
 @pytest.fixture(scope="module")
 def parallel(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("parallel"))
-    r = course.grade_parallel([A], *LIMITS, jobs=2)
+    course.before = fingerprint(course.root)
+    r = course.grade_parallel([A], *LIMITS, jobs=2, env=SECRET)
     return course, r
 
 
@@ -66,11 +69,21 @@ def test_parallel_grades_equal_nbgraders_own_cell_by_cell(graded, parallel):
     assert got == want
 
 
+def test_hostile_students_leave_the_course_intact_in_parallel_too(parallel):
+    course, _ = parallel
+    students = {s.student for s in class_of()}
+    assert not str(course.root).startswith("/tmp/")
+    assert fingerprint(course.root) == course.before
+    assert gradebook_intact(course.db_url, A, students)
+    assert special_files(course.root) == []
+    assert leaks(course.root, students) == []
+
+
 def test_the_summary_reports_scores_timeouts_and_dead_kernels(parallel):
     course, r = parallel
     out = r.stdout
     assert f"{A}: {len(PICK)} graded" in out
-    assert "score out of 5: mean" in out and "full 2" in out
+    assert "score out of 5: mean" in out and "full 6" in out
     assert any(line.strip().startswith("corpus__infinite_loop:") and "time limit" in line
                for line in out.splitlines())                                 # named, with what went wrong
     assert "corpus__hostile_os_exit: the student's code ended its process" in out
@@ -176,7 +189,7 @@ def postgres(tmp_path_factory):
 def test_a_postgresql_gradebook_gets_the_same_grades(postgres, graded, tmp_path):
     few = {"ada", "alan", "blank", "cheat_np_convolve"}
     course = make_course(tmp_path / "pg", pick=few, db_url=postgres)
-    r = course.grade_parallel([A], *LIMITS, jobs=2)
+    r = course.grade_parallel([A], *LIMITS, jobs=2, env=SECRET)
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert cells(course) == serial_cells(graded, few)
     assert len(course.root.joinpath("grades.csv").read_text().splitlines()) == 1 + len(few)

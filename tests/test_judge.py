@@ -13,7 +13,7 @@ def test_every_solution_passes_every_test_cell_through_the_judge(a):
     answers = list(solution_answers(a).values())
     for cell in read(a).cells:
         if is_test_cell(cell):
-            passed, text, err, started = judge.judge_cell(cell.source, answers, timeout=60)
+            passed, text, err, started, _ = judge.judge_cell(cell.source, answers, timeout=60)
             assert passed and started, (grade_id(cell), err)
             assert "✓" in text
 
@@ -83,7 +83,7 @@ def test_a_grading_secret_changes_every_input_and_solutions_still_pass(monkeypat
 ])
 def test_an_answer_that_writes_on_the_graders_channel_only_fails_itself(frame):
     forge = f"import __main__, os, struct\nos.write(__main__.PROTO_OUT, {frame})\nx = 1\n"
-    passed, _, err, started = judge.judge_cell("check_answer('x', x, 1)", [forge], timeout=30)
+    passed, _, err, started, _ = judge.judge_cell("check_answer('x', x, 1)", [forge], timeout=30)
     assert not passed and err[0] in ("AnswerError", "AnswerStopped"), err
     assert "garbled" in err[1] or "more data" in err[1] or "unreadable" in err[1], err
 
@@ -121,3 +121,84 @@ def test_arrays_cross_the_wire_raw():
     obj, blob = wire.read_frame(read, 1000, 1000)
     y = judge.decode(obj["ok"], None, blob)
     assert isinstance(y, tuple) and y[1] == 2 and np.array_equal(y[0], x) and y[0].dtype == np.float32
+
+
+DEEP = "def f():\n    v = 0.0\n    for _ in range(30):\n        v = [v]\n    return v\n"
+WIDE_STRINGS = "def f():\n    return ['ab'] * 400_000\n"
+LONG_NUMBERS = "def f():\n    return list(range(300_000))\n"
+FRAME = ("import __main__, json, os, struct\n"
+         "def reply(obj, blob=b''):\n"
+         "    text = json.dumps(obj).encode()\n"
+         "    os.write(__main__.PROTO_OUT, struct.pack('>II', len(text), len(blob)) + text + blob)\n")
+JSON_BOMB = FRAME + "def f():\n    reply({'ok': {'l': 'X'}})\n    return 1\n"
+JSON_BOMB = JSON_BOMB.replace("reply({'ok': {'l': 'X'}})",
+                              "os.write(__main__.PROTO_OUT, struct.pack('>II', 600_002, 0) + b'[' * 300_001 + b']' * 300_001)")
+BIG_BLOB = FRAME + ("def f():\n    n = 60_000_000\n"
+                    "    reply({'ok': {'a': [0, n], 'dtype': '|u1', 'shape': [n]}}, bytes(n))\n    return 1\n")
+
+
+@pytest.mark.parametrize("answer, says", [
+    (DEEP, "nested more than 20 deep"),
+    (WIDE_STRINGS, "more data than the grader accepts"),
+    (JSON_BOMB, "garbled"),
+])
+def test_replies_are_bounded_in_size_and_structure_before_they_are_decoded(answer, says):
+    passed, _, err, started, _ = judge.judge_cell("f()", [answer], timeout=30)
+    assert started and not passed and says in err[1], err
+
+
+def test_a_long_list_of_numbers_crosses_as_an_array():
+    passed, _, err, _, _ = judge.judge_cell("assert np.array_equal(f(), np.arange(300_000))", [LONG_NUMBERS], timeout=30)
+    assert passed, err
+
+
+def test_the_graders_memory_stays_under_a_gib_whatever_the_answer_sends():
+    """The judge in a process of its own, against every hostile reply above and a 60 MB array: its
+    peak resident memory (ru_maxrss) stays under 1 GiB."""
+    import subprocess
+    import sys
+    script = ("import json, resource, sys\n"
+              "from autograder.sandbox import judge\n"
+              "for answer in json.loads(sys.argv[1]):\n"
+              "    judge.judge_cell('f()', [answer], timeout=60)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    import json
+    from autograder.build.release import ROOT
+    out = subprocess.run([sys.executable, "-c", script, json.dumps([DEEP, WIDE_STRINGS, JSON_BOMB, BIG_BLOB] * 2)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    peak_kib = int(out.stdout.split()[-1])
+    assert peak_kib < 1024 ** 2, f"the judge peaked at {peak_kib / 1024:.0f} MiB"
+
+
+def test_without_bubblewrap_grading_says_what_is_not_protected(monkeypatch):
+    from autograder.sandbox import confine
+    monkeypatch.setattr(confine.shutil, "which", lambda name: None)
+    confine.bwrap.cache_clear()
+    try:
+        status = confine.sandbox_status()
+        assert status.startswith("WARNING") and "NOT confined" in status
+        for what in ("gradebook", "other submissions", "home folders", "network", "apt-get install bubblewrap"):
+            assert what in status
+        assert confine.wrap(["python", "x.py"], "/nowhere", {"A": "1"}) == ["python", "x.py"]
+    finally:
+        confine.bwrap.cache_clear()
+
+
+def test_the_answer_process_sees_only_python_and_no_course_file(monkeypatch):
+    """The judge's answer process: the repository shows only the folders bind-mounted for Python
+    (the venv) and the sandbox code; no solutions, tests, gradebook; no host variable; no network."""
+    from autograder.build.release import ROOT
+    from autograder.sandbox import confine
+    if not confine.bwrap():
+        pytest.fail("bubblewrap is needed for this test: apt-get install bubblewrap")
+    monkeypatch.setenv("CONV1D_GRADING_SECRET", "do-not-show")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-show")
+    probe = (f"import os, socket\nrepo = sorted(os.listdir({str(ROOT)!r}))\nenv = sorted(os.environ)\n"
+             "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n    net = 'open'\n"
+             "except Exception as e:\n    net = type(e).__name__\n")
+    test = ("assert not {'solutions', 'tests', 'notebooks', '.git', 'README.md'} & set(repo), repo\n"
+            "assert set(env) <= {'PATH', 'HOME', 'PWD', 'LANG', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', "
+            "'MKL_NUM_THREADS', 'PYTHONDONTWRITEBYTECODE', 'MPLBACKEND'}, env\n"
+            "assert net in ('Refused', 'ConnectionRefusedError', 'OSError'), net\n")
+    passed, _, err, started, _ = judge.judge_cell(test, [probe], timeout=30)
+    assert passed, err

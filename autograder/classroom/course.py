@@ -35,9 +35,9 @@ class Course:
                 shutil.rmtree(dest)
             shutil.copytree(SOLUTIONS / a, dest)
 
-    def nbgrader(self, *args, check=True):
-        return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=WARN"], cwd=self.root, env=ENV,
-                              check=check, capture_output=True, text=True)
+    def nbgrader(self, *args, check=True, env=None):
+        return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=WARN"], cwd=self.root,
+                              env=dict(ENV, **(env or {})), check=check, capture_output=True, text=True)
 
     def release(self):
         for a in self.assignments:
@@ -54,14 +54,14 @@ class Course:
         nbformat.write(nb, path)
         return path
 
-    def autograde(self, assignment, *extra):
-        return self.nbgrader("autograde", assignment, "--force", *extra, check=False)
+    def autograde(self, assignment, *extra, env=None):
+        return self.nbgrader("autograde", assignment, "--force", *extra, check=False, env=env)
 
-    def grade_parallel(self, assignments, *extra, jobs=2, force=False):
+    def grade_parallel(self, assignments, *extra, jobs=2, force=False, env=None):
         """This repository's parallel grading command (autograder/classroom/grade.py) on this course."""
         return subprocess.run([sys.executable, "-m", "autograder", "grade", *assignments, "--root", str(self.root),
                                "--jobs", str(jobs), *(["--force"] if force else []), *extra],
-                              cwd=ROOT, env=ENV, capture_output=True, text=True)
+                              cwd=ROOT, env=dict(ENV, **(env or {})), capture_output=True, text=True)
 
     def feedback(self, assignment, *extra):
         return self.nbgrader("generate_feedback", assignment, "--force", *extra, check=False)

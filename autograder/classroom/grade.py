@@ -18,9 +18,9 @@ torch are imported once per worker, not once per student). What this adds:
   (sorted ids), all against one PostgreSQL gradebook and shared submitted/ and autograded/ folders.
 """
 import argparse
-import hashlib
 import multiprocessing
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +30,9 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 import nbformat
+
+from ..sandbox import intake
+from ..sandbox.confine import sandbox_status
 
 DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: what was graded
 TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
@@ -45,6 +48,7 @@ class Result:
     timeouts: int = 0          # cells stopped by a time limit
     dead_kernel: bool = False  # the student's kernel or answer process died
     skipped: bool = False
+    flags: list = field(default_factory=list)   # for the instructor to look at (judge's flags)
     log: str = field(default="", repr=False)
 
 
@@ -67,11 +71,12 @@ def submitted(root, assignment):
 
 
 def digest(folder):
-    """A hash of every file of a submission (paths and contents)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    """A hash of a submission's files (autograder/sandbox/intake.py: links and special files are
+    never followed); a refused submission hashes to its reason, so it is graded (and refused) again."""
+    try:
+        return intake.digest(folder)
+    except (intake.Rejected, OSError) as e:
+        return f"refused: {e}"
 
 
 def todo(root, assignment, students, db_url, force):
@@ -83,7 +88,12 @@ def todo(root, assignment, students, db_url, force):
     grade, fresh = [], []
     for s in students:
         mark = Path(root) / "autograded" / s / assignment / DIGEST
-        same = mark.is_file() and mark.read_text().strip() == digest(Path(root) / "submitted" / s / assignment)
+        try:
+            last = intake.read_file(mark, 1000).decode().strip()
+        except (OSError, intake.Rejected, UnicodeDecodeError):
+            last = None
+        now = digest(Path(root) / "submitted" / s / assignment)
+        same = last == now and not now.startswith("refused")
         (fresh if same and s in known else grade).append(s)
     return grade, fresh
 
@@ -116,16 +126,19 @@ def serialize_sqlite_writers(busy_timeout_s=300):
 
 # ----------------------------------------------------------------------------- one worker
 def outcome(root, assignment, student):
-    """Timeouts and a dead kernel, read from the autograded notebooks."""
-    timeouts, dead = 0, False
+    """Timeouts, a dead kernel and the judge's flags, read from the autograded notebooks (which
+    only nbgrader writes: the student's code runs in a scratch folder of its own)."""
+    timeouts, dead, flags = 0, False, []
     for path in (Path(root) / "autograded" / student / assignment).glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
+        nb = nbformat.read(path, as_version=4)
+        flags += [str(f) for f in nb.metadata.get("conv1d", {}).get("flags", [])]
+        for cell in nb.cells:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
                     name, value = out.get("ename"), out.get("evalue", "")
                     timeouts += name in TIMEOUT_ERRORS and "time" in value
                     dead |= name in ("KernelDied", "NotRun") or (name == "AnswerStopped" and "process" in value)
-    return timeouts, dead
+    return timeouts, dead, flags
 
 
 def grade_one(root, assignment, student, extra):
@@ -141,15 +154,25 @@ def grade_one(root, assignment, student, extra):
         result = capture_log(app)
     finally:
         app.reset()
-    error = (result.get("error") or "").strip().splitlines()
     r = Result(assignment, student, ok=bool(result.get("success")), seconds=time.monotonic() - start,
-               error=error[-1] if error else "", log=(result.get("log") or "")[-4000:])
+               error="" if result.get("success") else failure_reason(result), log=(result.get("log") or "")[-4000:])
     if r.ok:
-        r.timeouts, r.dead_kernel = outcome(root, assignment, student)
+        r.timeouts, r.dead_kernel, r.flags = outcome(root, assignment, student)
         (Path(root) / "autograded" / student / assignment / DIGEST).write_text(before + "\n")
-    elif not r.error:
-        r.error = "nbgrader autograde failed: " + (r.log.strip().splitlines() or ["no log"])[-1]
     return r
+
+
+def failure_reason(result):
+    """One line saying why nbgrader could not grade a submission, from capture_log's result: a refused
+    submission's reason (autograder/sandbox/intake.py), else the last exception nbgrader logged, else
+    how the application ended."""
+    lines = [line.strip() for text in (result.get("log"), result.get("error")) for line in (text or "").splitlines()]
+    refused = [line.split("Rejected: ", 1)[1] for line in lines if "intake.Rejected: " in line]
+    if refused:
+        return "submission refused: " + refused[-1]
+    raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b.*: ", line) and
+              not line.startswith("SystemExit")]
+    return raised[-1] if raised else (lines[-1] if lines else "nbgrader autograde failed")
 
 
 def worker(conn, root, extra):
@@ -290,7 +313,23 @@ def summary(assignment, results, table):
         why = r.error or ("the student's code ended its process (crash, exit or memory)" if r.dead_kernel
                           else f"{r.timeouts} cell(s) hit a time limit")
         lines.append(f"    {r.student}: {why}")
+    flagged = [r for r in results if r.flags]
+    if flagged:
+        lines.append(f"  flagged for review {len(flagged)} (see flags.csv)")
+        lines += [f"    {r.student}: {r.flags[0]}" + (f" (+{len(r.flags) - 1} more)" if len(r.flags) > 1 else "")
+                  for r in flagged]
     return lines
+
+
+def write_flags(root, results):
+    """flags.csv at the course root: assignment, student, flag (one row per flag), for every run."""
+    import csv
+    with open(Path(root) / "flags.csv", "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["assignment", "student", "flag"])
+        for r in results:
+            for flag in r.flags:
+                out.writerow([r.assignment, r.student, flag])
 
 
 # ----------------------------------------------------------------------------- the command
@@ -311,6 +350,7 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         results += [Result(a, s, skipped=True) for s in fresh]
         print(f"{a}: {len(students)} submissions, {len(grade)} to grade, {len(fresh)} unchanged", file=sys.stderr)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    print(f"Sandbox: {sandbox_status()}", file=sys.stderr)
     start = time.monotonic()
     if tasks:
         print(f"grading {len(tasks)} submissions with {jobs} worker(s)", file=sys.stderr)
@@ -331,6 +371,7 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         for line in summary(a, [r for r in results if r.assignment == a], table):
             print(line)
     print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
+    write_flags(root, results)
     if export:
         from .course import ENV
         subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",

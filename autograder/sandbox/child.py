@@ -25,12 +25,22 @@ LOG_LIMIT = 64 * 1024
 
 CONVOLUTION_LIBRARIES = {"torch", "scipy", "tensorflow", "jax", "jaxlib", "numba", "cupy", "keras"}
 REFUSED_IMPORTS = {"ctypes", "_ctypes", "subprocess", "socket", "_socket", "multiprocessing", "concurrent", "asyncio",
-                   "signal", "pty", "shutil", "pickle", "marshal", "gc", "_posixsubprocess", "mmap", "resource"}
+                   "signal", "pty", "shutil", "pickle", "marshal", "gc", "_posixsubprocess", "mmap", "resource",
+                   "importlib", "_imp", "zipimport"}
 FORBIDDEN_EVENTS = {"os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "shutil.rmtree",
                     "os.chmod", "os.chown", "os.kill", "os.killpg", "os.system", "os.exec", "os.posix_spawn",
                     "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen", "socket.connect", "socket.bind",
-                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata", "os.truncate", "os.link", "os.symlink",
-                    "os.mkdir", "os.putenv", "os.unsetenv", "sys.setprofile", "sys.settrace", "sys.addaudithook"}
+                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata",
+                    "os.truncate", "os.link", "os.symlink", "os.mkdir", "os.mkfifo", "os.mknod", "os.putenv",
+                    "os.unsetenv", "sys.setprofile", "sys.settrace", "sys.addaudithook", "gc.get_objects",
+                    "gc.get_referrers", "gc.get_referents", "sys._current_frames", "sys.monitoring.register_callback"}
+# Loaded before the rules start, so that an answer may use them; after that no compiled module loads.
+PRELOAD = ("numpy", "numpy.lib.stride_tricks", "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial",
+           "numpy.testing", "math", "cmath", "itertools", "functools", "operator", "collections", "heapq", "bisect",
+           "statistics", "decimal", "fractions", "random", "array", "copy", "dataclasses", "typing", "numbers",
+           "string", "re", "time", "warnings", "enum", "inspect", "textwrap")
+FORBIDDEN_NAMES = {"convolve", "correlate", "correlate2"}
+FLAGS = []       # what the answer tried and was refused: the instructor sees it (autograder/sandbox/judge.py)
 
 
 class ForbiddenRoutine(Exception):
@@ -48,33 +58,69 @@ def _forbid(label):
     return forbidden
 
 
+def _refuse(exc, message):
+    if len(FLAGS) < 20:
+        FLAGS.append(message[:300])
+    raise exc(message)
+
+
 def _guard():
+    """Before the answer runs: load what an answer may use, put raising stand-ins wherever NumPy's
+    convolution routines are reachable, and install the audit hook.
+
+    Patching names alone is not enough: a fresh copy of NumPy's compiled module (importlib's
+    module_from_spec) brings the originals back, and so would the garbage collector's view of all
+    objects. So once the guard is up, no compiled module may be loaded at all (the audit event
+    "import" names its file), and the gc's introspection is refused; every refusal is flagged."""
+    import importlib
+    import importlib.machinery
     import numpy as np
-    import numpy.lib.stride_tricks  # noqa: F401  (allowed: window views)
-    import numpy.testing  # noqa: F401  (loads unittest, concurrent, ...: before the import rules start)
-    for name in ("convolve", "correlate"):
-        setattr(np, name, _forbid(f"np.{name}"))
-        for modname in ("numpy._core.numeric", "numpy._core.multiarray", "numpy._core._multiarray_umath",
-                        "numpy.core.numeric", "numpy.core.multiarray"):
-            mod = sys.modules.get(modname)
-            if mod is not None:
-                for attr in (name, name + "2"):
-                    if hasattr(mod, attr):
-                        setattr(mod, attr, _forbid(f"np.{name}"))
+    for name in PRELOAD:
+        importlib.import_module(name)
+    originals = set()
+    for modname, mod in list(sys.modules.items()):
+        if modname.split(".")[0] != "numpy" or mod is None:
+            continue
+        for attr in FORBIDDEN_NAMES:
+            value = getattr(mod, attr, None)
+            if value is not None and not getattr(value, "__conv1d_forbidden__", False):
+                originals.add(id(value))
+                stand_in = _forbid(f"np.{attr.rstrip('2')}")
+                stand_in.__conv1d_forbidden__ = True
+                setattr(mod, attr, stand_in)
+    _unlink_originals(originals)
+    compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+
     def hook(event, args):
         if event == "import":
-            top = args[0].split(".")[0]
+            name, filename = str(args[0]), str(args[1] or "")
+            top = name.split(".")[0]
             if top in CONVOLUTION_LIBRARIES:
-                raise ForbiddenRoutine(f"your answer imports {top}. The exercise is to compute the "
-                                       "convolution yourself with NumPy; library routines score zero.")
+                _refuse(ForbiddenRoutine, f"your answer imports {top}. The exercise is to compute the "
+                                          "convolution yourself with NumPy; library routines score zero.")
+            if filename.endswith(compiled):
+                _refuse(ForbiddenRoutine if top == "numpy" else Refused,
+                        f"your answer loads the compiled module {name} ({os.path.basename(filename)}); once the "
+                        "grader is set up, no compiled module may be loaded (numpy's is loaded already)")
             if top in REFUSED_IMPORTS:
-                raise Refused(f"the answer may import numpy and the standard maths modules, not {args[0]!r}")
+                _refuse(Refused, f"the answer may import numpy and the standard maths modules, not {name!r}")
         elif event == "open" and opens_for_writing(args[1], args[2]):
-            raise Refused("the answer may not write files")
+            _refuse(Refused, "the answer may not write files")
         elif event in FORBIDDEN_EVENTS or event.startswith(("os.exec", "os.spawn")):
-            raise Refused(f"the answer may not call {event}")
+            _refuse(Refused, f"the answer may not call {event}")
     sys.addaudithook(hook)
     return np
+
+
+def _unlink_originals(originals):
+    """Replace every remaining reference to the original routines in a module or class namespace
+    (found once, by the garbage collector, before the answer runs and before gc is refused)."""
+    import gc
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and "__name__" in obj:
+            for key, value in list(obj.items()):
+                if id(value) in originals and not isinstance(key, int):
+                    obj[key] = _forbid(f"np.{str(key).rstrip('2')}")
 
 
 # ----------------------------------------------------------------------------- values on the wire
@@ -88,6 +134,13 @@ def encode(value, refs, frame):
         return encode(value.item(), refs, frame)
     if isinstance(value, np.ndarray) and value.dtype.kind in wire.NUMERIC:
         return frame.array(value)
+    if type(value) in (tuple, list) and len(value) > 256:    # a long list of numbers: as an array
+        try:
+            arr = np.asarray(value)
+        except Exception:
+            arr = None
+        if arr is not None and arr.dtype.kind in wire.NUMERIC:
+            return frame.array(arr)
     if type(value) is tuple:
         return {"t": [encode(v, refs, frame) for v in value]}
     if type(value) is list:
@@ -192,6 +245,8 @@ def main():
                 result = refs[req["ref"]](x) if req["calls"] else x
             elif op == "signature":
                 result = signature(refs[req["ref"]])
+            elif op == "flags":
+                result = list(FLAGS)
             elif op == "log":
                 result = "".join(log.text) + ("\n[output truncated]" if log.size > LOG_LIMIT else "")
             else:

@@ -1,18 +1,27 @@
-"""Run untrusted code so that it cannot reach past its own folder.
+"""Run untrusted code so that it sees only what it needs and can change only its own scratch folder.
 
-With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process sees the whole file system
-read-only except its working folder and a private /tmp, has its own PID namespace (it cannot see or
-signal the grader), and dies with its parent. Without bubblewrap only the resource limits and Python
-audit hooks apply; `sandbox_status()` says which, and autograde logs it (a warning when unconfined).
+With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process gets a file system built from an
+allow-list, read-only: the operating system's programs and libraries (/usr and its links), the
+Python interpreter and its packages (sys.base_prefix, sys.prefix), this folder (autograder/sandbox/)
+and a few files of /etc that the dynamic linker and Python read. Its scratch folder is the only
+writable place, /tmp is private and empty, and nothing else of the host is there: no course root,
+no gradebook, no other submission, no home folder. It has its own PID namespace (it cannot see or
+signal the grader), no network (only its own loopback), a clean environment (no variable of the
+grader's: the grading secret, database URLs and tokens stay out), and it dies with its parent.
+Without bubblewrap only the resource limits and Python audit hooks apply; `sandbox_status()` says
+so, and every grading run logs it as a warning.
 
 Two users:
-- autograder/sandbox/judge.py runs the student's answer cells in `child_argv()` (no network, no torch/scipy
-  in sight, tight limits);
+- autograder/sandbox/judge.py runs the student's answer cells in `child_argv()` (torch and scipy
+  hidden as well, tight limits);
 - the student's Jupyter kernel during `nbgrader autograde` is started through the kernelspec
-  autograder/sandbox/kernels/conv1d-sandbox, whose argv is `python sandbox.py kernel -f {connection_file}`.
+  autograder/sandbox/kernels/conv1d-sandbox, whose argv is `python confine.py kernel -f {connection_file}`.
+  The kernel talks to nbgrader over ZeroMQ IPC sockets in a folder of their own (see
+  autograder/preprocessors.py, Execute), since it has no network.
 """
 import functools
 import importlib.util
+import json
 import os
 import resource
 import shutil
@@ -24,7 +33,12 @@ KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * 1024 ** 2, "RLIMIT_
 CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 0, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 64}
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 QUIET_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-             "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+             "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Files of /etc that the dynamic linker, Python and NumPy read; nothing that names users or secrets.
+ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+# The operating system's programs and libraries: on a merged-/usr system (Debian 12) the others are links.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,31 +47,44 @@ def bwrap():
     path = shutil.which("bwrap")
     if not path:
         return None
-    probe = subprocess.run([path, *_bwrap_args("/tmp", net=False), "true"], capture_output=True)
+    probe = subprocess.run([path, *_bwrap_args("/", net=False, writable=()), "true"], capture_output=True)
     return path if probe.returncode == 0 else None
 
 
 def sandbox_status():
-    return ("bubblewrap: student code sees a read-only file system except its own folder"
+    return ("bubblewrap: student code sees only Python, its packages and its own scratch folder, "
+            "read-only but for that folder; no network"
             if bwrap() else
-            "WARNING: bubblewrap (bwrap) is not available: student code runs with resource limits only and can "
-            "write wherever the grader can. Install it: apt-get install bubblewrap")
+            "WARNING: bubblewrap (bwrap) is not available, so student code is NOT confined: it can read every "
+            "file the grader can (the course root, the gradebook, other submissions, home folders), write "
+            "wherever the grader can, and reach the network. Only resource limits and Python audit hooks "
+            "apply. Install it: apt-get install bubblewrap")
 
 
-def _bwrap_args(workdir, net, hide=(), show=()):
-    # The private /tmp would hide a venv or a course checked out below /tmp (CI clones there):
-    # the interpreter, its packages and this folder are mounted back, read-only.
-    show = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.abspath(__file__)), *show]
-    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in dict.fromkeys(os.path.realpath(p) for p in show):
-        args += ["--ro-bind", path, path]
-    args += ["--bind", workdir, workdir, "--chdir", workdir,
-             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+def _bwrap_args(workdir, net, writable=None, hide=(), show=()):
+    """bwrap's arguments: the allow-list above read-only, plus `show` read-only, `writable` (default:
+    the working folder) read-write, `hide` as empty folders; run in `workdir`."""
+    args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--clearenv", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     if not net:
         args.append("--unshare-net")
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ETC:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    if os.path.isdir("/sys/devices/system/cpu"):     # how many CPUs, for OpenBLAS and NumPy
+        args += ["--ro-bind", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
+    for path in dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
+        args += ["--ro-bind", path, path]
+    for path in (workdir,) if writable is None else writable:
+        args += ["--bind", path, path]
     for path in hide:
         args += ["--tmpfs", path]
-    return args
+    return args + ["--chdir", workdir]
 
 
 def _package_dirs(*names):
@@ -69,9 +96,14 @@ def _package_dirs(*names):
     return dirs
 
 
-def wrap(argv, workdir, net=False, hide=(), show=()):
+def wrap(argv, workdir, env, net=False, writable=None, hide=(), show=()):
+    """argv run in the sandbox (bwrap) in `workdir` with exactly the environment `env`; without bwrap
+    argv itself (the caller passes `env` to the process)."""
     exe = bwrap()
-    return [exe, *_bwrap_args(str(workdir), net, hide, show), *argv] if exe else list(argv)
+    if not exe:
+        return list(argv)
+    setenv = [a for k, v in env.items() for a in ("--setenv", k, v)]
+    return [exe, *_bwrap_args(str(workdir), net, writable, hide, show), *setenv, *argv]
 
 
 def limiter(limits):
@@ -83,34 +115,44 @@ def limiter(limits):
     return apply
 
 
-def child_argv(workdir):
-    """The judge's student process: python -I autograder/sandbox/child.py, torch and scipy hidden."""
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
-    return wrap([sys.executable, "-I", script], workdir, net=False, hide=_package_dirs("torch", "scipy"))
-
-
 def child_env(workdir):
     return {"PATH": "/usr/bin:/bin", "HOME": str(workdir), **QUIET_ENV}
 
 
-def kernel_main(argv):
-    """`python sandbox.py kernel -f CONNECTION_FILE`: start the IPython kernel inside the sandbox.
+def child_argv(workdir):
+    """The judge's student process: python -I autograder/sandbox/child.py, torch and scipy hidden."""
+    return wrap([sys.executable, "-I", os.path.join(HERE, "child.py")], workdir, child_env(workdir),
+                hide=_package_dirs("torch", "scipy"))
 
-    The working folder (nbgrader's autograded/<student>/<assignment>/) stays writable; the kernel
-    keeps the network namespace, since Jupyter talks to it over loopback TCP."""
+
+def kernel_env(workdir):
+    """The student kernel's whole environment."""
+    return {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"]), "HOME": str(workdir),
+            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", **QUIET_ENV}
+
+
+def kernel_main(argv):
+    """`python confine.py kernel -f CONNECTION_FILE`: start the IPython kernel inside the sandbox.
+
+    The working folder is the grader's private scratch folder for this kernel (Execute in
+    autograder/preprocessors.py); the connection file is read-only in the sandbox; the ZeroMQ IPC
+    sockets the connection file names live in a folder of their own, writable. No network."""
     for name, value in KERNEL_LIMITS.items():
         resource.setrlimit(getattr(resource, name), (value, value))
-    os.environ.update(QUIET_ENV)
-    os.environ["IPYTHONDIR"] = "/tmp/ipython"
-    os.environ["MPLCONFIGDIR"] = "/tmp/matplotlib"
-    # In its own PID namespace the kernel cannot see its parent: bwrap's --die-with-parent watches it
-    # instead of ipykernel's parent poller (which would take the namespace for a dead parent).
-    os.environ.pop("JPY_PARENT_PID", None)
-    os.environ.pop(SECRET_VARIABLE, None)     # the instructor's secret stays with the judge
     here = os.getcwd()
     connection = [os.path.abspath(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-f"]
-    cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, net=True,
-               show=connection)
+    sockets = []
+    for path in connection:
+        with open(path) as f:
+            info = json.load(f)
+        if info.get("transport") == "ipc":
+            sockets.append(os.path.dirname(os.path.abspath(info["ip"])))
+    env = kernel_env(here)
+    cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, env,
+               net=not sockets, writable=[here, *sockets], show=connection)
+    if not bwrap():
+        os.environ.clear()
+        os.environ.update(env)
     os.execv(cmd[0], cmd)
 
 

@@ -17,15 +17,19 @@ import select
 import subprocess
 import tempfile
 import time
+import typing
 
 import numpy as np
 
 from ..notebook import check
 from . import confine, wire
 
-# What the student's process may send in one reply: its JSON part holds names, numbers and small
-# lists; arrays travel in the blob.
-MAX_JSON, MAX_BLOB = 8 * 1024 ** 2, 256 * 1024 ** 2
+# What the student's process may send in one reply, checked before anything is read: its JSON part
+# holds names, numbers and small lists (big numeric lists travel as arrays), arrays travel in the blob;
+# then, while decoding, how deep the values nest and how many there are. Reading and decoding count
+# against the student's time. One reply at a time: the grader's memory stays far under 1 GiB.
+MAX_JSON, MAX_BLOB = 1024 ** 2, 64 * 1024 ** 2
+MAX_DEPTH, MAX_ITEMS = 20, 100_000
 SECRET_VARIABLE = confine.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
 
 
@@ -56,7 +60,7 @@ class Child:
         # Answer cells that raised: what they defined before the error stays usable.
         try:
             reply, blob = self._receive()
-            self.errors = [(int(c), str(n), str(m)) for c, n, m in decode(reply["errors"], self, blob)]
+            self.errors = [(int(c), str(n), str(m)) for c, n, m in self._decode(reply["errors"], blob)]
         except (KeyError, TypeError, ValueError, AnswerError):
             self.close()
             raise AnswerError("your code garbled the grader's channel")
@@ -74,19 +78,29 @@ class Child:
             self._dead()
 
     def _read_some(self, n):
-        """At most n bytes from the student's process, counting the wait against its budget."""
-        start = time.monotonic()
-        ready = self.budget > 0 and select.select([self.proc.stdout], [], [], self.budget)[0]
-        self.budget -= time.monotonic() - start
-        if not ready:
-            self.close()
-            raise Abort("your code did not finish within the time limit")
+        """At most n bytes from the student's process, waiting no longer than its budget allows."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+            self._out_of_time()
         return os.read(self.proc.stdout.fileno(), n)
+
+    def _out_of_time(self):
+        self.close()
+        raise Abort("your code did not finish within the time limit")
+
+    def _charged(self, f, *args):
+        """f(*args), its time counted against the student's budget (waiting, reading, decoding)."""
+        start = time.monotonic()
+        self.deadline = start + self.budget
+        try:
+            return f(*args)
+        finally:
+            self.budget -= time.monotonic() - start
 
     def _receive(self):
         """(reply, blob) of the next frame from the student's process."""
         try:
-            return wire.read_frame(self._read_some, MAX_JSON, MAX_BLOB)
+            return self._charged(wire.read_frame, self._read_some, MAX_JSON, MAX_BLOB)
         except EOFError:
             self._dead()
         except wire.FrameError:
@@ -121,13 +135,19 @@ class Child:
         if "missing" in reply:
             raise self._missing(name)
         if "error" in reply:
-            error = decode(reply["error"], self, blob)
+            error = self._decode(reply["error"], blob)
             if not (isinstance(error, list) and len(error) == 2):
                 raise AnswerError("an unreadable error came back from your code")
-            raise rebuild(str(error[0]), str(error[1]))
+            raise rebuild(str(error[0])[:100], str(error[1])[:2000])
         if "ok" not in reply:
             raise AnswerError("an unreadable reply came back from your code")
-        return decode(reply["ok"], self, blob)
+        return self._decode(reply["ok"], blob)
+
+    def _decode(self, obj, blob):
+        value = self._charged(decode, obj, self, blob)
+        if self.budget < 0:
+            self._out_of_time()
+        return value
 
     def _missing(self, name):
         for cell, ename, message in self.errors:
@@ -225,27 +245,38 @@ def encode(value, frame):
 
 
 def decode(obj, child, blob):
-    """Data from the student's process: only plain values and numeric arrays are rebuilt."""
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, list):
-        return [decode(v, child, blob) for v in obj]
-    if not isinstance(obj, dict):
+    """Data from the student's process: only plain values and numeric arrays are rebuilt, at most
+    MAX_DEPTH deep and MAX_ITEMS in all."""
+    budget = [MAX_ITEMS]
+
+    def rebuild_value(obj, depth):
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_DEPTH:
+            raise AnswerError(f"a value nested more than {MAX_DEPTH} deep or with more than {MAX_ITEMS} "
+                              "items came back from your code")
+        if obj is None or isinstance(obj, (bool, int, float)):
+            return obj
+        if isinstance(obj, str):
+            return obj[:100_000]
+        if isinstance(obj, list):
+            return [rebuild_value(v, depth + 1) for v in obj]
+        if not isinstance(obj, dict):
+            raise AnswerError("an unreadable value came back from your code")
+        try:
+            if "a" in obj:
+                return wire.array(obj, blob)
+            if "t" in obj:
+                return tuple(rebuild_value(v, depth + 1) for v in obj["t"])
+            if "l" in obj:
+                return [rebuild_value(v, depth + 1) for v in obj["l"]]
+            if "ref" in obj:
+                return Remote(child, int(obj["ref"]), str(obj["type"])[:100], bool(obj["callable"]))
+        except wire.FrameError as e:
+            raise AnswerError(f"{e} came back from your code") from None
+        except (KeyError, TypeError, ValueError):
+            pass
         raise AnswerError("an unreadable value came back from your code")
-    try:
-        if "a" in obj:
-            return wire.array(obj, blob)
-        if "t" in obj:
-            return tuple(decode(v, child, blob) for v in obj["t"])
-        if "l" in obj:
-            return [decode(v, child, blob) for v in obj["l"]]
-        if "ref" in obj:
-            return Remote(child, int(obj["ref"]), str(obj["type"]), bool(obj["callable"]))
-    except wire.FrameError as e:
-        raise AnswerError(f"{e} came back from your code") from None
-    except (KeyError, TypeError, ValueError):
-        pass
-    raise AnswerError("an unreadable value came back from your code")
+    return rebuild_value(obj, 0)
 
 
 # ----------------------------------------------------------------------------- one test cell
@@ -267,18 +298,24 @@ def trusted_namespace():
     return ns
 
 
-def judge_cell(test_source, answer_cells, timeout):
-    """Run one test cell against the answer cells.
+class Verdict(typing.NamedTuple):
+    passed: bool
+    text: str                   # what the test cell printed
+    error: tuple = None         # (ename, evalue) when it failed
+    started: bool = True        # whether the answer cells ran at all
+    flags: tuple = ()           # what the answer's process tried and was refused, for the instructor
 
-    Returns (passed, printed text, (ename, evalue) or None, whether the answer cells ran at all)."""
+
+def judge_cell(test_source, answer_cells, timeout):
+    """Run one test cell against the answer cells (a Verdict)."""
     out = io.StringIO()
     child = None
     try:
         child = Child(answer_cells, timeout)
     except Abort as e:
-        return False, "", ("AnswerStopped", str(e)), False
+        return Verdict(False, "", ("AnswerStopped", str(e)), False)
     except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
-        return False, "", ("AnswerError", str(e)), False
+        return Verdict(False, "", ("AnswerError", str(e)), False)
     try:
         ns = trusted_namespace()
         missing = {}
@@ -292,10 +329,57 @@ def judge_cell(test_source, answer_cells, timeout):
                 exec(compile(test_source, "<test cell>", "exec"), ns)
             except NameError as e:
                 raise missing.get(e.name, e) from None
-        return True, out.getvalue(), None, True
+        verdict = Verdict(True, out.getvalue())
     except Abort as e:
-        return False, out.getvalue(), ("AnswerStopped", str(e)), True
+        verdict = Verdict(False, out.getvalue(), ("AnswerStopped", str(e)))
     except Exception as e:
-        return False, out.getvalue(), (type(e).__name__, str(e)), True
+        verdict = Verdict(False, out.getvalue(), (type(e).__name__, str(e)))
+    try:
+        flags = child.request(op="flags") if child.proc.poll() is None else []
+        flags = tuple(str(f)[:300] for f in flags[:20]) if isinstance(flags, list) else ()
+    except (Abort, Exception):
+        flags = ()
     finally:
         child.close()
+    return verdict._replace(flags=flags)
+
+
+# Names whose use in an answer an instructor should look at: ways around the rules, not convolution.
+SUSPECT_MODULES = {"importlib", "ctypes", "gc", "_imp", "marshal", "pickle", "subprocess", "socket",
+                   "threading", "_thread", "multiprocessing", "builtins", "zipimport"}
+SUSPECT_ATTRIBUTES = {"modules", "_multiarray_umath", "multiarray", "find_spec", "module_from_spec", "exec_module",
+                      "loader", "_getframe", "f_globals", "f_back", "__globals__", "__code__", "__subclasses__",
+                      "__builtins__", "setprofile", "settrace", "convolve", "correlate", "correlate2"}
+SUSPECT_CALLS = {"__import__", "exec", "eval", "compile", "globals", "vars", "breakpoint"}
+
+
+def answer_flags(answer_cells):
+    """Lines of the answer cells an instructor should look at (flagged, not scored): imports of
+    modules that reach around the rules (importlib, ctypes, gc, threads, ...), sys.modules, names of NumPy's internals
+    and convolution routines, exec/eval/__import__, and getattr with a computed name."""
+    flags = []
+    for i, source in enumerate(answer_cells):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            what = None
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+                bad = sorted({n for n in names if n.split(".")[0] in SUSPECT_MODULES or "multiarray" in n})
+                what = bad and f"imports {', '.join(bad)}"
+            elif isinstance(node, ast.Attribute) and node.attr in SUSPECT_ATTRIBUTES:
+                what = f"uses .{node.attr}"
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id in SUSPECT_CALLS:
+                    what = f"calls {node.func.id}()"
+                elif node.func.id in ("getattr", "setattr") and len(node.args) > 1 and \
+                        not isinstance(node.args[1], ast.Constant):
+                    what = f"calls {node.func.id}() with a computed name"
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                    any(w in node.value for w in ("correlat", "convolv", "multiarray")):
+                what = f"has the string {node.value[:40]!r}"
+            if what:
+                flags.append(f"answer cell {i + 1}, line {getattr(node, 'lineno', '?')}: {what}")
+    return list(dict.fromkeys(flags))[:20]

@@ -11,7 +11,7 @@ the transfer taken off precisely (notebook 07's speed bonus).
 
 Everything that arrives is data to parse with limits: `read_frame` refuses a frame whose JSON or
 blob is over the reader's caps before reading it, and `array` checks the dtype, the shape and the
-offsets against the blob before it makes a copy.
+offsets against the blob before it makes a view of it.
 """
 import json
 import os
@@ -100,4 +100,5 @@ def array(ref, blob):
         count *= n
     if nbytes != count * dtype.itemsize or offset < 0 or offset + nbytes > len(blob):
         raise FrameError("an array that does not fit its message")
-    return np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+    # A view of the frame's own buffer (a bytearray, so writable): no second copy of the data.
+    return np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape)

@@ -1,0 +1,130 @@
+"""A submission's files, taken in as data: never a path to follow.
+
+What a student hands in (submitted/<student>/<assignment>/) is read by nbgrader, hashed by
+`python -m autograder grade` and copied by nbgrader into autograded/. A link there would make a
+grading process read, copy or hash a file of the host (the gradebook, another student's work,
+/etc/shadow), a FIFO or device would hang it, a huge file would fill its memory. So before any of
+that, `check_folder` walks the folder with lstat and refuses the whole submission, with the reason,
+unless it holds only plain directories and regular files with one link each, within limits.
+
+`install_nbgrader_guard()` (called by autograder/nbgrader_config.py) puts that check in front of
+nbgrader's own autograde for every submission, so plain `nbgrader autograde` has it too: a refused
+submission is reported by nbgrader as failed, with the reason, and the others are graded.
+"""
+import hashlib
+import os
+import stat
+
+MAX_FILE = 20 * 1024 ** 2        # bytes of one file (a notebook with its outputs is well under)
+MAX_FILES = 200
+MAX_DEPTH = 8
+
+
+class Rejected(Exception):
+    """A submission folder that holds something other than plain files, or too much."""
+
+
+def check_folder(folder):
+    """The regular files of a submission folder (sorted paths <student>/<assignment>/...), or Rejected
+    saying why.
+
+    The folder itself and its two parents (submitted/<student>/<assignment>) must be real directories,
+    not links; below it only directories and regular files with a single hard link, each file at most
+    MAX_FILE bytes, at most MAX_FILES files, MAX_DEPTH levels."""
+    folder = os.path.abspath(folder)
+    parts = [folder, os.path.dirname(folder), os.path.dirname(os.path.dirname(folder))]
+    for path in parts:
+        _expect_dir(path, os.path.dirname(parts[-1]))
+    files = []
+
+    def walk(path, depth):
+        if depth > MAX_DEPTH:
+            raise Rejected(f"{_rel(path, folder)}: folders nested more than {MAX_DEPTH} deep")
+        with os.scandir(path) as entries:
+            for entry in entries:
+                st = entry.stat(follow_symlinks=False)
+                rel = _rel(entry.path, folder)
+                if stat.S_ISDIR(st.st_mode):
+                    walk(entry.path, depth + 1)
+                elif not stat.S_ISREG(st.st_mode):
+                    raise Rejected(f"{rel} is {_kind(st.st_mode)}, not a file; hand in the file itself")
+                elif st.st_nlink != 1:
+                    raise Rejected(f"{rel} is a hard link to another file; hand in a copy")
+                elif st.st_size > MAX_FILE:
+                    raise Rejected(f"{rel} has {st.st_size / 1024 ** 2:.1f} MiB, more than {MAX_FILE // 1024 ** 2} "
+                                   "MiB; clear its outputs and hand it in again")
+                else:
+                    files.append(rel)
+                    if len(files) > MAX_FILES:
+                        raise Rejected(f"more than {MAX_FILES} files")
+    walk(folder, 0)
+    return sorted(files)
+
+
+def _expect_dir(path, root):
+    rel = os.path.relpath(path, root)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise Rejected(f"{rel} does not exist") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise Rejected(f"{rel} is {_kind(st.st_mode)}, not a folder")
+
+
+def _kind(mode):
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _rel(path, folder):
+    """The path as <student>/<assignment>/...: what an instructor recognises in a message."""
+    return os.path.relpath(path, os.path.dirname(os.path.dirname(folder)))
+
+
+def read_file(path, limit=MAX_FILE):
+    """The bytes of a regular file, opened without following a link and without blocking on a FIFO,
+    at most `limit` of them (Rejected otherwise)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise Rejected(f"{path} is not a regular file of at most {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(f"{path} grew past {limit} bytes while being read")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def digest(folder):
+    """A hash of a submission (its files' relative paths and contents); Rejected as check_folder."""
+    h = hashlib.sha256()
+    for rel in check_folder(folder):
+        data = read_file(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(folder))), rel))
+        h.update(rel.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
+
+
+def install_nbgrader_guard():
+    """Make nbgrader's autograde check each submission folder (check_folder) before it reads, copies
+    or times anything in it. Idempotent."""
+    from nbgrader.converters.autograde import Autograde
+    original = Autograde.init_destination
+    if getattr(original, "conv1d_guard", False):
+        return
+
+    def init_destination(self, assignment_id, student_id):
+        check_folder(self._format_source(assignment_id, student_id))
+        return original(self, assignment_id, student_id)
+    init_destination.conv1d_guard = True
+    Autograde.init_destination = init_destination
