@@ -27,8 +27,10 @@ c.CourseDirectory.release_directory = "notebooks"  # generated student copies, c
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
-# A deleted, retyped or edited test cell is put back from the gradebook and graded as released.
-c.OverwriteCells.add_missing_cells = True
+# A deleted, retyped or edited test cell is put back from the gradebook and graded as released: edited
+# and retyped ones by nbgrader's OverwriteCells, deleted ones (in any combination) by the course's
+# AddMissingCells, and cells whose metadata an editor wiped are recognised by their cell id first.
+c.OverwriteCells.add_missing_cells = False
 
 # Student kernels run in the grading sandbox (autograder/sandbox/confine.py, kernelspec in autograder/sandbox/kernels/):
 # read-only file system but for the submission's folder, own PID namespace, memory limit.
@@ -38,10 +40,12 @@ c.Execute.kernel_name = "conv1d-sandbox"
 
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
+    "autograder.preprocessors.RestoreMetadata",
     "nbgrader.preprocessors.DeduplicateIds",
     "autograder.preprocessors.DropForeignMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
+    "autograder.preprocessors.AddMissingCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -71,3 +75,7 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.ClearHiddenTests.enforce_metadata = False
+
+# `nbgrader export` writes grades.csv with a `status` column: graded, not graded (a submission that was
+# refused or failed: its score cells are left empty, not 0.0), not submitted.
+c.ExportApp.plugin_class = "autograder.classroom.export.CsvExport"

@@ -7,6 +7,7 @@ import stat
 import tempfile
 import time
 
+import nbformat
 import zmq
 
 from nbclient.exceptions import DeadKernelError
@@ -194,7 +195,15 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
-        flags = judge.answer_flags(answers)
+        flags = judge.answer_flags([judge.to_python(a) for a in answers])
+        noted = set()
+        course = course_code(source_notebook(self.config, info))
+        elsewhere = {}      # names the student defined in cells the grader does not run: {name: cell number}
+        for number, cell in enumerate(nb.cells, 1):
+            if cell.cell_type == "code" and not is_test_cell(cell) and grade_id(cell) not in answer_ids \
+                    and cell.source not in course:
+                for name in judge.defined_names(judge.to_python(cell.source)):
+                    elsewhere.setdefault(name, number)
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
@@ -217,14 +226,90 @@ class Judge(nbp.NbGraderPreprocessor):
                 text, err = verdict.text, verdict.error
                 if not verdict.started:
                     broken = err
+                text = "".join(f"note: {n}\n" for n in verdict.notes if n not in noted) + text
+                noted.update(verdict.notes)
                 if verdict.flags:
                     flags += [f"{gid}: {f}" for f in verdict.flags]
                     text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
+                if err:
+                    err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(*err)] if err else [])
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags
+        return nb, resources
+
+
+def explain(err, needed, elsewhere):
+    """A failed test cell's one-line message, never empty; when the answer cells lack a name (or still
+    raise the stub's NotImplementedError) that another cell defines, it says that cell is not graded."""
+    ename, evalue = err
+    message = evalue.strip() or f"your code raised {ename} with no message"
+    stuck = "NotImplementedError" in message or "not defined by your answer cells" in message
+    moved = sorted(n for n in needed if n in elsewhere) if stuck else []
+    for name in moved:
+        message += (f" `{name}` is defined in cell {elsewhere[name]}, which is not an answer cell: the grader runs "
+                    "only the answer cells, so move it into its answer cell.")
+    return message
+
+
+class RestoreMetadata(nbp.NbGraderPreprocessor):
+    """Sanitizing, first after ClearOutput: a cell whose nbgrader metadata an editor wiped (or never had:
+    an editor that drops unknown metadata) gets it back when its cell id is still the id of a graded
+    or answer cell of the released notebook. Cells without ids (nbformat < 4.5) cannot be recognised
+    this way (AddMissingCells then puts the released cell back); they get fresh ids, which nbgrader's
+    cell-type restore needs."""
+
+    def preprocess(self, nb, resources):
+        source = source_notebook(self.config, resources["nbgrader"])
+        self.by_id = {c.get("id"): c.metadata["nbgrader"] for c in source.cells
+                      if c.get("id") and c.metadata.get("nbgrader", {}).get("grade_id")}
+        if any("id" not in c for c in nb.cells):     # nbformat < 4.5: cells get ids, as nbformat 4.5 wants
+            from nbformat.corpus.words import generate_corpus_id
+            for cell in nb.cells:
+                cell.setdefault("id", generate_corpus_id())
+            nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)
+        self.present = {grade_id(c) for c in nb.cells if grade_id(c)}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = self.by_id.get(cell.get("id"))
+        if meta and not cell.metadata.get("nbgrader") and meta["grade_id"] not in self.present:
+            self.log.warning("Cell %s had lost its nbgrader metadata: restored from its cell id", cell.get("id"))
+            cell.metadata["nbgrader"] = dict(meta)
+            self.present.add(meta["grade_id"])
+        return cell, resources
+
+
+class AddMissingCells(nbp.NbGraderPreprocessor):
+    """Sanitizing, after OverwriteCells (whose own add_missing_cells raises KeyError when an answer cell
+    and the test after it are both deleted): every graded or answer cell of the gradebook that the
+    submission lacks is put back as released (an answer cell as its stub, so it scores nothing),
+    after the nearest cell that precedes it in the released notebook, in any combination of deletions."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            order = [c.name for c in notebook.source_cells]
+            graded = {c.name: c.max_score for c in notebook.grade_cells}
+            answers = {c.name for c in notebook.solution_cells}
+            sources = {c.name: (c.source, c.cell_type, c.locked) for c in notebook.source_cells}
+        present = {grade_id(c): i for i, c in enumerate(nb.cells) if grade_id(c)}
+        for name in order:
+            if name in present or (name not in graded and name not in answers):
+                continue
+            source, cell_type, locked = sources[name]
+            cell = (nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell)(source)
+            cell.metadata["nbgrader"] = {"grade": name in graded, "solution": name in answers, "locked": bool(locked),
+                                         "grade_id": name, "schema_version": 3,
+                                         **({"points": graded[name]} if name in graded else {})}
+            before = [present[n] for n in order[:order.index(name)] if n in present]
+            at = max(before) + 1 if before else 0
+            nb.cells.insert(at, cell)
+            present = {grade_id(c): i for i, c in enumerate(nb.cells) if grade_id(c)}
+            self.log.warning("Missing cell %s: put back as released", name)
         return nb, resources
 
 

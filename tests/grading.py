@@ -1,10 +1,13 @@
 """The corpus (example submissions and tests/corpus) graded once with plain `nbgrader autograde`,
 shared by test_autograde.py and test_grade.py (the fixture `graded` in conftest.py)."""
+import dataclasses
 import hashlib
 import os
 import stat
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
 
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
@@ -14,6 +17,75 @@ CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "c
           for s in submissions.load(folder) if s.assignment in assignments()]
 for _s in CORPUS:
     _s.student = f"{_s.path.parent.parent.name}__{_s.student}"   # examples and corpus may share names
+
+
+@dataclasses.dataclass
+class Shuffled:
+    """A correct notebook 01 (grace's answers) mangled at random, as editors and students do: answer and
+    test cells deleted, duplicated, moved or retyped in any combination, nbgrader metadata wiped (the
+    cell id kept, or not), nbformat 4.4 without cell ids, Colab's metadata; written with a UTF-8
+    byte-order mark and CRLF line ends at times. Every one gets a grade; an answer counts when the
+    grader can still recognise its cell (its metadata, or its cell id), else its tests score 0."""
+    seed: int
+    assignment: str = "01_channels_kernel"
+    description: str = "shuffled cells"
+
+    def __post_init__(self):
+        self.student = f"shuffled__{self.seed}"
+        self.path = ROOT / "tests" / "grading.py"
+        self.expect = {}
+
+    def apply(self, released):
+        import copy
+        import random
+        rng = random.Random(self.seed)
+        grace = next(c for c in CORPUS if c.assignment == self.assignment and c.path.stem == "grace")
+        nb = grace.apply(released)
+        self.no_ids = rng.random() < 0.3
+        self.bom, self.crlf = rng.random() < 0.3, rng.random() < 0.3
+        recognised = {}
+        cells = []
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            op = rng.choice(["keep"] * 4 + ["delete", "duplicate", "retype", "move", "wipe"]) if gid else "keep"
+            if op == "delete":
+                continue
+            if op == "retype" and cell.cell_type == "code":
+                cell = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.get("id"))
+            if op == "wipe":
+                cell.metadata.pop("nbgrader", None)
+            if rng.random() < 0.3:
+                cell.metadata["colab"] = {"base_uri": "https://localhost:8080/"}
+                cell.metadata["id"] = f"colab{rng.randrange(10**6)}"
+            cells.append(cell)
+            if op == "duplicate":
+                twin = copy.deepcopy(cell)
+                twin["id"] = f"{cell.get('id', 'x')}-copy"
+                cells.append(twin)
+            if op == "move":
+                cells.append(cells.pop(len(cells) - 1 - (op == "duplicate")))
+            if gid:
+                recognised[gid] = op != "delete" and not (op == "wipe" and self.no_ids)
+        rng.shuffle(cells) if rng.random() < 0.2 else None
+        nb.cells = cells
+        if self.no_ids:
+            nb.nbformat_minor = 4
+            for cell in nb.cells:
+                cell.pop("id", None)
+        tests = {"test_predict": ["predict_answer"],
+                 **{t: ["conv1d_answer"] for t in ("test_signature_weight", "test_output_shape", "test_values")}}
+        points = {"test_predict": 1, "test_signature_weight": 1, "test_output_shape": 1, "test_values": 2}
+        self.expect = {t: float(points[t]) for t, needs in tests.items() if all(recognised.get(n) for n in needs)}
+        return nb
+
+    def write(self, nb, path):
+        text = nbformat.writes(nb, version=4)
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        path.write_bytes(("\ufeff" if self.bom else "").encode() + text.encode())
+
+
+SHUFFLED = [Shuffled(seed) for seed in range(12)]
 TIMEOUT = 6  # seconds per cell for the corpus (the course default is 30); 2 graders share 2 cores
 LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}")
 # The corpus is graded as an instructor should: with a grading secret, which no output may show.
@@ -35,6 +107,9 @@ def grade_corpus(tmp_path_factory):
         for s in CORPUS:
             if s.assignment == a:
                 course.submit(s)
+        for s in SHUFFLED:
+            if s.assignment == a:
+                s.write(s.apply(course.released(a)), course.submit(s))
         before = fingerprint(course.root)
         r = course.autograde(a, *LIMITS, env=SECRET)
         assert r.returncode == 0, r.stderr[-3000:]
@@ -53,7 +128,9 @@ def fingerprint(root):
     """Content of the course files no student may touch: config, sources, release, submissions."""
     files = [root / "nbgrader_config.py", *sorted((root / "solutions").rglob("*")),
              *sorted((root / "notebooks").rglob("*")), *sorted((root / "submitted").rglob("*"))]
-    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
+    # The grader strips a notebook's UTF-8 byte-order mark in place (autograder/sandbox/intake.py): not a change.
+    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes().removeprefix(b"\xef\xbb\xbf")).hexdigest()
+            for f in files if f.is_file()}
 
 
 def special_files(root):

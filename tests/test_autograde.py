@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.preprocessors import course_code, is_answer_cell, is_test_cell
-from tests.grading import CORPUS, LIMITS, WORKERS, fingerprint, gradebook_intact, leaks, special_files
+from autograder.preprocessors import course_code, grade_id, is_answer_cell, is_test_cell
+from tests.grading import CORPUS, LIMITS, SHUFFLED, WORKERS, fingerprint, gradebook_intact, leaks, special_files
 from tests.notebooks import read
 
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
@@ -25,6 +25,16 @@ def test_submission_gets_expected_points(graded, sub):
     assert got == want, f"{sub.path.name}: {sub.description}"
 
 
+@pytest.mark.parametrize("sub", SHUFFLED, ids=lambda s: s.student)
+def test_a_shuffled_notebook_is_graded_for_what_it_answers(graded, sub):
+    """Cells deleted, duplicated, moved, retyped, metadata wiped, no cell ids, Colab metadata, a byte-order
+    mark, CRLF: never left ungraded, and points only for the answers the grader can recognise."""
+    cells = graded[1].get((sub.assignment, sub.student))
+    assert cells, f"{sub.student} was not graded"
+    got = {gid: score for gid, (score, _) in cells.items()}
+    assert got == {gid: sub.expect.get(gid, 0.0) for gid in got}, (sub.seed, sub.no_ids, sub.bom, sub.crlf)
+
+
 def test_course_folder_survives_every_submission(graded):
     """Hostile notebooks (deleting the gradebook, other submissions, the config; killing the grader;
     links, FIFOs and hard links in their folder; looking around the machine) change nothing outside
@@ -33,7 +43,7 @@ def test_course_folder_survives_every_submission(graded):
     courses, scores, before = graded
     for a, course in courses.items():
         assert not str(course.root).startswith("/tmp/")
-        students = {s.student for s in CORPUS if s.assignment == a}
+        students = {s.student for s in CORPUS + SHUFFLED if s.assignment == a}
         assert fingerprint(course.root) == before[a], f"{a}: a submission changed course files"
         assert {s for b, s in scores if b == a} == students
         assert gradebook_intact(course.db_url, a, students)
@@ -196,3 +206,22 @@ def test_links_fifos_and_huge_files_in_a_submission_are_refused_and_the_others_g
     for student, why in refused.items():
         assert any(student in line and why in line for line in p.stdout.splitlines()), (student, p.stdout)
     assert sum(v for v, _ in course.scores(a)[grace.student].values()) == 5
+
+
+def test_every_failure_message_says_what_happened_and_what_to_do(graded):
+    """No graded cell fails with an empty message or a bare exception name (item 6 of issue 14)."""
+    for a, course in graded[0].items():
+        for nb_path in (course.root / "autograded").rglob("*.ipynb"):
+            for cell in nbformat.read(nb_path, as_version=4).cells:
+                for out in cell.get("outputs", []) if is_test_cell(cell) else []:
+                    if out.output_type == "error":
+                        text = out.evalue.strip()
+                        assert len(text) > 30 and text != out.ename, (nb_path, grade_id(cell), out.ename, text)
+
+
+def test_a_class_outside_the_answer_cell_is_named_in_the_message(graded):
+    course = graded[0]["01_channels_kernel"]
+    nb = nbformat.read(next((course.root / "autograded" / "corpus__class_below_the_answer_cell").rglob("*.ipynb")), 4)
+    values = next(c for c in nb.cells if grade_id(c) == "test_values")
+    message = values.outputs[-1].evalue
+    assert "NotImplementedError" in message and "not an answer cell" in message and "move it" in message, message

@@ -1,5 +1,6 @@
 """The capstone's checks (autograder/notebook/check.py) on their own: errors compared with torch's, torch's
 own samples never skipped by the grader (the speed bonus: tests/test_speed_bonus.py)."""
+import numpy as np
 import pytest
 
 from autograder.notebook import check
@@ -81,6 +82,42 @@ def test_random_cases_hold_every_kind_of_case_whatever_the_grading_secret(params
     for secret in ["", *(f"secret {i}" for i in range(25))]:
         check.set_grading_secret(secret)
         cases = check.random_cases(params, 15, seed=5)
-        assert len(cases) == 15 and all(check._is_valid(c) for c in cases)
+        assert len(cases) >= 15 and all(check._is_valid(c) for c in cases)
         missing = [i for i, kind in enumerate(kinds) if not any(kind(c) for c in cases)]
         assert not missing, (secret, missing)
+
+
+def _signature_class(params):
+    exec(f"class Conv1d:\n    def __init__(self, {params}):\n        pass\n", ns := {})
+    return ns["Conv1d"]
+
+
+@pytest.mark.parametrize("params", [
+    "in_channels, out_channels, kernel_size",
+    "in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
+    "padding_mode='zeros', device=None, dtype=None",                                  # torch's whole signature
+    "in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True",
+    "in_channels, out_channels, kernel_size, *, padding_mode='zeros'",
+])
+def test_torchs_own_signature_is_never_wrong(params, capsys):
+    check.check_signature(_signature_class(params), ["in_channels", "out_channels", "kernel_size"])
+    assert "✓ signature" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("params, says", [
+    ("in_channels, kernel_size, out_channels", "in this order"),
+    ("in_channels, out_channels, kernel_size, stride=2", "default of `stride` should be 1"),
+    ("in_channels, out_channels, kernel_size, verbose=False", "in this order"),
+    ("in_channels, out_channels, kernel_size, padding=0, stride=1", "in this order"),
+    ("in_channels, out_channels", "in this order"),
+])
+def test_a_signature_unlike_torchs_fails(params, says):
+    with pytest.raises(check.CheckFailed, match=says):
+        check.check_signature(_signature_class(params), ["in_channels", "out_channels", "kernel_size"])
+
+
+@pytest.mark.parametrize("layout", list(check.LAYOUTS))
+def test_layouts_are_views_with_the_same_values(layout):
+    x = np.arange(24.0).reshape(2, 3, 4)
+    v = check.as_layout(x, layout)
+    assert np.array_equal(v, x) and not v.flags.c_contiguous

@@ -129,10 +129,13 @@ def test_one_students_failure_never_stops_the_others(tmp_path):
     broken = course.root / "submitted" / "broken" / A / f"{A}.ipynb"
     broken.parent.mkdir(parents=True)
     broken.write_text("{ this is not a notebook")
-    r = course.grade_parallel([A], *LIMITS, "--no-export", jobs=2)
+    r = course.grade_parallel([A], *LIMITS, jobs=2)
     assert r.returncode == 1       # said in the exit code and in the summary
-    assert "broken:" in r.stdout and "errors 1" in r.stdout
+    assert "broken: NotJSONError: Notebook does not appear to be JSON" in r.stdout, r.stdout
+    assert "1 graded, 1 NOT graded" in r.stdout and "errors 1" in r.stdout and "zero 0" in r.stdout
     assert sum(v for v, _ in cells(course)["examples__ada"].values()) == 5
+    rows = {row.split(",")[3]: row for row in (course.root / "grades.csv").read_text().splitlines()[1:]}
+    assert rows["broken"].endswith(",,,,5.0,not graded") and rows["examples__ada"].endswith(",graded"), rows
     slow = course.grade_parallel([A], "--force", "--no-export", "--submission-timeout=0.5", jobs=1)
     assert slow.returncode == 1
     assert slow.stdout.count("grading took more than 0.5 s; stopped") == 2, slow.stdout
@@ -193,3 +196,32 @@ def test_a_postgresql_gradebook_gets_the_same_grades(postgres, graded, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert cells(course) == serial_cells(graded, few)
     assert len(course.root.joinpath("grades.csv").read_text().splitlines()) == 1 + len(few)
+
+
+def test_a_renamed_notebook_is_graded_and_said_to_be_renamed(tmp_path):
+    """Colab's `Copy of X.ipynb`, Jupyter's `X-Copy1.ipynb`, a browser's `X (1).ipynb`, an LMS's prefix: the
+    folder's only notebook like X is graded as X, and the summary says so; a folder with several such
+    notebooks, or none, is listed as not graded with the reason, and left out of the statistics; grades.csv
+    says which rows were graded."""
+    import csv
+    course = make_course(tmp_path / "renamed", pick={"grace"})
+    grace = course.root / "submitted" / "examples__grace" / A / f"{A}.ipynb"
+    names = {"colab": f"Copy of {A}.ipynb", "jupyter": f"{A}-Copy1.ipynb", "browser": f"{A} (1).ipynb",
+             "lms": f"smith_12345_67890_{A}.ipynb", "two": [f"{A}-1.ipynb", f"Copy of {A}.ipynb"],
+             "other": ["homework.ipynb"]}
+    for student, files in names.items():
+        folder = course.root / "submitted" / student / A
+        folder.mkdir(parents=True)
+        for name in [files] if isinstance(files, str) else files:
+            shutil.copy(grace, folder / name)
+    r = course.grade_parallel([A], *LIMITS, jobs=2)
+    out = r.stdout
+    assert r.returncode == 1, out
+    for student in ("colab", "jupyter", "browser", "lms"):
+        assert f"{student}: graded {names[student]!r} as {A}.ipynb" in out, out
+        assert sum(v for v, _ in cells(course)[student].values()) == 5
+    assert "two: not graded: several notebooks could be" in out and "other: not graded: no notebook named like" in out
+    assert f"{A}: 5 graded, 2 NOT graded (left out of the statistics" in out and "mean 5.00" in out and "zero 0" in out
+    with open(course.root / "grades.csv", newline="") as f:
+        status = {row["student_id"]: row["status"] for row in csv.DictReader(f)}
+    assert status == {s: "graded" for s in ("colab", "jupyter", "browser", "lms", "examples__grace")}

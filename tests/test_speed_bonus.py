@@ -69,7 +69,7 @@ def busy_machine():
 
 
 def verdict(answer):
-    passed, text, err, started, _ = judge.judge_cell(bonus_source(), [answer], timeout=120)
+    passed, text, err, started, *_ = judge.judge_cell(bonus_source(), [answer], timeout=120)
     assert started, err
     return passed, text.strip() if passed else err[1]
 

@@ -48,6 +48,7 @@ class Result:
     timeouts: int = 0          # cells stopped by a time limit
     dead_kernel: bool = False  # the student's kernel or answer process died
     skipped: bool = False
+    note: str = ""                              # what the grader did (a renamed notebook)
     flags: list = field(default_factory=list)   # for the instructor to look at (judge's flags)
     log: str = field(default="", repr=False)
 
@@ -68,6 +69,28 @@ def submitted(root, assignment):
     if not base.is_dir():
         return []
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+
+def find_notebook(folder, assignment):
+    """(note, refusal) for a submission folder whose notebook may have been renamed. The assignment's
+    notebook is <assignment>.ipynb; when it is missing and exactly one notebook's name contains the
+    assignment id (`Copy of X.ipynb`, `X-Copy1.ipynb`, `X (1).ipynb`, `X-1.ipynb`, an LMS's
+    `name_123_X.ipynb`), that one is renamed to it, and the note says so. Otherwise the refusal says why."""
+    want = f"{assignment}.ipynb"
+    try:
+        intake.check_folder(folder)
+    except intake.Rejected:
+        return "", ""           # nbgrader's own guard refuses it, with the reason
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".ipynb"))
+    if want in names:
+        return "", ""
+    like = [n for n in names if assignment.lower() in n.lower().replace("-", "_").replace(" ", "_")]
+    if len(like) == 1:
+        os.rename(os.path.join(folder, like[0]), os.path.join(folder, want))
+        return f"graded {like[0]!r} as {want}", ""
+    if like:
+        return "", f"not graded: several notebooks could be {want}: {', '.join(like)}"
+    return "", (f"not graded: no notebook named like {want}" + (f" (found {', '.join(names)})" if names else ""))
 
 
 def digest(folder):
@@ -170,8 +193,8 @@ def failure_reason(result):
     refused = [line.split("Rejected: ", 1)[1] for line in lines if "intake.Rejected: " in line]
     if refused:
         return "submission refused: " + refused[-1]
-    raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b.*: ", line) and
-              not line.startswith("SystemExit")]
+    raised = [line.split(":", 1)[0].rsplit(".", 1)[-1] + ":" + line.split(":", 1)[1] for line in lines
+              if re.match(r"^[\w.]+(Error|Exception)\b[^:]*: ", line) and "Please see the" not in line]
     return raised[-1] if raised else (lines[-1] if lines else "nbgrader autograde failed")
 
 
@@ -303,8 +326,10 @@ def summary(assignment, results, table):
     best = max((m for _, m in table.values()), default=0)
     errors = [r for r in results if not r.ok or r.dead_kernel]
     timeouts = [r for r in results if r.timeouts]
+    failed = [r for r in results if not r.ok]
     lines = [f"{assignment}: {len(table)} graded"
-             + (f", {sum(r.skipped for r in results)} unchanged (not regraded)" if any(r.skipped for r in results) else "")]
+             + (f", {sum(r.skipped for r in results)} unchanged (not regraded)" if any(r.skipped for r in results) else "")
+             + (f", {len(failed)} NOT graded (left out of the statistics, listed below)" if failed else "")]
     if values:
         lines.append(f"  score out of {best:g}: mean {statistics.mean(values):.2f}, median {statistics.median(values):g}, "
                      f"full {sum(v >= best for v in values)}, zero {sum(v == 0 for v in values)}")
@@ -313,6 +338,10 @@ def summary(assignment, results, table):
         why = r.error or ("the student's code ended its process (crash, exit or memory)" if r.dead_kernel
                           else f"{r.timeouts} cell(s) hit a time limit")
         lines.append(f"    {r.student}: {why}")
+    renamed = [r for r in results if r.note]
+    if renamed:
+        lines.append(f"  renamed {len(renamed)}")
+        lines += [f"    {r.student}: {r.note}" for r in renamed]
     flagged = [r for r in results if r.flags]
     if flagged:
         lines.append(f"  flagged for review {len(flagged)} (see flags.csv)")
@@ -340,11 +369,19 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
     extra = list(extra) + ([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
     db = db_url or course_db_url(root)
     tasks, results, wanted = [], [], {}
+    notes = {}
     for a in assignments:
         students = submitted(root, a)
         if share:
             students = students[share[0]::share[1]]
         wanted[a] = set(students)
+        for s in list(students):
+            note, refusal = find_notebook(root / "submitted" / s / a, a)
+            if refusal:
+                students.remove(s)
+                results.append(Result(a, s, ok=False, error=refusal))
+            elif note:
+                notes[a, s] = note
         grade, fresh = todo(root, a, students, db, force)
         tasks += [(a, s) for s in grade]
         results += [Result(a, s, skipped=True) for s in fresh]
@@ -358,6 +395,7 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         pool = Pool(jobs, root, extra, timeout)
 
         def done(r):
+            r.note = notes.get((r.assignment, r.student), "")
             results.append(r)
             if bar:
                 bar.update(r)
@@ -367,8 +405,10 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
             pool.close()
     wall = time.monotonic() - start
     for a in assignments:
-        table = {s: v for s, v in scores(db, a).items() if s in wanted[a]}
-        for line in summary(a, [r for r in results if r.assignment == a], table):
+        mine = [r for r in results if r.assignment == a]
+        graded = {r.student for r in mine if r.ok}
+        table = {s: v for s, v in scores(db, a).items() if s in graded}
+        for line in summary(a, mine, table):
             print(line)
     print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
     write_flags(root, results)

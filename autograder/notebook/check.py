@@ -20,7 +20,7 @@ import torch.nn.functional as F
 TORCH_PARAMS = [
     ("in_channels", inspect.Parameter.empty), ("out_channels", inspect.Parameter.empty),
     ("kernel_size", inspect.Parameter.empty), ("stride", 1), ("padding", 0), ("dilation", 1),
-    ("groups", 1), ("bias", True), ("padding_mode", "zeros"),
+    ("groups", 1), ("bias", True), ("padding_mode", "zeros"), ("device", None), ("dtype", None),
 ]
 FORBIDDEN_HINT = ("The exercise is to compute the convolution yourself with NumPy; "
                   "library routines that do it for you score zero.")
@@ -51,41 +51,72 @@ class CheckFailed(AssertionError):
 
 
 # ----------------------------------------------------------------------------- cases
-def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=False, tuples=False, **conv):
+def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=False, tuples=False, layout=None,
+         same_dtype=False, **conv):
     """One test configuration: input shape (N, C_in, L), layer Conv1d(C_in, C_out, K, **conv).
     unbatched=True: the input is x[0], shape (C_in, L) (N must be 1). tuples=True: the layer is built
-    with torch's 1-tuple forms, kernel_size=(K,), stride=(s,), padding=(p,), dilation=(d,)."""
+    with torch's 1-tuple forms, kernel_size=(K,), stride=(s,), padding=(p,), dilation=(d,).
+    layout: the input is a view that is not C-contiguous, as torch accepts (LAYOUTS). same_dtype=True:
+    the output must have the input's dtype, as torch's does."""
     c = {"N": N, "C_in": C_in, "L": L, "C_out": C_out, "K": K, "dtype": dtype, "seed": seed, "conv": conv}
     if unbatched:
         assert N == 1, "an unbatched input is one sample"
         c["unbatched"] = True
     if tuples:
         c["tuples"] = True
+    if layout:
+        assert layout in LAYOUTS, f"layout is one of {LAYOUTS}"
+        c["layout"] = layout
+    if same_dtype:
+        c["same_dtype"] = True
     return c
 
 
+# Inputs torch accepts that are views, not C-contiguous arrays: how each is stored, read back as (N, C_in, L).
+LAYOUTS = {"transposed": "stored as (N, L, C_in) and transposed",
+           "strided": "every other element of a buffer twice as long",
+           "reversed": "stored back to front (a negative stride)"}
+
+
+def as_layout(x, layout=None):
+    """A fresh array with x's values, laid out in memory as `layout` says (LAYOUTS); None: contiguous."""
+    x = np.array(x)
+    if layout == "transposed":
+        return np.ascontiguousarray(np.swapaxes(x, -1, -2)).swapaxes(-1, -2)
+    if layout == "strided":
+        buffer = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
+        buffer[..., ::2] = x
+        return buffer[..., ::2]
+    if layout == "reversed":
+        return x[..., ::-1].copy()[..., ::-1]
+    return x
+
+
 def random_cases(params, n, seed):
-    """`n` valid random configurations that exercise `params`: names of torch's parameters ("padding"
-    for integer padding), and "same" ('same' and 'valid' too), "tuples", "unbatched".
+    """`n` valid random configurations (more when the kinds below need more) that exercise `params`: names of torch's parameters ("padding"
+    for integer padding), and "same" ('same' and 'valid' too), "tuples", "unbatched", "layouts" (inputs
+    that are views), "same_dtype" (the output keeps the input's dtype).
 
     Whatever the seed (a grading secret changes every seed), the set includes a case of each kind
     where a classic mistake shows (`_kinds`): a batch of several samples with several input channels
     and taps; a stride that drops a last partial window; 'same' with an uneven split and 'valid'; each
     padding_mode with real padding; a dilation of 2 or more; groups of several channels each; a
-    bias with several samples and none at all; both float types. The rest are drawn freely."""
+    bias with several samples and none at all; both float types; reflect at its limit, circular
+    padding as long as the input, a stride past the span, depthwise groups. The rest are drawn freely."""
     rng = _rng(seed)
     kinds = _kinds(params)
     cases = []
     tries = 0
-    while len(cases) < n:
+    while len(cases) < n or (kinds and tries < 50000):
         c = _random_case(params, rng)
         tries += 1
         if not _is_valid(c):
             continue
-        if kinds and tries < 20000:         # first one case of each kind, in order
-            if not kinds[0](c):
+        if kinds and tries < 50000:         # first the kinds: each case of one kind or more
+            met = [k for k in kinds if k(c)]
+            if not met:
                 continue
-            kinds.pop(0)
+            kinds = [k for k in kinds if k not in met]
         cases.append(c)
     return cases
 
@@ -117,6 +148,10 @@ def _random_case(params, rng):
         c["tuples"] = True
     if "unbatched" in params and rng.random() < 0.2:   # one sample without the batch axis, (C_in, L)
         c["N"], c["unbatched"] = 1, True
+    if "layouts" in params and rng.random() < 0.3:     # a view, not a C-contiguous array
+        c["layout"] = str(rng.choice(list(LAYOUTS)))
+    if "same_dtype" in params:
+        c["same_dtype"] = True
     return c
 
 
@@ -152,6 +187,16 @@ def _kinds(params):
         kinds.append(lambda c: c.get("tuples"))
     if "unbatched" in params:
         kinds.append(lambda c: c.get("unbatched"))
+    if "layouts" in params:
+        for layout in LAYOUTS:
+            kinds.append(lambda c, layout=layout: c.get("layout") == layout)
+    if "padding_mode" in params:       # the limits: reflect as far as it goes, circular wrapping it all
+        kinds.append(lambda c: c["conv"].get("padding_mode") == "reflect" and max(geometry(c)[:2]) == c["L"] - 1)
+        kinds.append(lambda c: c["conv"].get("padding_mode") == "circular" and max(geometry(c)[:2]) == c["L"])
+    if "stride" in params:
+        kinds.append(lambda c: geometry(c)[2] > geometry(c)[4])            # the stride jumps past the span
+    if "groups" in params:
+        kinds.append(lambda c: c["conv"]["groups"] == c["C_in"] >= 2)      # depthwise
 
     def telling(c):     # a case where a mistake can show: the input is longer than the kernel's span, 2+ outputs
         left, right, s, d, span, padded = geometry(c)
@@ -198,8 +243,9 @@ def describe(c):
     args, kernel = _ctor_args(c)
     extra = "".join(f", {k}={v!r}" for k, v in kernel.items())
     shape = (c["C_in"], c["L"]) if c.get("unbatched") else (c["N"], c["C_in"], c["L"])
+    view = f" ({LAYOUTS[c['layout']]})" if c.get("layout") else ""
     return (f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra}) "
-            f"on x of shape {shape} {c['dtype']}")
+            f"on x of shape {shape} {c['dtype']}{view}")
 
 
 def _ctor_args(c):
@@ -293,10 +339,30 @@ def _raiser(label):
     return forbidden
 
 
-def _build(Conv1d, c, w, b):
+STUB_HINT = ("your answer still raises NotImplementedError, the stub's: write your code in the answer cell in place of "
+             "`raise NotImplementedError()` (a class written in another cell is not graded).")
+
+
+def _construct(Conv1d, args, kwargs, where):
+    """Conv1d(*args, **kwargs); an exception from the student's constructor becomes a CheckFailed that
+    names the call and says what to do (call it inside _Forbidden)."""
+    try:
+        return Conv1d(*args, **kwargs)
+    except (CheckFailed, ForbiddenRoutine):
+        raise
+    except NotImplementedError as e:
+        raise CheckFailed(f"{where}: {STUB_HINT}") from e
+    except Exception as e:
+        call = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+        raise CheckFailed(f"{where}: your constructor Conv1d({call}) raised {type(e).__name__}"
+                          f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept torch's arguments, "
+                          "ints or the 1-tuples torch allows, and build weight and bias.") from e
+
+
+def _build(Conv1d, c, w, b, where=None):
     """The student's layer for case `c` with torch's weights loaded (call it inside _Forbidden)."""
     args, kwargs = _ctor_args(c)
-    layer = Conv1d(*args, **kwargs)
+    layer = _construct(Conv1d, args, kwargs, where or describe(c))
     layer.weight = w.copy()
     layer.bias = None if b is None else b.copy()
     return layer
@@ -307,15 +373,18 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     if x is None:
         x, w, b = make_data(c)
     with _Forbidden():
-        layer = _build(Conv1d, c, w, b)
+        layer = _build(Conv1d, c, w, b, where)
         try:
-            y, err = layer(x.copy()), None
+            y, err = layer(as_layout(x, c.get("layout"))), None
         except CheckFailed:
             raise
         except Exception as e:
             err = e
+    if isinstance(err, NotImplementedError):
+        raise CheckFailed(f"{where or describe(c)}: {STUB_HINT}") from err
     if err is not None:
-        raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}: {err}\n"
+        raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}"
+                          f"{': ' + str(err) if str(err) else ' (with no message)'}\n"
                           f"  torch's output for this input has shape {expected_output(c).shape}."
                           + _hint_error(c, err, b)) from err
     if y is None:
@@ -348,7 +417,9 @@ def _hint_error(c, err, b):
 
 # ----------------------------------------------------------------------------- checks
 def check_signature(Conv1d, params):
-    """The constructor takes `params` (torch's names) in torch's order with torch's defaults."""
+    """The constructor takes `params` (torch's names) in torch's order with torch's defaults. Later
+    parameters of torch's, in torch's order at torch's defaults, are just as right (torch's own
+    signature is never wrong)."""
     want = [(n, d) for n, d in TORCH_PARAMS if n in params]
     try:
         sig = inspect.signature(Conv1d)
@@ -356,13 +427,21 @@ def check_signature(Conv1d, params):
         raise CheckFailed(f"could not read the signature of Conv1d: {e}")
     got = [(p.name, p.default) for p in sig.parameters.values()
            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    if [n for n, _ in got] != [n for n, _ in want]:
+    names = [n for n, _ in got]
+    torch_names = [n for n, _ in TORCH_PARAMS]
+    in_order = all(n in torch_names for n in names) and names == sorted(names, key=torch_names.index)
+    if not in_order or not {n for n, _ in want} <= set(names):
         raise CheckFailed(f"Conv1d's parameters should be ({', '.join(n for n, _ in want)}) "
-                          f"in this order, as in torch.nn.Conv1d; yours are ({', '.join(n for n, _ in got)}).")
-    for (name, default), (_, mine) in zip(want, got):
-        if default is not inspect.Parameter.empty and mine != default:
-            raise CheckFailed(f"the default of `{name}` should be {default!r} (as in torch), yours is {mine!r}.")
-    print(f"✓ signature: Conv1d({', '.join(n for n, _ in want)})")
+                          f"in this order, as in torch.nn.Conv1d; yours are ({', '.join(names)}).")
+    defaults = dict(TORCH_PARAMS)
+    for name, mine in got:
+        default = defaults[name]
+        if default is not inspect.Parameter.empty and (mine is inspect.Parameter.empty or mine != default):
+            raise CheckFailed(f"the default of `{name}` should be {default!r} (as in torch), yours is "
+                              f"{'missing' if mine is inspect.Parameter.empty else repr(mine)}.")
+    more = [n for n in names if n not in dict(want)]
+    extra = f" (and torch's {', '.join(more)})" if more else ""
+    print(f"✓ signature: Conv1d({', '.join(n for n, _ in want)}){extra}")
 
 
 def check_weight_shape(Conv1d, cases, hidden=False):
@@ -370,7 +449,7 @@ def check_weight_shape(Conv1d, cases, hidden=False):
     for i, c in enumerate(cases):
         args, kwargs = _ctor_args(c)
         with _Forbidden():
-            layer = Conv1d(*args, **kwargs)
+            layer = _construct(Conv1d, args, kwargs, _where(c, i, hidden))
         want = (c["C_out"], c["C_in"] // c["conv"].get("groups", 1), c["K"])
         got = getattr(layer, "weight", None)
         shape = None if got is None else tuple(np.shape(got))
@@ -381,6 +460,8 @@ def check_weight_shape(Conv1d, cases, hidden=False):
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
             raise CheckFailed(f"{_where(c, i, hidden)}: set `self.bias` (None when there is no bias).")
+        if "bias" not in c["conv"] and (bias is None or tuple(np.shape(bias)) == (c["C_out"],)):
+            continue        # before notebook 06: none, or torch's default bias of a full signature
         if has_bias and (bias is None or tuple(np.shape(bias)) != (c["C_out"],)):
             raise CheckFailed(f"{_where(c, i, hidden)}: bias should have shape {(c['C_out'],)}; "
                               f"yours is {None if bias is None else tuple(np.shape(bias))}.")
@@ -411,6 +492,10 @@ def check_values(Conv1d, cases, hidden=False):
                               + _hint_shape(c, want.shape, y.shape))
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
             raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
+        if c.get("same_dtype") and y.dtype != x.dtype:
+            raise CheckFailed(f"{_where(c, i, hidden)}: a {x.dtype} input should give a {x.dtype} output, as "
+                              f"torch's does; yours is {y.dtype}. Keep the input's dtype: compute in "
+                              f"np.result_type(x, weight), and do not cast x or the output to another type.")
         err = np.abs(y.astype(np.float64) - want)
         tol = _tolerance(c, want)
         if not np.all(err <= tol):      # also catches NaN
@@ -477,7 +562,7 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
     fan_in = C_in // groups * K. Checked statistically: range, mean, spread and a KS distance.
     dtype="float32": the parameters also have torch's dtype."""
     with _Forbidden():
-        layer = Conv1d(C_in, C_out, K, **conv)
+        layer = _construct(Conv1d, (C_in, C_out, K), conv, "default init")
     if dtype is not None:
         for name in ("weight", "bias"):
             value = getattr(layer, name, None)
@@ -763,6 +848,9 @@ def _hint_shape(c, want, got):
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
+    if c["C_in"] != c["L"] and got[2] == max(0, (c["C_in"] + left + right - span) // s + 1):
+        return ("\n  Hint: the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
+                "and the length last, so windows run along axis 2 (x[n, :, t:t+K]), not along axis 1.")
     if d > 1:
         if got[2] in ((-(-padded // d) - c["K"]) // s + 1, (-(-c["L"] // d) + left + right - c["K"]) // s + 1):
             return ("\n  Hint: dilation was applied to the input: it spaces the kernel taps "

@@ -17,37 +17,34 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (the one home of the message format)
-from confine import opens_for_writing  # noqa: E402  (the one home of that rule)
+from confine import folder_rule  # noqa: E402  (the one home of that rule)
 
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 are then closed off
 MAX_JSON, MAX_BLOB = 64 * 1024 ** 2, 1024 ** 3   # what the judge may send (it is trusted; these are sanity caps)
 LOG_LIMIT = 64 * 1024
 
-CONVOLUTION_LIBRARIES = {"torch", "scipy", "tensorflow", "jax", "jaxlib", "numba", "cupy", "keras"}
-REFUSED_IMPORTS = {"ctypes", "_ctypes", "subprocess", "socket", "_socket", "multiprocessing", "concurrent", "asyncio",
-                   "signal", "pty", "shutil", "pickle", "marshal", "gc", "_posixsubprocess", "mmap", "resource",
-                   "importlib", "_imp", "zipimport"}
-FORBIDDEN_EVENTS = {"os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "shutil.rmtree",
-                    "os.chmod", "os.chown", "os.kill", "os.killpg", "os.system", "os.exec", "os.posix_spawn",
-                    "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen", "socket.connect", "socket.bind",
-                    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata",
-                    "os.truncate", "os.link", "os.symlink", "os.mkdir", "os.mkfifo", "os.mknod", "os.putenv",
-                    "os.unsetenv", "sys.setprofile", "sys.settrace", "sys.addaudithook", "gc.get_objects",
-                    "gc.get_referrers", "gc.get_referents", "sys._current_frames", "sys.monitoring.register_callback"}
-# Loaded before the rules start, so that an answer may use them; after that no compiled module loads.
+# Importing these is using a library that computes the convolution: ForbiddenRoutine, as np.convolve.
+CONVOLUTION_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "scipy.signal", "scipy.ndimage")
+# Refused with the PermissionError libraries already handle (matplotlib, pandas, tqdm, scipy.special import and
+# work): processes, the network, native code through ctypes, the garbage collector's view of every object,
+# tracing, new audit hooks. Changes to files outside the process's own folder: confine.folder_rule.
+REFUSED_EVENTS = {"os.system", "os.posix_spawn", "os.fork", "os.forkpty", "subprocess.Popen", "pty.spawn",
+                  "socket.connect", "socket.bind", "socket.sendto", "socket.getaddrinfo",
+                  "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata", "ctypes.cdata/buffer",
+                  "ctypes.string_at", "ctypes.wstring_at", "ctypes.set_errno", "os.putenv", "os.unsetenv",
+                  "sys.setprofile", "sys.settrace", "sys.addaudithook", "gc.get_objects", "gc.get_referrers",
+                  "gc.get_referents", "sys._current_frames", "sys.monitoring.register_callback", "mmap.__new__"}
+# Loaded before the rules start, where the guard can see them.
 PRELOAD = ("numpy", "numpy.lib.stride_tricks", "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial",
            "numpy.testing", "math", "cmath", "itertools", "functools", "operator", "collections", "heapq", "bisect",
            "statistics", "decimal", "fractions", "random", "array", "copy", "dataclasses", "typing", "numbers",
-           "string", "re", "time", "warnings", "enum", "inspect", "textwrap")
+           "string", "re", "time", "warnings", "enum", "inspect", "textwrap", "importlib", "importlib.util")
 FORBIDDEN_NAMES = {"convolve", "correlate", "correlate2"}
 FLAGS = []       # what the answer tried and was refused: the instructor sees it (autograder/sandbox/judge.py)
+NOTES = []       # what the grader did not run (magics, shell lines): the student sees it
 
 
 class ForbiddenRoutine(Exception):
-    pass
-
-
-class Refused(Exception):
     pass
 
 
@@ -58,20 +55,24 @@ def _forbid(label):
     return forbidden
 
 
-def _refuse(exc, message):
-    if len(FLAGS) < 20:
+def _refuse(exc, flag=True):
+    """Raise exc; flag it for the instructor unless it is what libraries do on their own (a subprocess,
+    a socket, a file written outside the folder: matplotlib tries some of these and copes)."""
+    message = str(exc)
+    if flag and len(FLAGS) < 20 and message[:300] not in FLAGS:
         FLAGS.append(message[:300])
-    raise exc(message)
+    raise exc
 
 
-def _guard():
-    """Before the answer runs: load what an answer may use, put raising stand-ins wherever NumPy's
-    convolution routines are reachable, and install the audit hook.
+def _guard(folder):
+    """Before the answer runs: load what an answer commonly uses, put raising stand-ins wherever NumPy's
+    convolution routines are reachable, and install the audit hook (which Python code cannot remove).
 
     Patching names alone is not enough: a fresh copy of NumPy's compiled module (importlib's
-    module_from_spec) brings the originals back, and so would the garbage collector's view of all
-    objects. So once the guard is up, no compiled module may be loaded at all (the audit event
-    "import" names its file), and the gc's introspection is refused; every refusal is flagged."""
+    module_from_spec, _imp.create_dynamic) brings the originals back, and so would the garbage
+    collector's view of all objects. So a compiled module may be loaded once, never again (the audit
+    event "import" names its file), and the gc's view of every object is refused. Every refusal is
+    flagged for the instructor."""
     import importlib
     import importlib.machinery
     import numpy as np
@@ -90,24 +91,32 @@ def _guard():
                 setattr(mod, attr, stand_in)
     _unlink_originals(originals)
     compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    loaded = {os.path.realpath(m.__file__) for m in list(sys.modules.values())
+              if isinstance(getattr(m, "__file__", None), str) and m.__file__.endswith(compiled)}
+    in_folder = folder_rule([folder])
 
     def hook(event, args):
         if event == "import":
             name, filename = str(args[0]), str(args[1] or "")
-            top = name.split(".")[0]
-            if top in CONVOLUTION_LIBRARIES:
-                _refuse(ForbiddenRoutine, f"your answer imports {top}. The exercise is to compute the "
-                                          "convolution yourself with NumPy; library routines score zero.")
+            if any(name == m or name.startswith(m + ".") for m in CONVOLUTION_MODULES):
+                _refuse(ForbiddenRoutine(f"your answer imports {name}. The exercise is to compute the convolution "
+                                         "yourself with NumPy; library routines that do it for you score zero."))
             if filename.endswith(compiled):
-                _refuse(ForbiddenRoutine if top == "numpy" else Refused,
-                        f"your answer loads the compiled module {name} ({os.path.basename(filename)}); once the "
-                        "grader is set up, no compiled module may be loaded (numpy's is loaded already)")
-            if top in REFUSED_IMPORTS:
-                _refuse(Refused, f"the answer may import numpy and the standard maths modules, not {name!r}")
-        elif event == "open" and opens_for_writing(args[1], args[2]):
-            _refuse(Refused, "the answer may not write files")
-        elif event in FORBIDDEN_EVENTS or event.startswith(("os.exec", "os.spawn")):
-            _refuse(Refused, f"the answer may not call {event}")
+                path = os.path.realpath(filename)
+                if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path for m in CONVOLUTION_MODULES):
+                    _refuse(ForbiddenRoutine(f"your answer loads the compiled module {name} again ("
+                                             f"{os.path.basename(filename)}): a fresh copy of a module would bring back "
+                                             "the library routines the exercise forbids; import it once, normally"))
+                loaded.add(path)
+        elif event == "ctypes.dlopen" and args and args[0] is not None:
+            _refuse(PermissionError(f"grading sandbox: no native libraries ({args[0]})"))
+        elif event in REFUSED_EVENTS or event.startswith(("os.exec", "os.spawn")):
+            _refuse(PermissionError(f"grading sandbox: {event} is not allowed here"),
+                    flag=event.startswith(("ctypes", "gc", "sys")))
+        else:
+            refused = in_folder(event, args)
+            if refused:
+                _refuse(refused, flag=False)
     sys.addaudithook(hook)
     return np
 
@@ -204,6 +213,49 @@ class _Log:
         pass
 
 
+class GradingShell:
+    """What `get_ipython()` is while grading. The judge runs each answer cell through IPython's own
+    input transformer (judge.to_python), so `%%time`, `%timeit x`, `!pip install ...` and `%pip ...`
+    arrive as calls to this object. Magics that only time or capture run their code; everything else
+    (shell lines, installs, other magics) does nothing and says so in a note for the student."""
+    RUNS_ITS_CODE = {"time", "timeit", "capture", "prun"}
+
+    def __init__(self, namespace):
+        self.user_ns = namespace
+
+    def _run(self, source, where):
+        exec(compile(_transform(source), where, "exec"), self.user_ns)
+
+    def run_cell_magic(self, name, line, cell):
+        if name in self.RUNS_ITS_CODE:
+            return self._run(cell, f"<%%{name} cell>")
+        self._note(f"%%{name}")
+
+    def run_line_magic(self, name, line, _stack_depth=1):
+        if name in self.RUNS_ITS_CODE:
+            return self._run(line, f"<%{name} line>")
+        self._note(f"%{name} {line}".strip())
+
+    def system(self, command):
+        self._note(f"!{command}")
+
+    getoutput = system
+
+    @staticmethod
+    def _note(what):
+        note = f"`{what[:80]}` does nothing while grading: shell lines, installs and magics are not run"
+        if note not in NOTES and len(NOTES) < 20:
+            NOTES.append(note)
+
+
+def _transform(source):
+    """IPython's own input transformer, for the code inside a cell magic (rarely needed: loaded then)."""
+    if "%" not in source and "!" not in source:
+        return source
+    from IPython.core.inputtransformer2 import TransformerManager
+    return TransformerManager().transform_cell(source)
+
+
 def main():
     # The protocol has its own file descriptors; fd 0/1 now lead nowhere.
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -212,8 +264,13 @@ def main():
     log = _Log()
     sys.stdout = sys.stderr = log
     start, _ = receive()
-    np = _guard()
+    folder = os.getcwd()
+    for sub in ("tmp", ".config", ".cache"):
+        os.makedirs(os.path.join(folder, sub), exist_ok=True)
+    np = _guard(folder)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
+    shell = GradingShell(namespace)
+    namespace["get_ipython"] = lambda: shell
     refs = []
     errors = []
     for i, source in enumerate(start["cells"]):
@@ -245,8 +302,8 @@ def main():
                 result = refs[req["ref"]](x) if req["calls"] else x
             elif op == "signature":
                 result = signature(refs[req["ref"]])
-            elif op == "flags":
-                result = list(FLAGS)
+            elif op == "report":     # for the instructor, for the student
+                result = [list(FLAGS), list(NOTES)]
             elif op == "log":
                 result = "".join(log.text) + ("\n[output truncated]" if log.size > LOG_LIMIT else "")
             else:

@@ -12,8 +12,8 @@ Without bubblewrap only the resource limits and Python audit hooks apply; `sandb
 so, and every grading run logs it as a warning.
 
 Two users:
-- autograder/sandbox/judge.py runs the student's answer cells in `child_argv()` (torch and scipy
-  hidden as well, tight limits);
+- autograder/sandbox/judge.py runs the student's answer cells in `child_argv()` (torch hidden as
+  well, tight limits);
 - the student's Jupyter kernel during `nbgrader autograde` is started through the kernelspec
   autograder/sandbox/kernels/conv1d-sandbox, whose argv is `python confine.py kernel -f {connection_file}`.
   The kernel talks to nbgrader over ZeroMQ IPC sockets in a folder of their own (see
@@ -30,7 +30,7 @@ import sys
 
 GiB = 1024 ** 3
 KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * 1024 ** 2, "RLIMIT_CORE": 0}
-CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 0, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 64}
+CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * 1024 ** 2, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 256}
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 QUIET_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
@@ -116,13 +116,17 @@ def limiter(limits):
 
 
 def child_env(workdir):
-    return {"PATH": "/usr/bin:/bin", "HOME": str(workdir), **QUIET_ENV}
+    """The judge's answer process's whole environment: its folder is its home, temp and config folder."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": os.path.join(workdir, "tmp"),
+            "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"),
+            "XDG_CONFIG_HOME": os.path.join(workdir, ".config"), "XDG_CACHE_HOME": os.path.join(workdir, ".cache"),
+            **QUIET_ENV}
 
 
 def child_argv(workdir):
-    """The judge's student process: python -I autograder/sandbox/child.py, torch and scipy hidden."""
+    """The judge's student process: python -I autograder/sandbox/child.py, torch hidden."""
     return wrap([sys.executable, "-I", os.path.join(HERE, "child.py")], workdir, child_env(workdir),
-                hide=_package_dirs("torch", "scipy"))
+                hide=_package_dirs("torch"))
 
 
 def kernel_env(workdir):
@@ -156,11 +160,11 @@ def kernel_main(argv):
     os.execv(cmd[0], cmd)
 
 
-def kernel_inner(workdir, argv):
-    """Inside the sandbox: an audit hook (which Python code cannot remove) keeps writes, deletions and
-    signals inside the kernel's own folder and process, then the kernel starts. With bubblewrap this is
-    a second wall; without it, the only one (ctypes can get around it)."""
-    allowed = tuple(os.path.realpath(p) + os.sep for p in (workdir, "/tmp", "/dev"))
+def folder_rule(folders):
+    """The audit-hook rule that keeps a process's changes to the file system inside `folders`, and its
+    signals to itself: (event, args) -> None, or the PermissionError (which libraries expect and
+    handle) to raise. Used by the kernel (below) and the judge's answer process (child.py)."""
+    allowed = tuple(os.path.realpath(p).rstrip(os.sep) + os.sep for p in folders)
     me = os.getpid()
 
     def inside(path):
@@ -168,13 +172,27 @@ def kernel_inner(workdir, argv):
             return True
         return (os.path.realpath(os.fsdecode(path)) + os.sep).startswith(allowed)
 
-    def hook(event, args):
+    def rule(event, args):
         if event == "open" and args[0] is not None and opens_for_writing(args[1], args[2]) and not inside(args[0]):
-            raise PermissionError(f"grading sandbox: no writing outside the submission folder ({args[0]})")
+            return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
         if event in PATH_EVENTS and not all(inside(args[i]) for i in PATH_EVENTS[event]):
-            raise PermissionError(f"grading sandbox: {event} outside the submission folder")
+            return PermissionError(f"grading sandbox: {event} outside your own folder")
         if event in ("os.kill", "os.killpg") and args[0] != me:
-            raise PermissionError("grading sandbox: no signals to other processes")
+            return PermissionError("grading sandbox: no signals to other processes")
+        return None
+    return rule
+
+
+def kernel_inner(workdir, argv):
+    """Inside the sandbox: an audit hook (which Python code cannot remove) keeps writes, deletions and
+    signals inside the kernel's own folder and process, then the kernel starts. With bubblewrap this is
+    a second wall; without it, the only one (ctypes can get around it)."""
+    rule = folder_rule([workdir, "/tmp", "/dev"])
+
+    def hook(event, args):
+        refused = rule(event, args)
+        if refused:
+            raise refused
     sys.addaudithook(hook)
     from ipykernel.kernelapp import launch_new_instance
     sys.argv = ["ipykernel_launcher", *argv]
@@ -184,7 +202,8 @@ def kernel_inner(workdir, argv):
 # audit event -> which of its arguments are paths that get changed
 PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
                "shutil.rmtree": (0,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.link": (1,),
-               "os.symlink": (1,), "os.mkdir": (0,), "shutil.copyfile": (1,), "shutil.move": (0, 1)}
+               "os.symlink": (1,), "os.mkdir": (0,), "shutil.copyfile": (1,), "shutil.move": (0, 1),
+               "os.mkfifo": (0,), "os.mknod": (0,), "os.utime": (0,)}
 
 
 def opens_for_writing(mode, flags):

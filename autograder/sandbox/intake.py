@@ -9,7 +9,8 @@ unless it holds only plain directories and regular files with one link each, wit
 
 `install_nbgrader_guard()` (called by autograder/nbgrader_config.py) puts that check in front of
 nbgrader's own autograde for every submission, so plain `nbgrader autograde` has it too: a refused
-submission is reported by nbgrader as failed, with the reason, and the others are graded.
+submission is reported by nbgrader as failed, with the reason, and the others are graded. It also
+strips a UTF-8 byte-order mark from a notebook, which nbformat cannot read.
 """
 import hashlib
 import os
@@ -115,6 +116,28 @@ def digest(folder):
     return h.hexdigest()
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def normalize_notebooks(folder):
+    """Strip the UTF-8 byte-order mark some editors write at the start of a notebook (nbformat cannot
+    read it); the file is otherwise unchanged. Returns the names fixed. Call after check_folder."""
+    fixed = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not name.endswith(".ipynb"):
+            continue
+        data = read_file(path)
+        if data.startswith(BOM):
+            fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.write(fd, data[len(BOM):])
+            finally:
+                os.close(fd)
+            fixed.append(name)
+    return fixed
+
+
 def install_nbgrader_guard():
     """Make nbgrader's autograde check each submission folder (check_folder) before it reads, copies
     or times anything in it. Idempotent."""
@@ -124,7 +147,10 @@ def install_nbgrader_guard():
         return
 
     def init_destination(self, assignment_id, student_id):
-        check_folder(self._format_source(assignment_id, student_id))
+        folder = self._format_source(assignment_id, student_id)
+        check_folder(folder)
+        for name in normalize_notebooks(folder):
+            self.log.warning("%s/%s: removed a UTF-8 byte-order mark", student_id, name)
         return original(self, assignment_id, student_id)
     init_destination.conv1d_guard = True
     Autograde.init_destination = init_destination

@@ -52,6 +52,7 @@ class Child:
         self.budget = budget
         self.echoes = []        # seconds of timed requests without a call (Remote.timed_call)
         self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
+        os.mkdir(os.path.join(self.dir.name, "tmp"))
         self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
                                      env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -153,8 +154,12 @@ class Child:
         for cell, ename, message in self.errors:
             if ename == "ForbiddenRoutine":
                 return check.ForbiddenRoutine(message)
-        why = "".join(f"; answer cell {cell} raised {ename}: {message}" for cell, ename, message in self.errors)
-        return NameError(f"name {name!r} is not defined by your answer cells{why}")
+        why = "".join(
+            f"; answer cell {cell} still raises NotImplementedError, the stub's: write your answer there in place of "
+            "`raise NotImplementedError()`" if ename == "NotImplementedError" else
+            f"; answer cell {cell} raised {ename}{': ' + message if message else ' (with no message)'}"
+            for cell, ename, message in self.errors)
+        return NameError(f"`{name}` is not defined by your answer cells{why or ': define it in the answer cell'}")
 
     def close(self):
         if self.proc.poll() is None:
@@ -304,6 +309,19 @@ class Verdict(typing.NamedTuple):
     error: tuple = None         # (ename, evalue) when it failed
     started: bool = True        # whether the answer cells ran at all
     flags: tuple = ()           # what the answer's process tried and was refused, for the instructor
+    notes: tuple = ()           # what the grader did not run (shell lines, installs, magics), for the student
+
+
+def to_python(source):
+    """An answer cell as IPython would run it: magics (`%%time`, `%timeit`, `%pip`) and shell lines (`!pip
+    install ...`) become calls on get_ipython(), through IPython's own input transformer."""
+    if "%" not in source and "!" not in source:
+        return source
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:       # what IPython cannot transform, Python reports as it would
+        return source
 
 
 def judge_cell(test_source, answer_cells, timeout):
@@ -311,7 +329,7 @@ def judge_cell(test_source, answer_cells, timeout):
     out = io.StringIO()
     child = None
     try:
-        child = Child(answer_cells, timeout)
+        child = Child([to_python(source) for source in answer_cells], timeout)
     except Abort as e:
         return Verdict(False, "", ("AnswerStopped", str(e)), False)
     except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
@@ -334,14 +352,16 @@ def judge_cell(test_source, answer_cells, timeout):
         verdict = Verdict(False, out.getvalue(), ("AnswerStopped", str(e)))
     except Exception as e:
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, str(e)))
+    flags, notes = (), ()
     try:
-        flags = child.request(op="flags") if child.proc.poll() is None else []
-        flags = tuple(str(f)[:300] for f in flags[:20]) if isinstance(flags, list) else ()
+        if child.proc.poll() is None:
+            report = child.request(op="report")
+            flags, notes = (tuple(str(f)[:300] for f in part[:20]) for part in report)
     except (Abort, Exception):
-        flags = ()
+        pass
     finally:
         child.close()
-    return verdict._replace(flags=flags)
+    return verdict._replace(flags=flags, notes=notes)
 
 
 # Names whose use in an answer an instructor should look at: ways around the rules, not convolution.
@@ -383,3 +403,19 @@ def answer_flags(answer_cells):
             if what:
                 flags.append(f"answer cell {i + 1}, line {getattr(node, 'lineno', '?')}: {what}")
     return list(dict.fromkeys(flags))[:20]
+
+
+def defined_names(source):
+    """Names a cell defines at its top level (classes, functions, assignments); none if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names

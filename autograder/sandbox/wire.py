@@ -35,18 +35,47 @@ class Frame:
         self.size = 0
 
     def array(self, arr):
-        arr = np.ascontiguousarray(arr)
+        """The stand-in of a numeric array. A view that is not C-contiguous (transposed, sliced, reversed)
+        crosses as the memory it spans, with its strides and the offset of its first element, so the
+        other side gets the same layout (the checks give answers such inputs on purpose)."""
+        arr = np.asarray(arr)
         if arr.dtype.kind not in NUMERIC or arr.dtype.hasobject:
             raise TypeError(f"an array of {arr.dtype} is not numeric data")
-        ref = {"a": [self.size, arr.nbytes], "dtype": arr.dtype.str, "shape": list(arr.shape)}
-        self.blobs.append(memoryview(arr).cast("B"))
-        self.size += arr.nbytes
+        span = _memory_span(arr)
+        if span is None:
+            arr = np.ascontiguousarray(arr)
+            ref = {"a": [self.size, arr.nbytes], "dtype": arr.dtype.str, "shape": list(arr.shape)}
+            self.blobs.append(memoryview(arr).cast("B") if arr.nbytes else b"")
+            self.size += arr.nbytes
+            return ref
+        region, start = span
+        ref = {"a": [self.size, len(region)], "dtype": arr.dtype.str, "shape": list(arr.shape),
+               "strides": list(arr.strides), "start": start}
+        self.blobs.append(memoryview(region).cast("B"))
+        self.size += len(region)
         return ref
 
     def pack(self, obj):
         """The frame's bytes, as a list of buffers (written one after another, no joined copy)."""
         text = json.dumps(obj, separators=(",", ":")).encode()
         return [HEADER.pack(len(text), self.size), text, *self.blobs]
+
+
+def _memory_span(arr):
+    """(the bytes a non-contiguous view spans, as a uint8 array; offset of its first element in them),
+    or None for a contiguous array or one whose memory is not an ndarray's own."""
+    if arr.flags.c_contiguous or arr.size == 0:
+        return None
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.base is not None or not root.flags.c_contiguous:
+        return None
+    from numpy.lib.array_utils import byte_bounds
+    lo, hi = byte_bounds(arr)
+    root_lo, _ = byte_bounds(root)
+    region = root.reshape(-1).view(np.uint8)[lo - root_lo:hi - root_lo]
+    return region, arr.__array_interface__["data"][0] - lo
 
 
 def write_frame(fd, parts):
@@ -91,6 +120,8 @@ def array(ref, blob):
         offset, nbytes = (int(v) for v in ref["a"])
         dtype = np.dtype(str(ref["dtype"]))
         shape = tuple(int(n) for n in ref["shape"])
+        strides = None if "strides" not in ref else tuple(int(n) for n in ref["strides"])
+        start = int(ref.get("start", 0))
     except (KeyError, TypeError, ValueError) as e:
         raise FrameError(f"a malformed array: {e}") from None
     if dtype.kind not in NUMERIC or dtype.hasobject or len(shape) > 32 or any(n < 0 for n in shape):
@@ -98,7 +129,17 @@ def array(ref, blob):
     count = 1
     for n in shape:
         count *= n
-    if nbytes != count * dtype.itemsize or offset < 0 or offset + nbytes > len(blob):
+    if offset < 0 or nbytes < 0 or offset + nbytes > len(blob):
         raise FrameError("an array that does not fit its message")
-    # A view of the frame's own buffer (a bytearray, so writable): no second copy of the data.
-    return np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape)
+    region = memoryview(blob)[offset:offset + nbytes]
+    if strides is None:
+        if nbytes != count * dtype.itemsize:
+            raise FrameError("an array that does not fit its message")
+        # A view of the frame's own buffer (a bytearray, so writable): no second copy of the data.
+        return np.frombuffer(region, dtype=dtype, count=count).reshape(shape)
+    if len(strides) != len(shape) or not 0 <= start <= nbytes:
+        raise FrameError("a malformed strided array")
+    try:        # numpy checks that every element lies inside the region
+        return np.ndarray(shape, dtype=dtype, buffer=region, offset=start, strides=strides)
+    except (TypeError, ValueError) as e:
+        raise FrameError(f"a strided array that does not fit its message: {e}") from None

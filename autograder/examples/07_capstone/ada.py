@@ -1,6 +1,6 @@
 # Correct and fast: all windows as one sliding_window_view, copied once into columns, then one batched matrix
 # product over all groups. Full marks, and the speed bonus.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_speed_bonus=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_speed_bonus=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, (50 + 2 + 2 - 3 * (5 - 1) - 1) // 3 + 1)
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Correct: notebook 06's loops over output positions, grown into a drop-in layer (1-tuples, unbatched input,
 # torch's errors, float32 init). Full marks; a Python loop per output position is too slow for the bonus.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer

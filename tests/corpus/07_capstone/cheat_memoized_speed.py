@@ -1,6 +1,6 @@
 # Cheat: grace's loops plus a cache of outputs keyed on the input's bytes, to fake the speed bonus. The grader
 # draws a fresh input for every timed call, so the cache never hits: full marks for the correct loops, no bonus.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer

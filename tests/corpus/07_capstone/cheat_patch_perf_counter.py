@@ -1,7 +1,7 @@
 # Cheat: grace's loops, and time.perf_counter patched so that the time spent in forward disappears from every
 # measurement (the kernel's own speed check shows yours 0 ms). The grader times the calls with its own clock, in
 # its own process: full marks, no bonus.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Mistake: the default weight and bias come from np.random.randn (standard normal, float64), not torch's
 # U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Only the default-init cell fails: the other tests load their own weights.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_random_layers=3 test_torch_samples=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_random_layers=3 test_torch_samples=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer

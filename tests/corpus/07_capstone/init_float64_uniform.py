@@ -1,6 +1,6 @@
 # Mistake: ada's fast answer, but the default weight and bias stay float64 (no .astype(np.float32)): torch's
 # parameters are float32, so a float32 input would come out float64. Only the default-init cell fails.
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_random_layers=3 test_torch_samples=1 test_speed_bonus=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_errors=2 test_random_layers=3 test_torch_samples=1 test_speed_bonus=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, (50 + 2 + 2 - 3 * (5 - 1) - 1) // 3 + 1)
 # %% answer conv1d_answer

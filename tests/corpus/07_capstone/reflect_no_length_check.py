@@ -1,6 +1,6 @@
 # Mistake: no RuntimeError for reflect padding >= L_in: np.pad quietly reflects more than once and forward returns
 # an output where torch refuses. Only the errors cell fails (its visible reflect case and a hidden one).
-# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_default_init=1 test_random_layers=3 test_torch_samples=1
+# expect: test_predict=1 test_signature_weight=1 test_tuples=1 test_unbatched=1 test_default_init=1 test_random_layers=3 test_torch_samples=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer

@@ -1,7 +1,7 @@
 # Mistake: stride, padding and dilation accept 1-tuples but kernel_size=(3,) does not: the constructor crashes
 # (TypeError) when it builds the weight. Every cell that builds a layer with kernel_size=(K,) fails: signature/weight,
 # tuples, unbatched (its second visible case), default init, random layers. torch's samples pass K as an int.
-# expect: test_predict=1 test_errors=2 test_torch_samples=1 test_speed_bonus=1
+# expect: test_predict=1 test_errors=2 test_torch_samples=1 test_speed_bonus=1 test_dtype_and_views=1
 # %% answer predict_answer
 predicted_shape = (4, 14)
 # %% answer conv1d_answer
