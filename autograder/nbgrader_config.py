@@ -26,6 +26,12 @@ c.CourseDirectory.release_directory = "notebooks"  # generated student copies, c
 # notebook still runs. A plain-loop answer needs well under 2 s per graded cell.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+# ... and all the student's cells of one notebook together at most this long (cells added to sleep just
+# under the per-cell limit would otherwise hold the grader for hours).
+c.Execute.total_timeout = 300
+# The kernel is killed when the notebook is done, not asked to shut down (0.8 s a submission saved;
+# nothing of the kernel's is kept).
+c.Execute.shutdown_kernel = "immediate"
 
 # A deleted, retyped or edited test cell is put back from the gradebook and graded as released: edited
 # and retyped ones by nbgrader's OverwriteCells, deleted ones (in any combination) by the course's
@@ -57,6 +63,7 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "autograder.preprocessors.Judge",
+    "autograder.preprocessors.SanitizeOutputs",
     "nbgrader.preprocessors.SaveAutoGrades",
     "autograder.preprocessors.ExtraCredit",
     "nbgrader.preprocessors.AssignLatePenalties",

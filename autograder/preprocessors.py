@@ -10,7 +10,9 @@ import time
 import nbformat
 import zmq
 
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import ensure_async
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_hook, run_sync
 from nbformat.v4 import new_output
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
@@ -77,6 +79,8 @@ class Execute(nbp.Execute):
     """
 
     max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
+    total_timeout = Integer(300, help="Seconds the student's cells of one notebook may take in all; the cells "
+                                      "after that are not run (each cell also has `timeout`).").tag(config=True)
     max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
                                                "disconnects it (the kernel then counts as dead).").tag(config=True)
 
@@ -85,6 +89,7 @@ class Execute(nbp.Execute):
         in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
         sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed."""
         self._dead = False
+        self._spent = 0.0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
         scratch = tempfile.mkdtemp(prefix="conv1d-kernel-")
         self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
@@ -118,12 +123,39 @@ class Execute(nbp.Execute):
             if time.monotonic() > deadline or not await self.km.is_alive():
                 raise DeadKernelError("the kernel did not start")
             await asyncio.sleep(0.02)
-        self.km.context.setsockopt(zmq.RECONNECT_IVL, -1)
-        self.km.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+        # The client (shell, iopub, stdin, heartbeat) gets a context of its own: both get the options.
+        self.kc = self.km.client()
+        for context in {self.km.context, self.kc.context}:
+            context.setsockopt(zmq.RECONNECT_IVL, -1)
+            context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
         # The manager's control socket was made before the kernel's existed: make it again, connected once.
         self.km._close_control_socket()
         self.km._connect_control_socket()
-        return await super().async_start_new_kernel_client()
+        try:
+            await ensure_async(self.kc.start_channels(hb=False))    # the heartbeat would make new sockets
+            await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)     # nbclient binds its own at class level
+
+    async def _async_cleanup_kernel(self):
+        """nbclient's cleanup, without ZeroMQ's one-second linger on sockets whose kernel is gone
+        (0.9 s a submission)."""
+        kc = getattr(self, "kc", None)
+        channels = [getattr(kc, name, None) for name in ("_shell_channel", "_iopub_channel", "_stdin_channel",
+                                                         "_control_channel")] if kc is not None else []
+        sockets = [getattr(ch, "socket", None) for ch in channels] + [getattr(self.km, "_control_socket", None)]
+        for sock in sockets:
+            if sock is not None and not sock.closed:
+                sock.linger = 0
+        await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     def output(self, outs, msg, display_id, cell_index):
         """nbclient's output handling, with at most max_output bytes shown per cell."""
@@ -150,7 +182,12 @@ class Execute(nbp.Execute):
         if self._dead:
             cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
             return cell, resources
+        if self._spent > self.total_timeout:
+            cell.outputs = [error_output("NotRun", f"not run: the notebook's cells took more than {self.total_timeout} s "
+                                                   "in all")]
+            return cell, resources
         self._shown, self._cut = 0, False
+        start = time.monotonic()
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -158,6 +195,16 @@ class Execute(nbp.Execute):
             cell.outputs.append(error_output(
                 "KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)"))
             return cell, resources
+        except CellTimeoutError as e:
+            if "IOPub" not in str(e):
+                raise
+            self._dead = True       # its output channel is gone: a message over max_message, or worse
+            cell.outputs.append(error_output(
+                "KernelDied", f"the kernel's output was cut off in this cell (a message over {self.max_message} "
+                              "bytes, or the kernel stopped answering)"))
+            return cell, resources
+        finally:
+            self._spent += time.monotonic() - start
 
 
 class Judge(nbp.NbGraderPreprocessor):
@@ -311,6 +358,32 @@ class AddMissingCells(nbp.NbGraderPreprocessor):
             present = {grade_id(c): i for i, c in enumerate(nb.cells) if grade_id(c)}
             self.log.warning("Missing cell %s: put back as released", name)
         return nb, resources
+
+
+SAFE_OUTPUT = {"text/plain", "image/png", "image/jpeg", "image/gif"}
+
+
+class SanitizeOutputs(nbp.NbGraderPreprocessor):
+    """After Judge: nothing the student's code or notebook wrote can run in a browser that opens the
+    feedback or formgrader (whose session can set grades). Outputs keep only plain text and bitmap
+    images (HTML, JavaScript, SVG, widgets go; a text/plain twin stays when there is one); a markdown
+    cell that is not one of the course's own has its HTML escaped and script links disabled."""
+
+    def preprocess(self, nb, resources):
+        source = source_notebook(self.config, resources["nbgrader"])
+        self.course_markdown = {c.source for c in source.cells if c.cell_type == "markdown"}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and cell.source not in self.course_markdown:
+            import html
+            import re
+            cell.source = re.sub(r"(?i)\b(javascript|vbscript|data)\s*:", r"\1&#58;", html.escape(cell.source, quote=False))
+            cell.pop("attachments", None)
+        for out in cell.get("outputs", []):
+            if "data" in out:
+                out["data"] = {k: v for k, v in out["data"].items() if k in SAFE_OUTPUT} or {"text/plain": ""}
+        return cell, resources
 
 
 class DropForeignMetadata(nbp.NbGraderPreprocessor):

@@ -2,6 +2,7 @@
 the points its submission file expects (see autograder/classroom/submissions.py for the format)."""
 import dataclasses
 import fnmatch
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -71,8 +72,15 @@ def test_cheats_around_the_guard_are_flagged_for_the_instructor(graded):
         flags = nb.metadata["conv1d"]["flags"]
         assert any("compiled module" in f or "gc.get_objects" in f for f in flags), (cheat, flags)
         assert any(f.startswith("answer cell") for f in flags), (cheat, flags)
-    honest = nbformat.read(next((course.root / "autograded" / "examples__grace").rglob("*.ipynb")), 4)
-    assert honest.metadata["conv1d"]["flags"] == []
+    for a in ("01_channels_kernel", "02_stride"):      # raw memory: not stoppable in-process, but flagged
+        nb = nbformat.read(next((graded[0][a].root / "autograded" / "corpus__cheat_memory_rebind_correlate2")
+                                .rglob("*.ipynb")), 4)
+        flags = nb.metadata["conv1d"]["flags"]
+        assert any("__array_interface__" in f for f in flags) and any("__self__" in f for f in flags), flags
+    for a, course in graded[0].items():       # no honest example is ever flagged
+        for honest in ("ada", "grace"):
+            nb = nbformat.read(next((course.root / "autograded" / f"examples__{honest}").rglob("*.ipynb")), 4)
+            assert nb.metadata["conv1d"]["flags"] == [], (a, honest, nb.metadata["conv1d"]["flags"])
 
 
 def test_force_regrade_gives_the_same_grades(graded):
@@ -82,7 +90,8 @@ def test_force_regrade_gives_the_same_grades(graded):
     again = "corpus__hostile_[dkmops]*"
     assert courses[a].autograde(a, *LIMITS, f"--student={again}").returncode == 0
     regraded = {s: v for s, v in courses[a].scores(a).items() if fnmatch.fnmatch(s, again)}
-    assert len(regraded) == 6 and regraded == {s: v for (b, s), v in scores.items() if b == a and s in regraded}
+    assert len(regraded) == 5, sorted(regraded)
+    assert regraded == {s: v for (b, s), v in scores.items() if b == a and s in regraded}
 
 
 def test_regrade_replaces_the_old_score(graded):
@@ -225,3 +234,57 @@ def test_a_class_outside_the_answer_cell_is_named_in_the_message(graded):
     values = next(c for c in nb.cells if grade_id(c) == "test_values")
     message = values.outputs[-1].evalue
     assert "NotImplementedError" in message and "not an answer cell" in message and "move it" in message, message
+
+
+def test_the_grader_never_reconnects_through_links_the_kernel_made(tmp_path):
+    """The kernel can replace its ZeroMQ socket files by links to any socket of the host, then die: the
+    grader's sockets (the kernel manager's and the client's) connect once and never again, so a canary
+    socket named by the links hears nothing (red-teaming found the client reconnecting 16 times)."""
+    import socket
+    import threading
+    from autograder.classroom.course import Course
+    canary = tmp_path / "canary.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(canary))
+    listener.listen(64)
+    listener.settimeout(0.5)
+    heard, stop = [], threading.Event()
+
+    def listen():
+        while not stop.is_set():
+            try:
+                heard.append(listener.accept()[0])
+            except OSError:
+                pass
+    threading.Thread(target=listen, daemon=True).start()
+    grace = next(s for s in CORPUS if s.assignment == "01_channels_kernel" and s.path.stem == "grace")
+    attack = (f"import ctypes, json, os, sys, time\nlibc = ctypes.CDLL(None)\n"
+              f"info = json.load(open(sys.argv[sys.argv.index('-f') + 1]))\n"
+              f"for key in ('shell_port', 'iopub_port', 'stdin_port', 'hb_port', 'control_port'):\n"
+              f"    path = f\"{{info['ip']}}-{{info[key]}}\".encode()\n"
+              f"    libc.unlink(path)\n    libc.symlink({str(canary).encode()!r}, path)\n"
+              f"print('links made')\nsys.stdout.flush()\ntime.sleep(0.5)\nos._exit(0)\n")
+    sub = dataclasses.replace(grace, student="relinker", edits=grace.edits + [("append", None, None, attack)])
+    course = Course(tmp_path / "course", ["01_channels_kernel"])
+    course.release()
+    course.submit(sub)
+    try:
+        assert course.autograde("01_channels_kernel", *LIMITS).returncode == 0
+        time.sleep(1)
+    finally:
+        stop.set()
+    assert heard == [], f"the grader connected {len(heard)} times to the canary"
+    assert sum(v for v, _ in course.scores("01_channels_kernel")["relinker"].values()) == 5
+
+
+def test_nothing_a_student_wrote_runs_in_a_browser_that_opens_the_feedback(graded):
+    """Feedback (and formgrader, which renders the same autograded notebook) holds no script of the
+    student's: outputs keep plain text and bitmaps only, the student's markdown is escaped."""
+    course = graded[0]["01_channels_kernel"]
+    assert course.feedback("01_channels_kernel", "--student=corpus__hostile_html_output").returncode == 0
+    import re
+    page = next((course.root / "feedback" / "corpus__hostile_html_output").rglob("*.html")).read_text()
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
+    assert scripts and not [s for s in scripts if "pwned" in s], [s[:200] for s in scripts if "pwned" in s]
+    assert not re.search(r"href=[\"']\s*javascript", page, re.I)
+    assert "pwned-by-markdown" in page       # shown as text, escaped

@@ -248,7 +248,7 @@ class Pool:
                     w["conn"].send(w["task"])
             ready = wait([w["conn"] for w in busy()], timeout=1.0)
             for w in busy():
-                task = w["task"]
+                task, took = w["task"], time.monotonic() - w["since"]
                 if w["conn"] in ready:
                     try:
                         r = w["conn"].recv()
@@ -258,13 +258,13 @@ class Pool:
                 elif not w["proc"].is_alive():
                     r = Result(*task, ok=False, error=f"the grading worker died (exit {w['proc'].exitcode})")
                     self._replace(w)
-                elif time.monotonic() - w["since"] > self.timeout:
+                elif took > self.timeout:
                     r = Result(*task, ok=False, timeouts=1,
                                error=f"grading took more than {self.timeout:g} s; stopped")
                     self._replace(w)
                 else:
                     continue
-                r.seconds = r.seconds or time.monotonic() - w["since"]
+                r.seconds = r.seconds or took      # measured before a replaced worker resets `since`
                 w["task"] = None
                 on_result(r)
 

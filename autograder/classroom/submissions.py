@@ -16,6 +16,7 @@ Directives (`# %% OP [GRADE_ID] [ARG]`), applied in order to the student noteboo
     move ID                   move that cell to the end of the notebook
     insert-after ID           a new code cell after cell ID, with this body
     append                    a new code cell at the end
+    append-markdown           a new markdown cell at the end
     forge ID POINTS           a new code cell at the end whose metadata claims to be graded test ID
 `expect:` names grade ids and their expected points; a cell not named is expected to score 0.
 The file's path below its corpus folder, minus `.py`, is the student id (`/` becomes `__`), and the
@@ -28,7 +29,8 @@ from pathlib import Path
 
 import nbformat
 
-OPS = {"answer", "replace", "delete", "retype", "duplicate", "move", "insert-after", "append", "forge"}
+OPS = {"answer", "replace", "delete", "retype", "duplicate", "move", "insert-after", "append", "append-markdown",
+       "forge"}
 
 
 @dataclass
@@ -46,6 +48,9 @@ class Submission:
         for op, gid, arg, body in self.edits:
             if op == "append":
                 nb.cells.append(nbformat.v4.new_code_cell(body))
+                continue
+            if op == "append-markdown":
+                nb.cells.append(nbformat.v4.new_markdown_cell(body))
                 continue
             if op == "forge":
                 cell = nbformat.v4.new_code_cell(body)
@@ -102,7 +107,7 @@ def parse(path, assignment, student):
         op = words[0]
         gid = words[1] if len(words) > 1 else None
         arg = words[2] if len(words) > 2 else None
-        if op != "append" and gid is None:
+        if op not in ("append", "append-markdown") and gid is None:
             raise ValueError(f"{path}: '# %% {op}' needs a grade_id")
         if op == "forge" and arg is None:
             raise ValueError(f"{path}: '# %% forge {gid}' needs the points it claims")

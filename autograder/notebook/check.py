@@ -10,6 +10,7 @@ Shapes: input x is (N, C_in, L_in); weight is (C_out, C_in // groups, K); output
 import hashlib
 import inspect
 import math
+import re
 import warnings
 
 import numpy as np
@@ -383,8 +384,11 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     if isinstance(err, NotImplementedError):
         raise CheckFailed(f"{where or describe(c)}: {STUB_HINT}") from err
     if err is not None:
+        said = str(err)
+        if where and where.startswith("hidden"):    # a hidden input must not leave through a message
+            said = re.sub(r"-?\d+\.\d+(e-?\d+)?", "…", said)[:160]
         raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}"
-                          f"{': ' + str(err) if str(err) else ' (with no message)'}\n"
+                          f"{': ' + said if said else ' (with no message)'}\n"
                           f"  torch's output for this input has shape {expected_output(c).shape}."
                           + _hint_error(c, err, b)) from err
     if y is None:
@@ -502,7 +506,7 @@ def check_values(Conv1d, cases, hidden=False):
             worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
             msg = (f"{_where(c, i, hidden)}: values differ from torch. Largest difference "
                    f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
-                   f" (expected {want[worst]:.6g}, got {y[worst]:.6g}).")
+                   + ("." if hidden else f" (expected {want[worst]:.6g}, got {y[worst]:.6g})."))
             if not hidden:
                 row = "[0]" if want.ndim == 2 else "[0, 0]"
                 msg += f"\n  expected{row} = {np.array2string(want.reshape(-1, want.shape[-1])[0], precision=4)}" \
@@ -571,6 +575,10 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
                                   f"{dtype} (np.random.uniform(...).astype(np.{dtype})).")
     K = _one(K)
     bound = 1 / math.sqrt(C_in // conv.get("groups", 1) * K)
+    for name, want in (("weight", (C_out, C_in // conv.get("groups", 1), K)), ("bias", (C_out,))):
+        value = getattr(layer, name, None)      # the shape first: nothing bigger is ever converted
+        if value is not None and tuple(np.shape(value)) != want:
+            raise CheckFailed(f"default {name}: shape {tuple(np.shape(value))}; torch's is {want}.")
     if conv.get("bias", True) and getattr(layer, "bias", None) is None:
         raise CheckFailed("default bias: bias=True but self.bias is None; draw it from U(-bound, bound).")
     named = [("weight", np.asarray(layer.weight, np.float64))]

@@ -1,13 +1,17 @@
 """Run untrusted code so that it sees only what it needs and can change only its own scratch folder.
 
-With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process gets a file system built from an
-allow-list, read-only: the operating system's programs and libraries (/usr and its links), the
+With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process runs as an unprivileged user in a
+user namespace of its own, with every capability dropped (a grader running as root must not lend
+it CAP_DAC_READ_SEARCH, which opens the host's root through open_by_handle_at), and gets a file
+system built from an allow-list, read-only: the operating system's programs and libraries (/usr and its links), the
 Python interpreter and its packages (sys.base_prefix, sys.prefix), this folder (autograder/sandbox/)
 and a few files of /etc that the dynamic linker and Python read. Its scratch folder is the only
 writable place, /tmp is private and empty, and nothing else of the host is there: no course root,
 no gradebook, no other submission, no home folder. It has its own PID namespace (it cannot see or
 signal the grader), no network (only its own loopback), a clean environment (no variable of the
-grader's: the grading secret, database URLs and tokens stay out), and it dies with its parent.
+grader's: the grading secret, database URLs and tokens stay out, for bwrap itself too), and it dies
+with its parent. Inside, a seccomp filter (seccomp.py) stops it from starting any other process or
+program, which would escape both the audit hooks and the memory limit.
 Without bubblewrap only the resource limits and Python audit hooks apply; `sandbox_status()` says
 so, and every grading run logs it as a warning.
 
@@ -53,7 +57,7 @@ def bwrap():
 
 def sandbox_status():
     return ("bubblewrap: student code sees only Python, its packages and its own scratch folder, "
-            "read-only but for that folder; no network"
+            "read-only but for that folder; no network, no capabilities, no new processes"
             if bwrap() else
             "WARNING: bubblewrap (bwrap) is not available, so student code is NOT confined: it can read every "
             "file the grader can (the course root, the gradebook, other submissions, home folders), write "
@@ -65,7 +69,8 @@ def _bwrap_args(workdir, net, writable=None, hide=(), show=()):
     """bwrap's arguments: the allow-list above read-only, plus `show` read-only, `writable` (default:
     the working folder) read-write, `hide` as empty folders; run in `workdir`."""
     args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--clearenv", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+            "--unshare-cgroup-try", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
+            "--cap-drop", "ALL", "--clearenv", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     if not net:
         args.append("--unshare-net")
     for path in SYSTEM:
@@ -154,10 +159,9 @@ def kernel_main(argv):
     env = kernel_env(here)
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, env,
                net=not sockets, writable=[here, *sockets], show=connection)
-    if not bwrap():
-        os.environ.clear()
-        os.environ.update(env)
-    os.execv(cmd[0], cmd)
+    # bwrap itself gets the clean environment too: its own init process (PID 1 in the sandbox) would
+    # otherwise show the grader's in /proc/1/environ.
+    os.execve(cmd[0], cmd, env)
 
 
 def folder_rule(folders):
@@ -194,6 +198,8 @@ def kernel_inner(workdir, argv):
         if refused:
             raise refused
     sys.addaudithook(hook)
+    import seccomp         # no new process or program from here on (a second process escapes the limits)
+    seccomp.forbid_new_processes()
     from ipykernel.kernelapp import launch_new_instance
     sys.argv = ["ipykernel_launcher", *argv]
     launch_new_instance()
