@@ -242,6 +242,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
+        zygote = judge.Zygote()         # one per notebook: every test cell forks a fresh answer process from it
         flags = judge.answer_flags([judge.to_python(a) for a in answers])
         noted = set()
         course = course_code(source_notebook(self.config, info))
@@ -269,7 +270,7 @@ class Judge(nbp.NbGraderPreprocessor):
             elif gid in bonus_ids and not self.bonus:
                 text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
             else:
-                verdict = judge.judge_cell(sources[gid], answers, self.timeout)
+                verdict = judge.judge_cell(sources[gid], answers, self.timeout, zygote)
                 text, err = verdict.text, verdict.error
                 if not verdict.started:
                     broken = err
@@ -282,6 +283,7 @@ class Judge(nbp.NbGraderPreprocessor):
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(*err)] if err else [])
+        zygote.close()
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags
@@ -367,7 +369,7 @@ class SanitizeOutputs(nbp.NbGraderPreprocessor):
     """After Judge: nothing the student's code or notebook wrote can run in a browser that opens the
     feedback or formgrader (whose session can set grades). Outputs keep only plain text and bitmap
     images (HTML, JavaScript, SVG, widgets go; a text/plain twin stays when there is one); a markdown
-    cell that is not one of the course's own has its HTML escaped and script links disabled."""
+    cell that is not one of the course's own is shown as its source text (an indented code block)."""
 
     def preprocess(self, nb, resources):
         source = source_notebook(self.config, resources["nbgrader"])
@@ -376,9 +378,8 @@ class SanitizeOutputs(nbp.NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown" and cell.source not in self.course_markdown:
-            import html
-            import re
-            cell.source = re.sub(r"(?i)\b(javascript|vbscript|data)\s*:", r"\1&#58;", html.escape(cell.source, quote=False))
+            # shown as its source, in an indented code block: no HTML, no link, nothing to escape from
+            cell.source = "\n".join("    " + line for line in cell.source.splitlines())
             cell.pop("attachments", None)
         for out in cell.get("outputs", []):
             if "data" in out:

@@ -19,6 +19,7 @@ def pytest_configure(config):
         base = Path("/var/tmp") / f"conv1d-pytest-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
     else:
         base = ROOT / "build" / "pytest"
+    base.parent.mkdir(parents=True, exist_ok=True)   # pytest makes basetemp itself, not its parents
     config.option.basetemp = str(base)
 
 

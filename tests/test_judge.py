@@ -248,3 +248,51 @@ def test_answers_run_as_ipython_runs_them_with_ordinary_libraries(prefix):
 def test_convolution_libraries_stay_forbidden(module):
     verdict = judge.judge_cell(ONE_CASE, [f"import {module}\n" + GRACE], timeout=60)
     assert not verdict.passed and f"your answer imports {module}" in verdict.error[1], verdict.error
+
+
+def test_a_zygote_forks_a_fresh_process_per_test_cell_and_survives_its_children():
+    """One zygote per notebook (the Judge preprocessor's way): state does not leak from one test cell's
+    process to the next, and a child that dies, hangs, garbles the channel or will not exit costs only
+    its own cell; the next cell gets a fresh zygote and is graded."""
+    zygote = judge.Zygote()
+    try:
+        counter = "import builtins\nbuiltins.seen = getattr(builtins, 'seen', 0) + 1\nx = builtins.seen\n"
+        for _ in range(3):           # the same answer, three test cells: each sees a fresh process
+            assert judge.judge_cell("assert x == 1, x", [counter], 30, zygote).passed
+        hostile = {"os._exit": "import os\nos._exit(3)\n",
+                   "a hang": "while True:\n    pass\n",
+                   "a garbled channel": ("import __main__, os\nos.write(__main__.PROTO_OUT, b'\\x00\\x00\\x00\\x05hello')"
+                                         "\nx = 1\n")}
+        for what, answer in hostile.items():
+            verdict = judge.judge_cell("assert x == 1", [answer], 2, zygote)
+            assert not verdict.passed, what
+            assert judge.judge_cell("assert x == 1", [counter], 30, zygote).passed, f"after {what}"
+    finally:
+        zygote.close()
+
+
+@pytest.mark.parametrize("zygote", [False, True])
+def test_an_answer_that_ends_its_process_is_told_so(zygote):
+    z = judge.Zygote() if zygote else None
+    try:
+        for answer in ("import os\nos._exit(3)\n", "import os\ndef f():\n    os._exit(4)\n"):
+            verdict = judge.judge_cell("f()", [answer], 10, z)
+            assert not verdict.passed and verdict.error[0] == "AnswerStopped", verdict.error
+            assert "ended its process (exit code" in verdict.error[1], verdict.error
+        assert judge.judge_cell("assert 1", ["x = 1\n"], 10, z).passed
+    finally:
+        if z:
+            z.close()
+
+
+def test_an_answer_process_cannot_rewrite_its_zygote():
+    """The zygote is not dumpable: a forked answer process cannot open /proc/<zygote>/mem (to make
+    later forks skip the guard), nor read it."""
+    zygote = judge.Zygote()
+    try:
+        answer = ("import os\ntry:\n    open(f'/proc/{os.getppid()}/mem', 'r+b').close()\n    x = 'opened'\n"
+                  "except OSError as e:\n    x = type(e).__name__\n")
+        verdict = judge.judge_cell("assert x == 'PermissionError', x", [answer], 30, zygote)
+        assert verdict.passed, verdict.error
+    finally:
+        zygote.close()

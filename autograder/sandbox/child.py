@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (the one home of the message format)
 from confine import folder_rule  # noqa: E402  (the one home of that rule)
 
+_EXIT = os._exit
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 are then closed off
 MAX_JSON, MAX_BLOB = 64 * 1024 ** 2, 1024 ** 3   # what the judge may send (it is trusted; these are sanity caps)
 LOG_LIMIT = 64 * 1024
@@ -64,17 +65,15 @@ def _refuse(exc, flag=True):
     raise exc
 
 
-def _guard(folder):
-    """Before the answer runs: load what an answer commonly uses, put raising stand-ins wherever NumPy's
-    convolution routines are reachable, and install the audit hook (which Python code cannot remove).
+def _prepare():
+    """Before any answer: load what an answer commonly uses and put raising stand-ins wherever NumPy's
+    convolution routines are reachable (a zygote does this once, for every answer process it forks).
 
     Patching names alone is not enough: a fresh copy of NumPy's compiled module (importlib's
     module_from_spec, _imp.create_dynamic) brings the originals back, and so would the garbage
-    collector's view of all objects. So a compiled module may be loaded once, never again (the audit
-    event "import" names its file), and the gc's view of every object is refused. Every refusal is
-    flagged for the instructor."""
+    collector's view of all objects. So _lock_down lets a compiled module load once, never again (the
+    audit event "import" names its file), and refuses the gc's view of every object."""
     import importlib
-    import importlib.machinery
     import numpy as np
     for name in PRELOAD:
         importlib.import_module(name)
@@ -90,6 +89,13 @@ def _guard(folder):
                 stand_in.__conv1d_forbidden__ = True
                 setattr(mod, attr, stand_in)
     _unlink_originals(originals)
+    return np
+
+
+def _lock_down(folder):
+    """Right before the answer runs, for good: no new process or program (seccomp), and the audit hook
+    (which Python code cannot remove). Every refusal that is not a library's own is flagged."""
+    import importlib.machinery
     import seccomp         # no new process or program from here on: a second Python would have no guard
     seccomp.forbid_new_processes()
     compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
@@ -120,7 +126,6 @@ def _guard(folder):
             if refused:
                 _refuse(refused, flag=False)
     sys.addaudithook(hook)
-    return np
 
 
 def _unlink_originals(originals):
@@ -258,18 +263,69 @@ def _transform(source):
     return TransformerManager().transform_cell(source)
 
 
-def main():
-    # The protocol has its own file descriptors; fd 0/1 now lead nowhere.
+def _quiet():
+    """The protocol has its own file descriptors; fd 0/1 now lead nowhere, prints go to a capped log."""
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     log = _Log()
     sys.stdout = sys.stderr = log
-    start, _ = receive()
+    return log
+
+
+def _folder():
     folder = os.getcwd()
     for sub in ("tmp", ".config", ".cache"):
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
-    np = _guard(folder)
+    return folder
+
+
+def main():
+    """One answer process: prepare, lock down, run the answer cells, answer requests."""
+    log = _quiet()
+    start, _ = receive()
+    np = _prepare()
+    _lock_down(_folder())
+    _answer(start, np, log)
+
+
+def zygote():
+    """`python -I child.py zygote`: prepare once, then fork a fresh answer process for each request
+    {"op": "fork", "cells": [...]}; the answer process uses the same pipes, and when it has ended the
+    zygote says so: {"exited": status}. The zygote itself never runs student code."""
+    log = _quiet()
+    np = _prepare()
+    folder = _folder()
+    _undumpable()
+    while True:
+        req, _ = receive()
+        if req is None:
+            return
+        if req.get("op") != "fork":
+            continue
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _lock_down(folder)
+                _answer(req, np, log)
+            finally:
+                _EXIT(0)        # bound before any answer ran: an answer that replaces os._exit changes nothing
+        _, status = os.waitpid(pid, 0)
+        send("exited", status, [])
+
+
+def _undumpable():
+    """prctl(PR_SET_DUMPABLE, 0): no process of the same user may open this one's /proc/<pid>/mem
+    (where an answer process could otherwise rewrite its zygote, so that later forks skip _lock_down).
+    Forked answer processes inherit it; what one sets for itself does not reach the zygote."""
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:     # PR_SET_DUMPABLE = 4
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+
+
+def _answer(start, np, log):
+    """Run the answer cells of request `start`, then answer the judge's requests until it closes the
+    channel or says {"op": "exit"}."""
     namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
     shell = GradingShell(namespace)
     namespace["get_ipython"] = lambda: shell
@@ -283,7 +339,7 @@ def main():
     send("errors", errors, refs)
     while True:
         req, blob = receive()
-        if req is None:
+        if req is None or req.get("op") == "exit":
             return
         try:
             op = req["op"]
@@ -328,4 +384,4 @@ def echo():
 
 
 if __name__ == "__main__":
-    echo() if sys.argv[1:2] == ["echo"] else main()
+    {"echo": echo, "zygote": zygote}.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

@@ -128,10 +128,10 @@ def child_env(workdir):
             **QUIET_ENV}
 
 
-def child_argv(workdir):
-    """The judge's student process: python -I autograder/sandbox/child.py, torch hidden."""
-    return wrap([sys.executable, "-I", os.path.join(HERE, "child.py")], workdir, child_env(workdir),
-                hide=_package_dirs("torch"))
+def child_argv(workdir, mode=None):
+    """The judge's student process: python -I autograder/sandbox/child.py [zygote], torch hidden."""
+    return wrap([sys.executable, "-I", os.path.join(HERE, "child.py"), *([mode] if mode else [])], workdir,
+                child_env(workdir), hide=_package_dirs("torch"))
 
 
 def kernel_env(workdir):

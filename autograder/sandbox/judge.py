@@ -44,28 +44,73 @@ class AnswerError(Exception):
 
 
 # ----------------------------------------------------------------------------- the student's process
+class Zygote:
+    """A sandboxed process (child.py zygote) that loads NumPy and makes the guard's preparations once,
+    then forks a fresh answer process for each test cell: the answer cells run in a process that has
+    seen no other test cell, without paying a Python start and NumPy import each time. One per
+    submission's notebook (Judge), never shared between students. Any trouble with an answer process
+    (a timeout, a garbled channel, one that will not exit) ends the whole zygote; the next test cell
+    starts a new one."""
+
+    def __init__(self):
+        self.proc = None
+
+    def start(self):
+        if self.proc is None or self.proc.poll() is not None:
+            self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
+            os.mkdir(os.path.join(self.dir.name, "tmp"))
+            self.proc = subprocess.Popen(confine.child_argv(self.dir.name, "zygote"), cwd=self.dir.name,
+                                         env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+            big_pipes(self.proc)
+        return self.proc
+
+    def close(self):
+        if self.proc is not None:
+            _end(self.proc)
+            self.dir.cleanup()
+            self.proc = None
+
+
+def _end(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for f in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            f.close()
+
+
 class Child:
     """The student's process (autograder/sandbox/child.py in the sandbox), spoken to in frames
-    (autograder/sandbox/wire.py)."""
+    (autograder/sandbox/wire.py): a process of its own, or one forked by a Zygote."""
 
-    def __init__(self, cells, budget):
+    def __init__(self, cells, budget, zygote=None):
         # Seconds the student's process may take, counted only while the judge waits for it: the
         # grader's own work (torch's references, imports) never uses up the student's time.
         self.budget = budget
-        self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-        os.mkdir(os.path.join(self.dir.name, "tmp"))
-        self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
-                                     env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     preexec_fn=confine.limiter(confine.CHILD_LIMITS))
-        big_pipes(self.proc)
-        self._write(self._frame({"cells": cells}))
+        self.zygote = zygote
+        if zygote is None:
+            self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
+            os.mkdir(os.path.join(self.dir.name, "tmp"))
+            self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
+                                         env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+            big_pipes(self.proc)
+            self._write(self._frame({"cells": cells}))
+        else:
+            self.proc = zygote.start()
+            self._write(self._frame({"op": "fork", "cells": cells}))
         # Answer cells that raised: what they defined before the error stays usable.
+        reply, blob = self._receive()
+        if zygote is not None and isinstance(reply, dict) and "exited" in reply:
+            self._result(reply, blob)           # it ended in its answer cells: Abort, saying how
         try:
-            reply, blob = self._receive()
             self.errors = [(int(c), str(n), str(m)) for c, n, m in self._decode(reply["errors"], blob)]
         except (KeyError, TypeError, ValueError, AnswerError):
-            self.close()
+            self.close(failed=True)
             raise AnswerError("your code garbled the grader's channel")
 
     @staticmethod
@@ -105,7 +150,7 @@ class Child:
         return os.read(self.proc.stdout.fileno(), n)
 
     def _out_of_time(self):
-        self.close()
+        self.close(failed=True)
         raise Abort("your code did not finish within the time limit")
 
     def _charged(self, f, *args):
@@ -124,15 +169,15 @@ class Child:
         except EOFError:
             self._dead()
         except wire.FrameError:
-            self.close()
+            self.close(failed=True)
             raise Abort("your code returned more data than the grader accepts, or garbled it")
 
     def _dead(self):
         code = self.proc.poll()
-        self.close()
+        self.close(failed=True)
         if code is not None and code < 0:
             raise Abort(f"your code's process was killed (signal {-code}), e.g. for using too much memory")
-        raise Abort(f"your code ended the process (exit code {code})")
+        raise Abort(f"your code ended its process (exit code {code})")
 
     def request(self, **msg):
         self._write(self._frame(msg))
@@ -152,6 +197,13 @@ class Child:
     def _result(self, reply, blob, name=None):
         if not isinstance(reply, dict):
             raise AnswerError("an unreadable reply came back from your code")
+        if self.zygote is not None and "exited" in reply:     # the zygote: its answer process has ended
+            self.ended = True
+            status = reply["exited"] if isinstance(reply["exited"], int) else 0
+            if os.WIFSIGNALED(status):
+                raise Abort(f"your code's process was killed (signal {os.WTERMSIG(status)}), e.g. for using too "
+                            "much memory")
+            raise Abort(f"your code ended its process (exit code {os.WEXITSTATUS(status)})")
         if "missing" in reply:
             raise self._missing(name)
         if "error" in reply:
@@ -180,14 +232,26 @@ class Child:
             for cell, ename, message in self.errors)
         return NameError(f"`{name}` is not defined by your answer cells{why or ': define it in the answer cell'}")
 
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                f.close()
-        self.dir.cleanup()
+    def close(self, failed=False):
+        """End the answer process. A forked one is asked to exit, and the zygote must say it has; if
+        anything is amiss (or `failed`), the zygote goes with it."""
+        if self.zygote is None:
+            _end(self.proc)
+            self.dir.cleanup()
+            return
+        if getattr(self, "ended", False):
+            return              # it has ended, and the zygote said so: ready for the next fork
+        if self.proc.poll() is not None or failed:
+            self.zygote.close()
+            return
+        try:
+            self.budget = 5.0
+            self._write(self._frame({"op": "exit"}))
+            reply, _ = self._receive()
+            if not (isinstance(reply, dict) and "exited" in reply):
+                raise AnswerError("not the zygote")
+        except (Abort, AnswerError, OSError):
+            self.zygote.close()
 
 
 def big_pipes(proc, size=1 << 20):
@@ -387,12 +451,13 @@ def to_python(source):
         return source
 
 
-def judge_cell(test_source, answer_cells, timeout):
-    """Run one test cell against the answer cells (a Verdict)."""
+def judge_cell(test_source, answer_cells, timeout, zygote=None):
+    """Run one test cell against the answer cells (a Verdict), in a process of its own or forked by
+    `zygote`."""
     out = io.StringIO()
     child = None
     try:
-        child = Child([to_python(source) for source in answer_cells], timeout)
+        child = Child([to_python(source) for source in answer_cells], timeout, zygote)
     except Abort as e:
         return Verdict(False, "", ("AnswerStopped", str(e)), False)
     except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
@@ -417,7 +482,7 @@ def judge_cell(test_source, answer_cells, timeout):
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, str(e)))
     flags, notes = (), ()
     try:
-        if child.proc.poll() is None:
+        if child.proc.poll() is None and not getattr(child, "ended", False):
             report = child.request(op="report")
             flags, notes = (tuple(str(f)[:300] for f in part[:20]) for part in report)
     except (Abort, Exception):
