@@ -59,7 +59,7 @@ demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.classroom.demo
 
 test: $(STAMP) sandbox browser
-	$(BIN)/python -m pytest -q --durations=15 tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests $(PYTEST_ARGS)
 
 # One PNG per student notebook (imgs/screenshots/NN_x.png), each run in JupyterLab with the solution's answer.
 screenshots: $(STAMP) browser

@@ -1,6 +1,6 @@
 # Hostile (found by red-teaming, class 6): nbgrader's limit is per cell, and a student may add any number of cells,
 # each sleeping just under it: hours of grading with plain nbgrader autograde. Execute.total_timeout bounds the
-# student's cells of one notebook together (300 s by default, 15 s in the tests); the cells after it are not run.
+# student's cells of one notebook together (300 s by default, 10 s in the tests); the cells after it are not run.
 # The answers keep their full marks.
 # expect: test_predict=1 test_signature_weight=1 test_output_shape=1 test_values=2
 # %% answer predict_answer
