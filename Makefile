@@ -52,8 +52,11 @@ imgs: $(STAMP)
 environment.yml: requirements.txt tools/make_env.py
 	$(PYTHON) tools/make_env.py > $@
 
+# Rebuild the student notebooks, then put the new points and tests into the course's gradebook
+# (the next `python -m autograder grade` regrades what was graded under the old version).
 release: $(STAMP)
 	$(BIN)/python -m autograder.build.release $(RELEASE_ARGS)
+	PATH=$(BIN):$$PATH $(BIN)/python -m autograder gradebook
 
 demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.classroom.demo

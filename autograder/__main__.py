@@ -1,7 +1,17 @@
-"""`python -m autograder grade ASSIGNMENT [--jobs N] [--force] ...`: see autograder/classroom/grade.py."""
+"""python -m autograder COMMAND ...
+
+  gradebook [ASSIGNMENT ...]           put the notebooks (points, tests) into nbgrader's gradebook
+                                       (autograder/classroom/gradebook.py)
+  grade ASSIGNMENT ... [--jobs N]      grade a class in parallel (autograder/classroom/grade.py)
+  report [ASSIGNMENT ...]              the class report: scores, test cells, misconceptions
+                                       (autograder/classroom/report.py)
+  export canvas|moodle|csv             grades for an LMS, from nbgrader's gradebook
+                                       (autograder/classroom/lms.py)
+"""
 import sys
 
-COMMANDS = {"grade": "autograder.classroom.grade"}
+COMMANDS = {"grade": "autograder.classroom.grade", "gradebook": "autograder.classroom.gradebook",
+            "report": "autograder.classroom.report", "export": "autograder.classroom.lms"}
 
 
 def main(argv=None):

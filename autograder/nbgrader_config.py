@@ -86,3 +86,13 @@ c.ClearHiddenTests.enforce_metadata = False
 # `nbgrader export` writes grades.csv with a `status` column: graded, not graded (a submission that was
 # refused or failed: its score cells are left empty, not 0.0), not submitted.
 c.ExportApp.plugin_class = "autograder.classroom.export.CsvExport"
+
+# Formgrader's release / collect / "Release feedback" go through nbgrader's exchange: by default a folder
+# exchange/ at the course root (one machine: the instructor's and the students' accounts must be able to
+# write there); on JupyterHub, set c.Exchange.root to the shared folder (/srv/nbgrader/exchange).
+c.Exchange.root = os.path.join(os.getcwd(), "exchange")
+
+# `nbgrader zip_collect ASSIGNMENT` reads Canvas and Moodle "download all submissions" zips out of the box
+# (downloaded/ASSIGNMENT/archive/*.zip; autograder/classroom/lms.py), and `python -m autograder export
+# canvas` (or moodle) writes what they import.
+c.ZipCollectApp.collector_plugin = "autograder.classroom.lms.LmsCollector"

@@ -207,6 +207,9 @@ class Execute(nbp.Execute):
             self._spent += time.monotonic() - start
 
 
+_warned_no_secret = []
+
+
 class Judge(nbp.NbGraderPreprocessor):
     """The verdict of every graded test cell, reached outside the student's kernel (autograder/sandbox/judge.py).
 
@@ -228,6 +231,9 @@ class Judge(nbp.NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         from .sandbox import confine, judge
         (self.log.info if confine.bwrap() else self.log.warning)("Sandbox: %s", confine.sandbox_status())
+        if not os.environ.get(confine.SECRET_VARIABLE) and not _warned_no_secret:
+            _warned_no_secret.append(True)          # once per run (one nbgrader process)
+            self.log.warning(confine.NO_SECRET)
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])

@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 from ..sandbox import intake
-from ..sandbox.confine import sandbox_status
+from ..sandbox.confine import NO_SECRET, SECRET_VARIABLE, sandbox_status
 
 DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: what was graded
 TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
@@ -49,6 +49,7 @@ class Result:
     dead_kernel: bool = False  # the student's kernel or answer process died
     skipped: bool = False
     note: str = ""                              # what the grader did (a renamed notebook)
+    manual: list = field(default_factory=list)  # manual grades cleared or kept (manual_grades())
     flags: list = field(default_factory=list)   # for the instructor to look at (judge's flags)
     log: str = field(default="", repr=False)
 
@@ -102,21 +103,30 @@ def digest(folder):
         return f"refused: {e}"
 
 
+def last_graded(root, assignment, student):
+    """(submission digest, assignment fingerprint) when this submission was last graded by this
+    command (DIGEST beside the autograded notebook), or (None, None)."""
+    try:
+        lines = intake.read_file(Path(root) / "autograded" / student / assignment / DIGEST, 1000).decode().splitlines()
+    except (OSError, intake.Rejected, UnicodeDecodeError):
+        return None, None
+    return (lines + [None, None])[0], (lines + [None, None])[1]
+
+
 def todo(root, assignment, students, db_url, force):
-    """(to grade, up to date): a submission is up to date when the gradebook has it and its files
-    hash as they did when it was last graded."""
+    """(to grade, up to date): a submission is up to date when the gradebook has it, its files hash
+    as they did when it was last graded, and its assignment (points, tests) is the one it was graded
+    under (autograder/classroom/gradebook.py: fingerprint)."""
     if force:
         return list(students), []
+    from .gradebook import fingerprint
     known = set(scores(db_url, assignment))
+    version = fingerprint(db_url, assignment)
     grade, fresh = [], []
     for s in students:
-        mark = Path(root) / "autograded" / s / assignment / DIGEST
-        try:
-            last = intake.read_file(mark, 1000).decode().strip()
-        except (OSError, intake.Rejected, UnicodeDecodeError):
-            last = None
+        last, graded_under = last_graded(root, assignment, s)
         now = digest(Path(root) / "submitted" / s / assignment)
-        same = last == now and not now.startswith("refused")
+        same = last == now and graded_under == version and not now.startswith("refused")
         (fresh if same and s in known else grade).append(s)
     return grade, fresh
 
@@ -164,13 +174,55 @@ def outcome(root, assignment, student):
     return timeouts, dead, flags
 
 
-def grade_one(root, assignment, student, extra):
+def manual_grades(db_url, assignment, student):
+    """{grade cell: manual score} a grader gave this submission (formgrader), from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return {}
+        return {g.name: g.manual_score for nb in sub.notebooks for g in nb.grades if g.manual_score is not None}
+
+
+def settle_manual_grades(db_url, assignment, student, before, changed):
+    """The course's policy for manual grades when a submission is graded again (README, "Manual
+    grades"): a manual grade was given to the submission as it was then. When the student's files
+    have changed since, it is cleared (the new answer gets the autograder's score) and reported;
+    when they have not (--force, or a changed assignment), it is kept and reported. Returns the
+    report lines."""
+    if not before:
+        return []
+    if not changed:
+        return [f"kept manual grade {cell} = {score:g}" for cell, score in sorted(before.items())]
+    from nbgrader.api import Gradebook, MissingEntry
+    lines = []
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return []
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                if g.name in before:
+                    g.manual_score = None
+                    lines.append(f"cleared manual grade {g.name} = {before[g.name]:g} (resubmitted; "
+                                 f"autograde now gives {g.auto_score or 0:g})")
+        gb.db.commit()
+    return sorted(lines)
+
+
+def grade_one(root, assignment, student, extra, db_url=None):
     """nbgrader's own autograde for one student, in this process."""
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.utils import capture_log
+    from .gradebook import fingerprint
     start = time.monotonic()
     source = Path(root) / "submitted" / student / assignment
     before = digest(source)
+    db_url = db_url or course_db_url(root)
+    last, _ = last_graded(root, assignment, student)
+    manual = manual_grades(db_url, assignment, student)
     app = AutogradeApp()
     try:
         app.initialize([assignment, f"--student={student}", "--force", "--log-level=WARN", *extra])
@@ -181,7 +233,11 @@ def grade_one(root, assignment, student, extra):
                error="" if result.get("success") else failure_reason(result), log=(result.get("log") or "")[-4000:])
     if r.ok:
         r.timeouts, r.dead_kernel, r.flags = outcome(root, assignment, student)
-        (Path(root) / "autograded" / student / assignment / DIGEST).write_text(before + "\n")
+        # graded by hand, then changed: before it was first graded here (no DIGEST), any manual grade
+        # counts as given to an earlier version only if the files differ from what nbgrader last saw
+        r.manual = settle_manual_grades(db_url, assignment, student, manual, changed=last is not None and last != before)
+        (Path(root) / "autograded" / student / assignment / DIGEST).write_text(
+            f"{before}\n{fingerprint(db_url, assignment)}\n")
     return r
 
 
@@ -198,7 +254,7 @@ def failure_reason(result):
     return raised[-1] if raised else (lines[-1] if lines else "nbgrader autograde failed")
 
 
-def worker(conn, root, extra):
+def worker(conn, root, extra, db_url=None):
     os.chdir(root)
     # The kernels' own chatter ("Kernel is running over TCP ...") is not the grader's news: what
     # nbgrader logs is captured per student (capture_log) and reported in the summary.
@@ -215,7 +271,7 @@ def worker(conn, root, extra):
             return
         assignment, student = task
         try:
-            r = grade_one(root, assignment, student, extra)
+            r = grade_one(root, assignment, student, extra, db_url)
         except BaseException as e:        # never lose the worker over one student
             r = Result(assignment, student, ok=False, error=f"{type(e).__name__}: {e}")
         conn.send(r)
@@ -225,9 +281,9 @@ class Pool:
     """N worker processes fed one (assignment, student) at a time; a worker that overruns is killed
     and replaced."""
 
-    def __init__(self, jobs, root, extra, timeout):
+    def __init__(self, jobs, root, extra, timeout, db_url=None):
         self.ctx = multiprocessing.get_context("spawn")
-        self.args = (str(root), list(extra))
+        self.args = (str(root), list(extra), db_url)
         self.timeout = timeout
         self.workers = [self._start() for _ in range(jobs)]
 
@@ -342,6 +398,11 @@ def summary(assignment, results, table):
     if renamed:
         lines.append(f"  renamed {len(renamed)}")
         lines += [f"    {r.student}: {r.note}" for r in renamed]
+    manual = [r for r in results if r.manual]
+    if manual:
+        cleared = sum(any(m.startswith("cleared") for m in r.manual) for r in manual)
+        lines.append(f"  manual grades: cleared for {cleared} resubmitted, kept for {len(manual) - cleared}")
+        lines += [f"    {r.student}: {m}" for r in manual for m in r.manual]
     flagged = [r for r in results if r.flags]
     if flagged:
         lines.append(f"  flagged for review {len(flagged)} (see flags.csv)")
@@ -388,11 +449,13 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         print(f"{a}: {len(students)} submissions, {len(grade)} to grade, {len(fresh)} unchanged", file=sys.stderr)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     print(f"Sandbox: {sandbox_status()}", file=sys.stderr)
+    if tasks and not os.environ.get(SECRET_VARIABLE):
+        print(f"WARNING: {NO_SECRET}", file=sys.stderr)
     start = time.monotonic()
     if tasks:
         print(f"grading {len(tasks)} submissions with {jobs} worker(s)", file=sys.stderr)
         bar = Progress(len(tasks)) if progress else None
-        pool = Pool(jobs, root, extra, timeout)
+        pool = Pool(jobs, root, extra, timeout, db)
 
         def done(r):
             r.note = notes.get((r.assignment, r.student), "")
@@ -418,6 +481,8 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
                         *([f"--CourseDirectory.db_url={db_url}"] if db_url else [])],
                        cwd=root, env=ENV, check=True)
         print(f"CSV: {root / 'grades.csv'}")
+    from .report import report
+    print(f"class report: {report(root, assignments, db)}")
     return results, wall
 
 

@@ -36,6 +36,9 @@ GiB = 1024 ** 3
 KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * 1024 ** 2, "RLIMIT_CORE": 0}
 CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * 1024 ** 2, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 256}
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
+NO_SECRET = (f"{SECRET_VARIABLE} is not set: the hidden tests grade with the inputs of solutions/, which are "
+             f"public, so answers can be fitted to them. Before grading: export {SECRET_VARIABLE}='<something "
+             "private>' (the same all term; README, For instructors).")
 QUIET_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
 HERE = os.path.dirname(os.path.abspath(__file__))
