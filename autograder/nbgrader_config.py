@@ -75,10 +75,11 @@ c.Judge.timeout = 30
 # set False to offer no bonus (the cell then fails with a note, and nobody gets the extra point).
 c.Judge.bonus = True
 
-# Feedback shows each cell's score and message, never the hidden tests' source.
+# Feedback shows each cell's score and message, never the hidden tests' source; a table of every test on top.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.preprocessors.FeedbackPage",       # the summary table on top, course code left out, MathML
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.ClearHiddenTests.enforce_metadata = False
