@@ -43,7 +43,14 @@ def test_the_readme_walkthrough_runs_verbatim_in_a_copy_of_the_repository(tmp_pa
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("nbgrader_config.py", "Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt"):
         shutil.copy2(ROOT / name, copy / name)      # mtimes kept: `make venv` finds the venv up to date
-    (copy / ".venv").symlink_to(ROOT / ".venv")
+    # the repository's venv, entry by entry, with a stamp of its own: `make venv` finds it up to date and
+    # changes nothing in the shared venv (it would re-install its kernelspec with this copy's path)
+    (copy / ".venv").mkdir()
+    for entry in (ROOT / ".venv").iterdir():
+        if entry.name != ".installed":
+            (copy / ".venv" / entry.name).symlink_to(entry)
+    (copy / ".venv" / ".installed").touch()
+    kernelspec = (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_bytes()
     subs = examples()
     released = nbformat.read(copy / "notebooks" / A / f"{A}.ipynb", as_version=4)
     for s in subs:                                  # "collect submissions as submitted/<student_id>/..."
@@ -53,6 +60,7 @@ def test_the_readme_walkthrough_runs_verbatim_in_a_copy_of_the_repository(tmp_pa
     r = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=copy, capture_output=True,
                        text=True, env={k: v for k, v in ENV.items() if k != "CONV1D_GRADING_SECRET"}, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_bytes() == kernelspec
     assert NO_SECRET not in r.stderr, "the walkthrough sets the secret"
     rows = [row for row in csv.DictReader(open(copy / "grades.csv")) if row["assignment"] == A]
     assert {row["student_id"]: float(row["score"]) for row in rows} == {s.student: sum(s.expect.values()) for s in subs}
