@@ -101,8 +101,8 @@ class MoodleExport(ExportPlugin):
         folder = self.to or "."
         wanted = [str(a) for a in self.assignment]
         for assignment in gradebook.assignments:
-            if wanted and assignment.name not in wanted:
-                continue
+            if (wanted and assignment.name not in wanted) or not (wanted or assignment.submissions):
+                continue            # by default, the notebooks somebody handed in
             dest = os.path.join(folder, f"moodle-{assignment.name}.csv")
             with open(dest, "w", newline="") as f:
                 out = csv.writer(f)

@@ -171,7 +171,8 @@ def histogram(values, best, path, title):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m autograder report", description=__doc__.splitlines()[0])
-    ap.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every one in the gradebook")
+    ap.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                    help="default: every one in the gradebook with submissions")
     ap.add_argument("--root", default=".", help="the course root (default: here)")
     ap.add_argument("--db-url", default=None, help="nbgrader's gradebook URL (default: the course's)")
     ap.add_argument("--out", default=None, help="folder (default: class-report/ at the course root)")
@@ -186,9 +187,9 @@ def report(root=".", assignments=None, db_url=None, out=None):
     from .grade import course_db_url
     root = Path(root).resolve()
     db_url = db_url or course_db_url(root)
-    if not assignments:
+    if not assignments:         # every assignment that has submissions
         with Gradebook(db_url) as gb:
-            assignments = sorted(a.name for a in gb.assignments)
+            assignments = sorted(a.name for a in gb.assignments if gb.assignment_submissions(a.name))
     return write(collect(root, assignments, db_url), out or root / "class-report")
 
 
