@@ -2,6 +2,7 @@
 own samples never skipped by the grader (the speed bonus: tests/test_speed_bonus.py)."""
 import numpy as np
 import pytest
+import torch
 
 from autograder.notebook import check
 from autograder.sandbox import judge
@@ -121,3 +122,21 @@ def test_layouts_are_views_with_the_same_values(layout):
     x = np.arange(24.0).reshape(2, 3, 4)
     v = check.as_layout(x, layout)
     assert np.array_equal(v, x) and not v.flags.c_contiguous
+
+
+@pytest.mark.parametrize("got, want", [(72.0, 72), (np.int64(72), 72), (np.float32(72), 72), ([9, 2, 4], (9, 2, 4)),
+                                       (np.array([9, 2, 4]), (9, 2, 4)), ((np.int64(9), 2, 4.0), (9, 2, 4)),
+                                       (torch.Size([9, 2, 4]), (9, 2, 4)), ((9, 2, 4), (9, 2, 4)), (72, 72)])
+def test_a_right_prediction_counts_whatever_its_numeric_type(got, want, capsys):
+    check.check_answer("predicted", got, want)
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ predicted = {want!r}")
+    assert ("torch gives" in out) == (type(got) is not type(want)), out
+
+
+@pytest.mark.parametrize("got, want", [(72.5, 72), (71, 72), (True, 1), ("72", 72), ([9, 2], (9, 2, 4)),
+                                       (np.array([9.5, 2, 4]), (9, 2, 4)), ((9, 2, 5), (9, 2, 4)), (None, 72),
+                                       (np.array([[9, 2, 4]]), (9, 2, 4)), ([True, 2, 4], (1, 2, 4))])
+def test_a_wrong_prediction_fails_whatever_its_type(got, want):
+    with pytest.raises(check.CheckFailed, match="not what torch gives"):
+        check.check_answer("predicted", got, want)

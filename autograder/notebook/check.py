@@ -531,12 +531,31 @@ def check_output_length(fn, cases, hidden=False):
     print(f"✓ output length: {len(cases)} cases")
 
 
+def _as_int(v):
+    """v as an int when it is a whole number of any numeric type (72, 72.0, np.int64(72)), else v."""
+    if isinstance(v, (bool, np.bool_)):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return int(v)
+    return v
+
+
 def check_answer(name, got, want):
-    """A predict-then-verify answer equals what torch says."""
-    if isinstance(want, tuple) and isinstance(got, list):
-        got = tuple(got)
-    if isinstance(got, tuple):
-        got = tuple(int(g) if isinstance(g, (int, np.integer)) and not isinstance(g, bool) else g for g in got)
+    """A predict-then-verify answer equals what torch says. The value counts, not its Python type: a
+    whole number written as 72.0 (from `/`) or np.int64(72) (from np.prod) is 72, and a shape may be
+    a list, an array or a torch.Size; the check then says which type torch gives."""
+    if isinstance(want, tuple) and isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1:
+        shape = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist())
+        if shape == want and all(type(g) is int for g in shape):
+            note = "" if type(got) is tuple else f" (torch gives a tuple; yours was a {type(got).__name__})"
+            print(f"✓ {name} = {want!r}{note}")
+            return
+    if isinstance(want, int) and not isinstance(want, bool) and _as_int(got) == want and type(_as_int(got)) is int:
+        note = "" if type(got) is int else f" (torch gives the int {want}; `//` keeps a division whole)"
+        print(f"✓ {name} = {want!r}{note}")
+        return
     if got is None or type(got) is not type(want) or got != want:
         raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
                           f"from the formula above, then run the cell below it to compare.")
