@@ -95,3 +95,17 @@ def test_the_glossary_has_every_parameter_in_both_languages():
                  "groups", "bias", "'same'", "'valid'"):
         assert name in terms, name
         assert re.search(r"[\u4e00-\u9fff]", terms[name][1]), f"{name} has no Chinese term"
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_every_predict_prompt_names_the_variables_its_check_reads(assignment):
+    """A student who writes the prediction under another name gets a NameError from the locked check:
+    the prompt above the answer cell names each variable the test cell reads."""
+    from autograder.sandbox.judge import names_needed
+    nb = read(assignment, student=True)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    prompt = nb.cells[ids.index("predict_answer") - 1].source
+    needed = {n for n in names_needed(nb.cells[ids.index("test_predict")].source) if n.startswith("predicted_")}
+    assert needed, "the predict check reads the student's prediction"
+    for name in needed:
+        assert f"`{name} = ...`" in prompt, f"{assignment}: the prompt does not name {name}"
