@@ -140,3 +140,24 @@ def test_a_right_prediction_counts_whatever_its_numeric_type(got, want, capsys):
 def test_a_wrong_prediction_fails_whatever_its_type(got, want):
     with pytest.raises(check.CheckFailed, match="not what torch gives"):
         check.check_answer("predicted", got, want)
+
+
+def test_a_value_failure_shows_the_row_that_holds_the_largest_difference():
+    """Rows [0, 0] are often right when the mistake is elsewhere: the message shows the row with the
+    largest difference, with its index."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    class OneWrongRow:
+        def __init__(self, in_channels, out_channels, kernel_size, **kw):
+            self.weight = np.zeros((out_channels, in_channels, kernel_size))
+            self.bias = None
+
+        def __call__(self, x):
+            y = np.einsum("nclk,ock->nol", sliding_window_view(x, self.weight.shape[-1], axis=2), self.weight)
+            y[1, 2, 3] += 1.0
+            return y
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_values(OneWrongRow, [check.case(N=2, C_in=2, L=7, C_out=3, K=3)])
+    msg = str(e.value)
+    assert "at output index (1, 2, 3)" in msg and "expected[1, 2] = " in msg and "got[1, 2]" in msg, msg
+    assert "[0, 0]" not in msg, msg

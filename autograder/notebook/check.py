@@ -507,10 +507,10 @@ def check_values(Conv1d, cases, hidden=False):
             msg = (f"{_where(c, i, hidden)}: values differ from torch. Largest difference "
                    f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
                    + ("." if hidden else f" (expected {want[worst]:.6g}, got {y[worst]:.6g})."))
-            if not hidden:
-                row = "[0]" if want.ndim == 2 else "[0, 0]"
-                msg += f"\n  expected{row} = {np.array2string(want.reshape(-1, want.shape[-1])[0], precision=4)}" \
-                       f"\n  got{row}      = {np.array2string(y.reshape(-1, y.shape[-1])[0].astype(np.float64), precision=4)}"
+            if not hidden:      # the row (sample, channel) that holds the largest difference
+                row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]"
+                msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
+                       f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
             raise CheckFailed(msg + _hint_values(c, x, w, b, y))
     print(f"✓ values match torch: {len(cases)} configurations")
 
