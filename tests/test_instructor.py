@@ -1,7 +1,9 @@
 """An instructor's term, from the README: the walkthrough verbatim, a notebook changed mid-term, manual
 grades and resubmissions, the secret's warning, nbgrader's exchange, LMS downloads in and grade
 imports out, the class report."""
+import copy
 import csv
+import dataclasses
 import io
 import re
 import shutil
@@ -38,41 +40,36 @@ def walkthrough():
 
 
 def test_the_readme_walkthrough_runs_verbatim_in_a_copy_of_the_repository(tmp_path):
-    copy = tmp_path / "conv1d"
+    clone = tmp_path / "conv1d"
     for folder in ("autograder", "solutions", "notebooks"):
-        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / folder, clone / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("nbgrader_config.py", "Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt"):
-        shutil.copy2(ROOT / name, copy / name)      # mtimes kept: `make venv` finds the venv up to date
+        shutil.copy2(ROOT / name, clone / name)      # mtimes kept: `make venv` finds the venv up to date
     # the repository's venv, entry by entry, with a stamp of its own: `make venv` finds it up to date and
-    # changes nothing in the shared venv (it would re-install its kernelspec with this copy's path)
-    (copy / ".venv").mkdir()
+    # changes nothing in the shared venv (it would re-install its kernelspec with this clone's path)
+    (clone / ".venv").mkdir()
     for entry in (ROOT / ".venv").iterdir():
         if entry.name != ".installed":
-            (copy / ".venv" / entry.name).symlink_to(entry)
-    (copy / ".venv" / ".installed").touch()
+            (clone / ".venv" / entry.name).symlink_to(entry)
+    (clone / ".venv" / ".installed").touch()
     kernelspec = (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_bytes()
     subs = examples()
-    released = nbformat.read(copy / "notebooks" / A / f"{A}.ipynb", as_version=4)
+    released = nbformat.read(clone / "notebooks" / A / f"{A}.ipynb", as_version=4)
     for s in subs:                                  # "collect submissions as submitted/<student_id>/..."
-        path = copy / "submitted" / s.student / A / f"{A}.ipynb"
+        path = clone / "submitted" / s.student / A / f"{A}.ipynb"
         path.parent.mkdir(parents=True)
-        nbformat.write(s.apply(copy_of(released)), path)
-    r = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=copy, capture_output=True,
+        nbformat.write(s.apply(copy.deepcopy(released)), path)
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=clone, capture_output=True,
                        text=True, env={k: v for k, v in ENV.items() if k != "CONV1D_GRADING_SECRET"}, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_bytes() == kernelspec
     assert NO_SECRET not in r.stderr, "the walkthrough sets the secret"
-    rows = [row for row in csv.DictReader(open(copy / "grades.csv")) if row["assignment"] == A]
+    rows = [row for row in csv.DictReader(open(clone / "grades.csv")) if row["assignment"] == A]
     assert {row["student_id"]: float(row["score"]) for row in rows} == {s.student: sum(s.expect.values()) for s in subs}
     assert all(row["status"] == "graded" for row in rows)
-    assert len(list((copy / "feedback").rglob("*.html"))) == len(subs)
-    assert (copy / "class-report" / "index.html").is_file()
-    assert (copy / "notebooks").is_dir() and not list((copy / "notebooks").rglob("*.ipynb.bak"))
-
-
-def copy_of(nb):
-    import copy
-    return copy.deepcopy(nb)
+    assert len(list((clone / "feedback").rglob("*.html"))) == len(subs)
+    assert (clone / "class-report" / "index.html").is_file()
+    assert (clone / "notebooks").is_dir() and not list((clone / "notebooks").rglob("*.ipynb.bak"))
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +157,7 @@ def test_a_changed_notebook_regrades_and_manual_grades_follow_the_policy(term):
     ada, alan = by_name["ada"].student, by_name["alan"].student
     set_manual(course, ada, "test_predict", 0.5)
     set_manual(course, alan, "test_predict", 0.5)
-    course.submit(dataclass_replace(by_name["grace"], student=alan))        # alan resubmits a correct notebook
+    course.submit(dataclasses.replace(by_name["grace"], student=alan))        # alan resubmits a correct notebook
     again = course.grade_parallel([A], *LIMITS, "--no-export", jobs=2, env=SECRET)
     assert "1 to grade" in again.stderr, again.stderr
     assert f"{alan}: cleared manual grade test_predict = 0.5" in again.stdout, again.stdout
@@ -196,11 +193,6 @@ def graded_score(course, student):
     from nbgrader.api import Gradebook
     with Gradebook(course.db_url) as gb:
         return gb.find_submission(A, student).score
-
-
-def dataclass_replace(sub, **changes):
-    import dataclasses
-    return dataclasses.replace(sub, **changes)
 
 
 def test_formgraders_exchange_releases_collects_and_returns_feedback(tmp_path):

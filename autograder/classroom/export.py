@@ -47,10 +47,15 @@ class CsvExport(CsvExportPlugin):
             return dict(row, timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0,
                         status="not submitted")
         folder = coursedir.format_path(coursedir.autograded_directory, student.id, assignment.name)
-        graded = all(os.path.isfile(os.path.join(folder, f"{nb.name}.ipynb")) for nb in assignment.notebooks)
-        if not graded:
+        if not is_graded(folder, assignment.notebooks):
             return dict(row, timestamp=submission.timestamp or "", raw_score="", late_submission_penalty="",
                         score="", status="not graded")
         penalty = submission.late_submission_penalty or 0.0
         return dict(row, timestamp=submission.timestamp or "", raw_score=submission.score,
                     late_submission_penalty=penalty, score=max(0.0, submission.score - penalty), status="graded")
+
+
+def is_graded(folder, notebooks):
+    """Whether nbgrader wrote an autograded copy of every notebook (gradebook Notebook rows) in the
+    submission's autograded folder: the one rule for `graded` (grades.csv, LMS exports, class report)."""
+    return bool(notebooks) and all(os.path.isfile(os.path.join(folder, f"{nb.name}.ipynb")) for nb in notebooks)

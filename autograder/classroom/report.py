@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 
 from ..sandbox import intake
+from .export import is_graded
 
 HINT = re.compile(r"^\s*Hint: (.+)$", re.M)
 MAX_NOTEBOOK = 20 * 1024 ** 2
@@ -60,7 +61,7 @@ def collect(root, assignments, db_url):
             for sub in subs:
                 student = sub.student.id
                 folder = root / "autograded" / student / a
-                graded = all((folder / f"{nb.name}.ipynb").is_file() for nb in sub.notebooks) and sub.notebooks
+                graded = is_graded(folder, sub.notebooks)
                 entry["students"][student] = (sub.score, sub.max_score, "graded" if graded else "not graded")
                 if not graded:
                     continue

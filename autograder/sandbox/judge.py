@@ -57,13 +57,7 @@ class Zygote:
 
     def start(self):
         if self.proc is None or self.proc.poll() is not None:
-            self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-            os.mkdir(os.path.join(self.dir.name, "tmp"))
-            self.proc = subprocess.Popen(confine.child_argv(self.dir.name, "zygote"), cwd=self.dir.name,
-                                         env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                         preexec_fn=confine.limiter(confine.CHILD_LIMITS))
-            big_pipes(self.proc)
+            self.dir, self.proc = _sandboxed("zygote")
         return self.proc
 
     def close(self):
@@ -71,6 +65,18 @@ class Zygote:
             _end(self.proc)
             self.dir.cleanup()
             self.proc = None
+
+
+def _sandboxed(mode=None):
+    """(scratch folder, process): child.py [mode] started in the sandbox in a private scratch folder of
+    its own, with the answer process's limits and 1 MiB pipes."""
+    folder = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
+    os.mkdir(os.path.join(folder.name, "tmp"))
+    proc = subprocess.Popen(confine.child_argv(folder.name, mode), cwd=folder.name,
+                            env=confine.child_env(folder.name), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+    big_pipes(proc)
+    return folder, proc
 
 
 def _end(proc):
@@ -92,13 +98,7 @@ class Child:
         self.budget = budget
         self.zygote = zygote
         if zygote is None:
-            self.dir = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-            os.mkdir(os.path.join(self.dir.name, "tmp"))
-            self.proc = subprocess.Popen(confine.child_argv(self.dir.name), cwd=self.dir.name,
-                                         env=confine.child_env(self.dir.name), stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                         preexec_fn=confine.limiter(confine.CHILD_LIMITS))
-            big_pipes(self.proc)
+            self.dir, self.proc = _sandboxed()
             self._write(self._frame({"cells": cells}))
         else:
             self.proc = zygote.start()
