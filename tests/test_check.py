@@ -161,3 +161,140 @@ def test_a_value_failure_shows_the_row_that_holds_the_largest_difference():
     msg = str(e.value)
     assert "at output index (1, 2, 3)" in msg and "expected[1, 2] = " in msg and "got[1, 2]" in msg, msg
     assert "[0, 0]" not in msg, msg
+
+
+# ----------------------------------------------------------------------------- the hints that name a mistake
+def _student(pad, loops=False, init_fan_in=None):
+    """A notebook-03-style Conv1d whose padding step is `pad(x, p, mode)`; loops=True reads the padded
+    array by index (x_p[n, c, ...]) as a loop answer does, else with one einsum over all windows."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    class Conv1d:
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, padding_mode="zeros"):
+            self.K, self.s, self.p, self.mode = kernel_size, stride, padding, padding_mode
+            self.weight = np.zeros((out_channels, in_channels, kernel_size))
+            self.bias = None
+
+        def forward(self, x):
+            xp = pad(x, self.p, self.mode)
+            N, C_in, L = x.shape
+            L_out = (L + 2 * self.p - self.K) // self.s + 1
+            if loops:
+                return np.array([[[np.sum(xp[n, :C_in, t * self.s:t * self.s + self.K] * w) for t in range(L_out)]
+                                  for w in self.weight] for n in range(N)])
+            windows = sliding_window_view(xp, self.K, axis=2)[:, :, ::self.s]
+            return np.einsum("nctk,ock->not", windows, self.weight)
+
+        def __call__(self, x):
+            return self.forward(x)
+    return Conv1d
+
+
+def _hint(f):
+    with pytest.raises(check.CheckFailed) as e:
+        f()
+    message = str(e.value)
+    assert "Hint:" in message, message
+    return message.split("Hint:", 1)[1]
+
+
+PADDED = check.case(N=2, C_in=2, L=8, C_out=2, K=3, seed=1, padding=2)
+
+
+@pytest.mark.parametrize("mistake, run, says", [
+    ("np.pad symmetric for reflect",
+     lambda: check.check_values(_student(lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (p, p)), mode="symmetric")),
+                                [dict(PADDED, conv=dict(padding=2, padding_mode="reflect"))]), "mode='symmetric'"),
+    ("np.pad(x, p), read by index", lambda: check.check_values(_student(lambda x, p, m: np.pad(x, p), loops=True),
+                                                               [PADDED]), "pads every axis"),
+    ("np.pad(x, (p, p)), one einsum", lambda: check.check_values(_student(lambda x, p, m: np.pad(x, (p, p))),
+                                                                [PADDED]), "pads every axis"),
+    ("np.pad(x, (p, p)), shape", lambda: check.check_output_shape(_student(lambda x, p, m: np.pad(x, (p, p))),
+                                                                 [dict(PADDED, N=3)]), "pads every axis"),
+])
+def test_a_padding_mistake_is_named(mistake, run, says):
+    assert says in _hint(run), mistake
+
+
+def test_an_output_length_from_slash_points_at_floor_division():
+    def from_slash(L_in, kernel_size, stride=1, padding=0, dilation=1):
+        return (L_in - kernel_size) / stride + 1
+    assert "`//`" in _hint(lambda: check.check_output_length(from_slash, [dict(L_in=5, kernel_size=3, stride=2)]))
+    assert "`//`" in _hint(lambda: check.check_output_length(from_slash, [dict(L_in=6, kernel_size=3, stride=2)]))
+
+
+def _init_class(draw):
+    class Conv1d:
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros"):
+            self.weight = draw(in_channels, groups, kernel_size, (out_channels, in_channels // groups, kernel_size))
+            self.bias = draw(in_channels, groups, kernel_size, (out_channels,)) if bias else None
+    return Conv1d
+
+
+def _uniform(bound):
+    return lambda C_in, G, K, shape: np.random.default_rng(0).uniform(-1, 1, shape) * bound(C_in, G, K)
+
+
+@pytest.mark.parametrize("draw, says", [
+    (_uniform(lambda C_in, G, K: 1 / np.sqrt(C_in * K)), "ignores groups"),
+    (_uniform(lambda C_in, G, K: 1 / np.sqrt(C_in // G)), "leaves out the kernel"),
+    (_uniform(lambda C_in, G, K: 1 / (C_in // G * K)), "not 1/fan_in"),
+    (_uniform(lambda C_in, G, K: np.sqrt(6 / (C_in // G * K))), "a = 0"),
+    (lambda C_in, G, K, shape: np.random.default_rng(0).random(shape), "np.random.rand"),
+])
+def test_a_default_init_mistake_is_named(draw, says):
+    assert says in _hint(lambda: check.check_default_init(_init_class(draw), C_in=64, C_out=64, K=5, groups=4))
+
+
+def test_the_right_default_init_passes_with_groups(capsys):
+    check.check_default_init(_init_class(_uniform(lambda C_in, G, K: 1 / np.sqrt(C_in // G * K))),
+                             C_in=64, C_out=64, K=5, groups=4)
+    assert "fan_in = 80" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case, says", [
+    (check.case(C_in=2, C_out=3, K=5, padding="same", bias=True, tuples=True), "1-tuple"),
+    (check.case(C_in=2, C_out=3, K=3, stride=2, tuples=True), "1-tuple"),
+    (check.case(C_in=2, C_out=3, K=3, padding="same"), "'same' or 'valid'"),
+])
+def test_a_constructor_that_raises_fails_the_check_with_a_hint_not_a_traceback(case, says):
+    class IntsOnly:                   # kernel_size=(5,) and padding='same' break its arithmetic
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros"):
+            self.span = dilation * (kernel_size - 1) + 1 + 2 * padding + stride - 1
+            self.weight = np.zeros((out_channels, in_channels // groups, kernel_size))
+            self.bias = None
+
+    for run in (check.check_weight_shape, check.check_output_shape, check.check_values):
+        hint = _hint(lambda: run(IntsOnly, [case]))
+        assert says in hint, (run.__name__, hint)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_weight_shape(IntsOnly, [case])
+    assert "on x of shape" not in str(e.value), "a weight-shape check uses no input and names none"
+
+
+def test_a_slow_einsum_without_optimize_is_named():
+    class Slow:
+        def forward(self, x):
+            return np.einsum("nctk,ock->not", x, x)
+    assert "optimize=True" in check._hint_speed(Slow)
+
+    class Fast:
+        def forward(self, x):
+            return np.einsum("nctk,ock->not", x, x, optimize=True)
+    assert "optimize=True" in check._hint_speed(Fast) and "without optimize=True runs" not in check._hint_speed(Fast)
+
+
+@pytest.mark.parametrize("assignment, conv, banned", [
+    ("02_stride", dict(stride=2), ("padd", "span", "dilation")),
+    ("01_channels_kernel", dict(), ("padd", "span", "stride", "dilation")),
+])
+def test_shape_hints_use_only_the_parameters_met_so_far(assignment, conv, banned):
+    """A notebook's hints speak of what it has taught: no padding or span in 01 and 02."""
+    c = check.case(N=1, C_in=1, L=10, C_out=1, K=3, **conv)
+    want = check.expected_output(c).shape
+    hints = [check._hint_shape(c, want, (1, 1, L_out)) for L_out in range(1, want[2] + 3) if L_out != want[2]]
+    assert sum(bool(h) for h in hints) >= 2, hints        # off by one either way is named
+    for hint in hints:
+        assert not any(word in hint.lower() for word in banned), hint

@@ -53,12 +53,14 @@ class CheckFailed(AssertionError):
 
 # ----------------------------------------------------------------------------- cases
 def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=False, tuples=False, layout=None,
-         same_dtype=False, **conv):
+         same_dtype=False, worked_example=False, **conv):
     """One test configuration: input shape (N, C_in, L), layer Conv1d(C_in, C_out, K, **conv).
     unbatched=True: the input is x[0], shape (C_in, L) (N must be 1). tuples=True: the layer is built
     with torch's 1-tuple forms, kernel_size=(K,), stride=(s,), padding=(p,), dilation=(d,).
     layout: the input is a view that is not C-contiguous, as torch accepts (LAYOUTS). same_dtype=True:
-    the output must have the input's dtype, as torch's does."""
+    the output must have the input's dtype, as torch's does. worked_example=True: the numbers of the
+    notebook's worked example, drawn as it draws them (torch.manual_seed(666), the input, then the layer);
+    `seed` is then unused."""
     c = {"N": N, "C_in": C_in, "L": L, "C_out": C_out, "K": K, "dtype": dtype, "seed": seed, "conv": conv}
     if unbatched:
         assert N == 1, "an unbatched input is one sample"
@@ -70,6 +72,8 @@ def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=Fals
         c["layout"] = layout
     if same_dtype:
         c["same_dtype"] = True
+    if worked_example:
+        c["worked_example"] = True
     return c
 
 
@@ -239,14 +243,19 @@ def _is_valid(c):
     return True
 
 
-def describe(c):
-    """How a case reads in a message: `Conv1d(2, 3, kernel_size=3, stride=2) on x (2, 2, 7) float64`."""
+def describe_layer(c):
+    """The layer of case `c` as the code that builds it: `Conv1d(2, 3, kernel_size=3, stride=2)`."""
     args, kernel = _ctor_args(c)
     extra = "".join(f", {k}={v!r}" for k, v in kernel.items())
+    return f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra})"
+
+
+def describe(c):
+    """How a case reads in a message: `Conv1d(2, 3, kernel_size=3, stride=2) on x of shape (2, 2, 7) float64`."""
     shape = (c["C_in"], c["L"]) if c.get("unbatched") else (c["N"], c["C_in"], c["L"])
     view = f" ({LAYOUTS[c['layout']]})" if c.get("layout") else ""
-    return (f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra}) "
-            f"on x of shape {shape} {c['dtype']}{view}")
+    data = " (the worked example's numbers)" if c.get("worked_example") else ""
+    return f"{describe_layer(c)} on x of shape {shape} {c['dtype']}{view}{data}"
 
 
 def _ctor_args(c):
@@ -266,6 +275,8 @@ def make_data(c):
     (or the case's own arrays, c["data"], e.g. torch's sample inputs)."""
     if "data" in c:
         return c["data"]
+    if c.get("worked_example"):
+        return _worked_example_data(c)
     rng = _rng(c["seed"])
     groups = c["conv"].get("groups", 1)
     x = rng.standard_normal((c["N"], c["C_in"], c["L"]))
@@ -276,6 +287,21 @@ def make_data(c):
     if c.get("unbatched"):
         x = x[0]
     return x.astype(dt), w.astype(dt), (None if b is None else b.astype(dt))
+
+
+def _worked_example_data(c):
+    """x, weight, bias exactly as the worked examples draw them: torch.manual_seed(666), then
+    torch.randn(N, C_in, L), then nn.Conv1d(C_in, C_out, K, **conv) (float32 numbers, cast to the
+    case's dtype). The student's own random state is left as it was (torch.random.fork_rng)."""
+    dt = np.dtype(c["dtype"])
+    with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(666)
+        x = torch.randn(c["N"], c["C_in"], c["L"]).numpy().astype(dt)
+        layer = torch.nn.Conv1d(c["C_in"], c["C_out"], c["K"], **dict(c["conv"], bias=bool(c["conv"].get("bias"))))
+        w = layer.weight.numpy().astype(dt)
+        b = layer.bias.numpy().astype(dt) if c["conv"].get("bias") else None
+    return (x[0] if c.get("unbatched") else x), w, b
 
 
 def torch_conv1d(x, w, b, **conv):
@@ -355,9 +381,22 @@ def _construct(Conv1d, args, kwargs, where):
         raise CheckFailed(f"{where}: {STUB_HINT}") from e
     except Exception as e:
         call = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
-        raise CheckFailed(f"{where}: your constructor Conv1d({call}) raised {type(e).__name__}"
+        said = "your constructor" if where.startswith("Conv1d(") else f"your constructor Conv1d({call})"
+        raise CheckFailed(f"{where}: {said} raised {type(e).__name__}"
                           f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept torch's arguments, "
-                          "ints or the 1-tuples torch allows, and build weight and bias.") from e
+                          "ints or the 1-tuples torch allows, and build weight and bias." + _hint_constructor(args, kwargs, e)) from e
+
+
+def _hint_constructor(args, kwargs, err):
+    """A hint for an exception raised by the student's constructor."""
+    given = [*args, *kwargs.values()]
+    if any(isinstance(v, tuple) for v in given) and isinstance(err, (TypeError, ValueError)):
+        return ("\n  Hint: torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the "
+                "int out first, e.g. `kernel_size = kernel_size[0] if isinstance(kernel_size, tuple) else kernel_size`.")
+    if isinstance(kwargs.get("padding"), str) and isinstance(err, TypeError):
+        return ("\n  Hint: padding may be the string 'same' or 'valid': turn it into the left and right amounts "
+                "before any arithmetic with it.")
+    return ""
 
 
 def _build(Conv1d, c, w, b, where=None):
@@ -396,9 +435,37 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     return layer, np.asarray(y)
 
 
+def _length_formula(c):
+    """torch's L_out in the words of the notebook the case comes from: L and K only until padding
+    (03) and dilation (04) are in the case's parameters."""
+    conv = c["conv"]
+    length = "L_padded" if "padding" in conv else "L"
+    span = "span" if "dilation" in conv else "K"
+    stride = "/stride" if "stride" in conv else ""
+    return f"L_out = ⌊({length} − {span}){stride}⌋ + 1" if stride else f"L_out = {length} − {span} + 1"
+
+
+def _pads_every_axis(c, err=None, got=None):
+    """Whether np.pad(x, (left, right)) (or np.pad(x, p)), which pads every axis, explains what the
+    student's forward did: an error naming the padded batch or channel size, or such an output."""
+    left, right = _pad_amounts(c)
+    if not left + right:
+        return False
+    sizes = {c["N"] + left + right, c["C_in"] + left + right} - {c["N"], c["C_in"]}
+    if got is not None:
+        return got[0] == c["N"] + left + right != c["N"]
+    return any(re.search(rf"\b{n}\b", str(err)) for n in sizes)
+
+
+PAD_EVERY_AXIS = ("np.pad(x, (left, right)) pads every axis (the batch and the channels too): give one pair "
+                  "per axis, np.pad(x, ((0, 0), (0, 0), (left, right))).")
+
+
 def _hint_error(c, err, b):
     """A hint for an exception raised inside the student's forward (most specific first)."""
     c = dict(c, conv=_plain(c["conv"]))
+    if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err):
+        return "\n  Hint: " + PAD_EVERY_AXIS
     if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
         return ("\n  Hint: this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
                 "x[None], and return (C_out, L_out), y[0].")
@@ -414,8 +481,7 @@ def _hint_error(c, err, b):
         return ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
                 "only the C_in // groups channels of its group.")
     if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in str(err):
-        return ("\n  Hint: a last window that does not fit is dropped: "
-                "L_out = ⌊(L_padded − span)/stride⌋ + 1 (floor, not ceil).")
+        return f"\n  Hint: a last window that does not fit is dropped: {_length_formula(c)} (floor, not ceil)."
     return ""
 
 
@@ -452,25 +518,26 @@ def check_weight_shape(Conv1d, cases, hidden=False):
     """After construction, `weight` has shape (C_out, C_in // groups, K) and `bias` is right."""
     for i, c in enumerate(cases):
         args, kwargs = _ctor_args(c)
+        where = _where(c, i, hidden, layer_only=True)
         with _Forbidden():
-            layer = _construct(Conv1d, args, kwargs, _where(c, i, hidden))
+            layer = _construct(Conv1d, args, kwargs, where)
         want = (c["C_out"], c["C_in"] // c["conv"].get("groups", 1), c["K"])
         got = getattr(layer, "weight", None)
         shape = None if got is None else tuple(np.shape(got))
         if shape != want:
-            raise CheckFailed(f"{_where(c, i, hidden)}: weight should have shape {want} "
+            raise CheckFailed(f"{where}: weight should have shape {want} "
                               f"(C_out, C_in // groups, K); yours has {shape}.")
         has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
-            raise CheckFailed(f"{_where(c, i, hidden)}: set `self.bias` (None when there is no bias).")
+            raise CheckFailed(f"{where}: set `self.bias` (None when there is no bias).")
         if "bias" not in c["conv"] and (bias is None or tuple(np.shape(bias)) == (c["C_out"],)):
             continue        # before notebook 06: none, or torch's default bias of a full signature
         if has_bias and (bias is None or tuple(np.shape(bias)) != (c["C_out"],)):
-            raise CheckFailed(f"{_where(c, i, hidden)}: bias should have shape {(c['C_out'],)}; "
+            raise CheckFailed(f"{where}: bias should have shape {(c['C_out'],)}; "
                               f"yours is {None if bias is None else tuple(np.shape(bias))}.")
         if not has_bias and bias is not None:
-            raise CheckFailed(f"{_where(c, i, hidden)}: without a bias, `self.bias` should be None.")
+            raise CheckFailed(f"{where}: without a bias, `self.bias` should be None.")
     print(f"✓ weight shape: {len(cases)} configurations")
 
 
@@ -523,7 +590,12 @@ def check_output_length(fn, cases, hidden=False):
             got = fn(**kw)
         where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-            raise CheckFailed(f"{where}: should return an int, got {got!r}.")
+            hint = ""
+            if isinstance(got, (float, np.floating)):
+                hint = ("\n  Hint: `/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, "
+                        "which keeps an int an int"
+                        + (" — the value itself is right." if float(got) == want else "."))
+            raise CheckFailed(f"{where}: should return an int, got {got!r}." + hint)
         if got != want:   # the same diagnosis as a Conv1d output of the wrong length
             c = case(N=1, C_in=1, L=kw["L_in"], C_out=1, K=kw["kernel_size"],
                      **{k: v for k, v in kw.items() if k not in ("L_in", "kernel_size")})
@@ -608,7 +680,8 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
         n = v.size
         if np.any(np.abs(v) > bound * (1 + 1e-6)):
             raise CheckFailed(f"default {name}: values reach {np.abs(v).max():.4g}, beyond the bound "
-                              f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K).")
+                              f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K)."
+                              + _hint_init(v, C_in, K, conv.get("groups", 1)))
         if np.allclose(v, v[0]):
             raise CheckFailed(f"default {name}: all values are {v[0]:.4g}; torch draws them at random.")
         # Kolmogorov-Smirnov distance to U(-bound, bound). 2.7/sqrt(n) is the critical value at
@@ -618,8 +691,39 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
         if ks > 2.7 / math.sqrt(n):
             raise CheckFailed(f"default {name}: values are not spread like U(-{bound:.4g}, {bound:.4g}) "
                               f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
-                              f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g}).")
+                              f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g})."
+                              + _hint_init(v, C_in, K, conv.get("groups", 1)))
     print(f"✓ default init: {', '.join(n for n, _ in named)} ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = {C_in // conv.get('groups', 1) * K}")
+
+
+def _ks_uniform(v, low, high):
+    """Kolmogorov-Smirnov distance of the sample v to U(low, high)."""
+    n = v.size
+    cdf = np.clip((np.sort(v) - low) / (high - low), 0, 1)
+    return np.max(np.maximum(np.arange(1, n + 1) / n - cdf, cdf - np.arange(n) / n))
+
+
+def _hint_init(v, C_in, K, groups):
+    """Name the initialisation `v` was drawn with, when it is a common mistake's: the uniform bound of
+    another fan_in, a bound without the square root, or U(0, 1)."""
+    fan_in = C_in // groups * K
+    mistakes = [(1 / math.sqrt(C_in * K), f"fan_in ignores groups: with groups={groups} each output sums over "
+                 f"C_in/groups · K = {fan_in} inputs, not C_in · K = {C_in * K}."),
+                (1 / math.sqrt(C_in // groups), "fan_in leaves out the kernel: it is C_in/groups · K, every tap counts."),
+                (1 / math.sqrt(K), "fan_in leaves out the channels: it is C_in/groups · K."),
+                (1 / fan_in, "the bound is 1/sqrt(fan_in), not 1/fan_in."),
+                (math.sqrt(6 / fan_in), "that is He (kaiming) init with a = 0, sqrt(6/fan_in); torch's Conv1d uses "
+                 "a = sqrt(5), which gives 1/sqrt(fan_in).")]
+    n = v.size
+    for bound, hint in mistakes:
+        if groups == 1 and "groups" in hint:
+            continue
+        if np.all(np.abs(v) <= bound * (1 + 1e-6)) and _ks_uniform(v, -bound, bound) <= 2.7 / math.sqrt(n):
+            return "\n  Hint: " + hint
+    if np.all(v >= 0) and _ks_uniform(v, 0, 1) <= 2.7 / math.sqrt(n):
+        return ("\n  Hint: np.random.rand draws from U(0, 1): scale it, bound · (2·rand − 1), or use "
+                "np.random.uniform(-bound, bound, shape).")
+    return ""
 
 
 # ----------------------------------------------------------------------------- the capstone: errors, torch's samples, speed
@@ -784,8 +888,26 @@ def check_speed(Conv1d, c, factor=SPEED_FACTOR, rounds=20, budget=3.0):
     line = (f"{describe(c)}: yours {mine * 1e3:.2f} ms, torch {theirs * 1e3:.2f} ms "
             f"({mine / theirs:.1f}×, the bonus needs at most {factor:g}×)")
     if mine > factor * theirs:
-        raise CheckFailed(f"{line}. Vectorise: one matmul over all windows.")
+        raise CheckFailed(f"{line}." + _hint_speed(Conv1d))
     print(f"✓ speed: {line}")
+
+
+def _hint_speed(Conv1d):
+    """What makes a correct forward slow, named from the class's source when it can be read."""
+    try:
+        source = inspect.getsource(Conv1d)
+    except (TypeError, OSError):
+        source = ""
+    einsum = re.search(r"einsum\(", source)
+    if einsum and not re.search(r"optimize\s*=\s*(True|['\"])", source):
+        return ("\n  Hint: np.einsum without optimize=True runs its own C loop, not BLAS: pass optimize=True "
+                "(or use np.tensordot / a matmul over all windows at once).")
+    if source and re.search(r"for .+ in range\(", source) and not einsum and not re.search(r"(@|matmul|tensordot|dot)\b", source):
+        return ("\n  Hint: a Python loop over positions or channels pays NumPy's call overhead at every step: "
+                "gather all windows (sliding_window_view) and do one matmul over them.")
+    return ("\n  Hint: vectorise: gather all windows at once (sliding_window_view) and do one matmul, np.tensordot "
+            "or np.einsum with optimize=True over them; a Python loop over positions or channels, or np.einsum "
+            "without optimize=True, stays slow.")
 
 
 class _one_thread:
@@ -841,8 +963,12 @@ def output_shape(x_shape, **conv):
 
 
 # ----------------------------------------------------------------------------- diagnosis
-def _where(c, i, hidden):
-    return f"hidden case {i + 1} ({_short(c)})" if hidden else describe(c)
+def _where(c, i, hidden, layer_only=False):
+    """How case i reads in a message: the case in full, only the layer (for checks that never call
+    forward), or, hidden, its number and the kinds of parameters it uses."""
+    if hidden:
+        return f"hidden case {i + 1} ({_short(c)})"
+    return describe_layer(c) if layer_only else describe(c)
 
 
 def _short(c):
@@ -866,6 +992,8 @@ def _hint_shape(c, want, got):
     if len(want) == 2:      # unbatched: reason about it as a batch of one
         c, want, got = dict(c, N=1), (1, *want), (1, *got)
     c = dict(c, conv=_plain(c["conv"]))
+    if got[0] != want[0] and _pads_every_axis(c, got=got):
+        return "\n  Hint: " + PAD_EVERY_AXIS
     if got[0] != want[0]:
         return "\n  Hint: the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
     if got[1] != want[1]:
@@ -891,18 +1019,19 @@ def _hint_shape(c, want, got):
     if got[2] == want[2] - 1 and left + right and got[2] in ((c["L"] + left - span) // s + 1,
                                                            (c["L"] + right - span) // s + 1):
         return ("\n  Hint: one output too short: padding goes on both sides (padding on the left and on the "
-                "right), and the last window starts at L_padded − span.")
+                f"right): {_length_formula(c)}.")
     if got[2] == want[2] - 1 and s == 1:
         return "\n  Hint: one output too short: the last window starts at L - K, so there are L - K + 1 of them."
     if got[2] == want[2] - 1:
         return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L − K)/stride⌋, "
                 "so there are ⌊(L − K)/stride⌋ + 1 of them.")
     if got[2] == want[2] + 1 and s == 1:
-        return "\n  Hint: one output too long: a window must fit entirely inside the (padded) input."
+        return ("\n  Hint: one output too long: a window must fit entirely inside the "
+                f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.")
     if s > 1 and got[2] == -(-(padded - span) // s) + 1:
         return "\n  Hint: L_out rounds down (floor), not up: a last window that does not fit is dropped."
     if s > 1 and got[2] == padded - span + 1:
-        return "\n  Hint: the stride is ignored: windows start every `stride` positions."
+        return f"\n  Hint: the stride is ignored: windows start every `stride` positions, {_length_formula(c)}."
     if left + right and got[2] == (c["L"] - span) // s + 1:
         return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
     if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
@@ -972,6 +1101,14 @@ def _variants(c, x, w, b):
         out.append((f"this looks like padding_mode='{other}', not '{mode}': reflect mirrors without "
                     "repeating the edge (x1 x0 | x0 x1 …), replicate repeats the edge (x0 x0 | x0 x1 …).",
                     conv_padded(w, m=other)))
+    if mode == "reflect" and max(left, right) >= 2:
+        out.append(("this is np.pad's mode='symmetric', which repeats the edge (x1 x0 | x0 x1 …); torch's 'reflect' "
+                    "is np.pad's mode='reflect', which does not (x2 x1 | x0 x1 x2 …).",
+                    _try(lambda: torch_conv1d(np.pad(x, ((0, 0), (0, 0), (left, right)), mode="symmetric"),
+                                              w, b, **nopad))))
+    if mode == "zeros" and left + right and c["N"] * c["C_in"] > 1:
+        every = np.pad(x, left if left == right else (left, right))[:c["N"], :c["C_in"]]  # sliced back by loops
+        out.append((PAD_EVERY_AXIS, _try(lambda: torch_conv1d(every, w, b, **nopad))))
     if mode != "zeros" and left + right:
         out.append((f"padding_mode='{mode}' was padded with zeros: "
                     + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
