@@ -64,7 +64,7 @@ demo: $(STAMP) sandbox
 test: $(STAMP) sandbox browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests $(PYTEST_ARGS)
 
-# One PNG per student notebook (imgs/screenshots/NN_x.png), each run in JupyterLab with the solution's answer.
+# One PNG per student notebook (imgs/screenshots/NN_x.png) as released: its lesson run in JupyterLab, no answers, no nbgrader menus.
 screenshots: $(STAMP) browser
 	$(BIN)/python tools/screenshots.py
 

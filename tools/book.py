@@ -8,6 +8,10 @@ links and a link to the contents; index.html holds the contents and the EN/ä¸­æ–
 Why nbconvert and not jupyter-book: nbconvert is already in the pinned environment (nbgrader
 needs it), renders the notebooks exactly as they are, attachments included, and needs no build
 configuration; jupyter-book would add Sphinx and dozens of packages to the lock for the same pages.
+
+The course code cells (metadata course.generated == "check" or "explorer": hundreds of generated lines
+each) show their code folded in a <details> whose summary is the cell's #@title, so a page reads as
+the lesson; the explorer's figure stays in view.
 """
 import argparse
 import html
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from jinja2 import DictLoader
 from nbconvert.filters import markdown2html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +31,22 @@ from autograder.build.release import assignments, notebook_path  # noqa: E402
 
 STYLE = ("<style>.book-nav{font:15px sans-serif;display:flex;justify-content:space-between;"
          "max-width:1100px;margin:12px auto;padding:8px 16px;background:#f4f6f8;border-radius:6px}"
-         ".book-nav a{text-decoration:none}</style>")
+         ".book-nav a{text-decoration:none}"
+         "details.course-code>summary{cursor:pointer;padding:4px 8px;color:#555;font:14px sans-serif}</style>")
+# The lab template, with the input of each course code cell (course.generated "check" or "explorer") inside
+# <details><summary>its #@title</summary>; its outputs stay in view.
+TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block input_group -%}
+{%- set generated = cell.metadata.get('course', {}).get('generated') -%}
+{%- if generated in ('check', 'explorer') -%}
+<details class="course-code course-{{ generated }}"><summary>{{ cell.source.split('\\n', 1)[0].removeprefix('#@title ') | escape }}</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock input_group %}
+"""
 
 
 def title(nb):
@@ -50,7 +70,8 @@ def build(out):
     ids = assignments()
     notebooks = {a: nbformat.read(notebook_path(a), as_version=4) for a in ids}
     titles = {a: title(nb) for a, nb in notebooks.items()}
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", template_file="book.html.j2",
+                            extra_loaders=[DictLoader({"book.html.j2": TEMPLATE})])
     for i, a in enumerate(ids):
         prev = (ids[i - 1], titles[ids[i - 1]]) if i else None
         nxt = (ids[i + 1], titles[ids[i + 1]]) if i + 1 < len(ids) else None

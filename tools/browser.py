@@ -5,16 +5,18 @@
         browser.screenshot("02_stride.png")
 
 `notebook_browser()` starts JupyterLab on 127.0.0.1 (a free port, a random token, a temporary root and
-temporary config, data, runtime, settings and workspace folders) and one Chromium, and stops both.
+temporary config, data, runtime, settings and workspace folders; labextensions named in disabled_extensions
+are off, as `jupyter labextension disable` would set them in that config) and one Chromium, and stops both.
 `run` writes a notebook into the lab's root, opens it (the first at /lab/tree/NAME, the next ones in the
-same page), runs all cells and returns what a student would see go wrong:
+same page), runs all cells (or, with lesson_only, the cells above the first answer cell: the lesson and
+the explorer, as a student meets them before answering) and returns what a student would see go wrong:
 - error outputs and stderr streams, read from JupyterLab's notebook model;
 - images that did not load (naturalWidth 0): markdown attachments, figures, widget images; images on
   other sites (the Colab badge) are not checked, since the test machine has no network;
 - widgets that did not render ("Error displaying widget", still "Loading widget...", or no widget);
 - explorer panels (code cells with metadata course.generated == "explorer"): an ipywidgets panel with an
   IntSlider, a widgets.Image and an HTMLMath; moving a slider with the keyboard must redraw the image
-  and change the text.
+  and change the text, and moving it back must bring the first text back (the panel is left as it opened).
 Used by tests/test_browser.py and tools/screenshots.py.
 """
 import json
@@ -57,9 +59,10 @@ def missing_browser():
                 "`apt-get install chromium chromium-driver` (Debian's packages)")
 
 
-def student_notebook(assignment):
-    """notebooks/NN_x/NN_x.ipynb with the solution's answer in every answer cell."""
-    return with_solution_answers(nbformat.read(notebook_path(assignment, RELEASE), as_version=4), assignment)
+def student_notebook(assignment, answered=True):
+    """notebooks/NN_x/NN_x.ipynb with the solution's answer in every answer cell (answered=False: as released)."""
+    nb = nbformat.read(notebook_path(assignment, RELEASE), as_version=4)
+    return with_solution_answers(nb, assignment) if answered else nb
 
 
 def wait_for(what, check, timeout, interval=0.1):
@@ -79,11 +82,16 @@ def free_port():
 
 
 @contextmanager
-def jupyter_lab(tmp):
-    """The venv's JupyterLab serving tmp/root on 127.0.0.1; yields (base url, token). Always stopped."""
+def jupyter_lab(tmp, disabled_extensions=()):
+    """The venv's JupyterLab serving tmp/root on 127.0.0.1, without the labextensions disabled_extensions;
+    yields (base url, token). Always stopped."""
     token, port = secrets.token_hex(16), free_port()
     root, settings = tmp / "root", tmp / "settings"
     root.mkdir()
+    if disabled_extensions:     # what `jupyter labextension disable NAME` writes, in this lab's config dir only
+        page_config = tmp / "config" / "labconfig" / "page_config.json"
+        page_config.parent.mkdir(parents=True)
+        page_config.write_text(json.dumps({"disabledExtensions": {name: True for name in disabled_extensions}}))
     for name, values in LAB_SETTINGS.items():
         path = settings / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +149,12 @@ PANEL = ("const app = window.jupyterapp;"
 KERNEL_IDLE = PANEL + "return !!panel && panel.context.isReady && panel.sessionContext.session?.kernel?.status === 'idle';"
 RUN_ALL = """const done = arguments[arguments.length - 1];
 window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => done(null), e => done(String(e)));"""
+# The cells above the first answer cell (nbgrader solution), or all cells when there is none.
+RUN_LESSON = PANEL.replace("const app", "const done = arguments[arguments.length - 1]; const app") + """
+const answer = panel.content.widgets.findIndex(c => c.model.getMetadata('nbgrader')?.solution);
+if (answer >= 0) panel.content.activeCellIndex = answer;
+app.commands.execute(answer >= 0 ? 'notebook:run-all-above' : 'notebook:run-all-cells')
+  .then(() => done(null), e => done(String(e)));"""
 SETTLED = KERNEL_IDLE.replace("return ", "return ![...panel.node.querySelectorAll('.jp-InputPrompt')]"
                               ".some(p => p.textContent.includes('*')) && ")
 # What a student sees: rendered markdown and outputs (not the editors), images from this machine only.
@@ -179,10 +193,16 @@ EXPLORERS = PANEL + """return panel.content.widgets.map((cell, i) => {
   found.handle = handles.find(h => +h.getAttribute('aria-valuenow') < +h.getAttribute('aria-valuemax'));
   return found;
 }).filter(p => p);"""
-SCREEN_TARGET = PANEL + f"""const explorer = panel.content.widgets.find(c => c.model.getMetadata('course')?.generated === 'explorer');
+# For a screenshot: the notebook's tab alone, no cell selected, its explorer cell at the top (with the heading
+# above it), else its first figure, else the first markdown picture with its cell.
+SCREEN_TARGET = PANEL + f"""[...app.shell.widgets('main')].filter(w => w !== panel).forEach(w => w.close());
+panel.context.model.dirty = false; panel.content.activeCellIndex = 0; panel.content.deselectAll();
+const cells = panel.content.widgets;
+const at = cells.findIndex(c => c.model.getMetadata('course')?.generated === 'explorer');
 const images = {IMAGES}(panel.node), figures = images.filter(i => i.closest('.jp-OutputArea'));
-const target = explorer ? explorer.node.querySelector('.jp-OutputArea') : figures[0] ?? images[0];
-(target ?? panel.content.widgets[0].node).scrollIntoView({{block: 'start'}});"""
+const heading = at > 0 && cells[at - 1].model.type === 'markdown' ? cells[at - 1] : cells[at];
+const target = at >= 0 ? heading.node : figures[0] ?? images[0]?.closest('.jp-Cell');
+(target ?? cells[0].node).scrollIntoView({{block: 'start'}});"""
 SHUTDOWN = PANEL.replace("const app", "const done = arguments[arguments.length - 1]; const app") + """
 if (!panel) return done(null);
 panel.context.model.dirty = false;    // leave the page without a 'discard changes?' prompt
@@ -208,8 +228,9 @@ class NotebookBrowser:
         except TimeoutException:
             raise TimeoutError(f"gave up after {timeout} s waiting for {what} in {self.name}") from None
 
-    def run(self, nb, name, timeout=RUN_TIMEOUT):
-        """Open nb (written to the lab's root as name), run all cells, return the problems found."""
+    def run(self, nb, name, timeout=RUN_TIMEOUT, lesson_only=False):
+        """Open nb (written to the lab's root as name), run all cells (lesson_only: those above the first
+        answer cell), return the problems found."""
         self.close()
         nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
         nbformat.write(nb, self.root / name)     # (without a kernelspec, the lab would ask which kernel)
@@ -220,7 +241,7 @@ class NotebookBrowser:
             self.driver.get(f"{self.url}/lab/tree/{name}?reset&token={self.token}")
         wait_for(f"JupyterLab to open {name} with an idle kernel", lambda: self.js(KERNEL_IDLE), OPEN_TIMEOUT)
         self.js("window.jupyterapp.shell.collapseLeft()")     # the notebook alone, full width
-        failed = self.js_async("'run all cells'", RUN_ALL, timeout)
+        failed = self.js_async("'run all cells'", RUN_LESSON if lesson_only else RUN_ALL, timeout)
         if failed:
             return [f"run all cells failed: {failed}"]
         wait_for(f"the cells of {name} to finish", lambda: self.js(SETTLED), timeout)
@@ -247,11 +268,18 @@ class NotebookBrowser:
                      RENDER_TIMEOUT)
         except TimeoutError:
             return [f"{where}: moving a slider did not change both the image and the text"]
+        panel["handle"].send_keys(Keys.ARROW_LEFT)
+        try:
+            wait_for(f"the explorer of {self.name} to redraw back", lambda: drawn()[1] == before[1], RENDER_TIMEOUT)
+        except TimeoutError:
+            return [f"{where}: moving the slider back did not bring the first text back"]
         return []
 
     def screenshot(self, png):
-        """A viewport PNG of the notebook run last: its explorer panel, else its first figure, at the top."""
+        """A viewport PNG of the notebook run last, alone in the lab: its explorer panel (with its heading),
+        else its first figure, at the top."""
         self.js(SCREEN_TARGET)
+        time.sleep(0.5)      # let the lab lay out after the closed tabs and the scroll
         self.driver.save_screenshot(str(png))
 
     def close(self):
@@ -262,14 +290,15 @@ class NotebookBrowser:
 
 
 @contextmanager
-def notebook_browser():
-    """A NotebookBrowser; JupyterLab, Chromium and their temporary folders are gone afterwards."""
+def notebook_browser(disabled_extensions=()):
+    """A NotebookBrowser (its lab without the labextensions disabled_extensions); JupyterLab, Chromium and
+    their temporary folders are gone afterwards."""
     problem = missing_browser()
     if problem:
         raise RuntimeError(problem)
     tmp = Path(tempfile.mkdtemp(prefix="conv1d-browser-"))
     try:
-        with jupyter_lab(tmp) as (url, token), chromium(tmp) as driver:
+        with jupyter_lab(tmp, disabled_extensions) as (url, token), chromium(tmp) as driver:
             browser = NotebookBrowser(url, token, tmp / "root", driver)
             try:
                 yield browser
