@@ -298,3 +298,61 @@ def test_shape_hints_use_only_the_parameters_met_so_far(assignment, conv, banned
     assert sum(bool(h) for h in hints) >= 2, hints        # off by one either way is named
     for hint in hints:
         assert not any(word in hint.lower() for word in banned), hint
+
+
+@pytest.mark.parametrize("shape_of, case, says", [
+    (lambda C_in, C_out, K, G: (C_out, C_in, K), check.case(C_in=4, C_out=6, K=3, groups=2), "C_in // groups"),
+    (lambda C_in, C_out, K, G: (C_in // G, C_out, K), check.case(C_in=2, C_out=3, K=3), "out_channels first"),
+])
+def test_a_weight_of_the_wrong_shape_is_named(shape_of, case, says):
+    class Wrong:
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros"):
+            self.weight = np.zeros(shape_of(in_channels, out_channels, kernel_size, groups))
+            self.bias = None
+    assert says in _hint(lambda: check.check_weight_shape(Wrong, [case]))
+
+
+def test_groups_ignored_with_a_depthwise_weight_that_broadcasts_is_named():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    class NoGroups:                   # one einsum over all of x: a (C_out, 1, K) weight broadcasts over C_in
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     padding_mode="zeros"):
+            self.weight = np.zeros((out_channels, in_channels // groups, kernel_size))
+            self.bias = None
+
+        def __call__(self, x):
+            windows = sliding_window_view(x, self.weight.shape[-1], axis=2)        # (N, C_in, L_out, K)
+            return np.einsum("nclk,ock->nol", windows, np.broadcast_to(self.weight, (
+                self.weight.shape[0], x.shape[1], self.weight.shape[2])))
+    assert "C_in // groups" in _hint(lambda: check.check_values(
+        NoGroups, [check.case(N=2, C_in=3, L=8, C_out=6, K=3, groups=3)]))
+
+
+def test_a_forward_that_assumes_contiguous_memory_is_named():
+    from numpy.lib.stride_tricks import as_strided
+
+    class Contiguous:                  # strides computed from the shape, as for a C-contiguous array
+        def __init__(self, in_channels, out_channels, kernel_size):
+            self.weight = np.zeros((out_channels, in_channels, kernel_size))
+            self.bias = None
+
+        def __call__(self, x):
+            N, C, L = x.shape
+            K, item = self.weight.shape[2], x.itemsize
+            windows = as_strided(x, (N, C, L - K + 1, K), (C * L * item, L * item, item, item))
+            return np.einsum("nclk,ock->nol", windows, self.weight)
+    check.check_values(Contiguous, [check.case(N=2, C_in=2, L=7, C_out=3, K=3)])    # right on contiguous x
+    assert "C-contiguous" in _hint(lambda: check.check_values(
+        Contiguous, [check.case(N=2, C_in=2, L=7, C_out=3, K=3, layout="transposed")]))
+
+
+def test_an_unanswered_layer_fails_torchs_samples_even_where_they_cannot_load(monkeypatch):
+    monkeypatch.setattr(check, "torch_sample_cases", lambda dtype="float64": None)
+
+    class Stub:
+        def __init__(self, *args, **kwargs):
+            raise NotImplementedError()
+    with pytest.raises(check.CheckFailed, match="NotImplementedError"):
+        check.check_torch_samples(Stub)
