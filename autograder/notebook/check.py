@@ -383,8 +383,8 @@ def _construct(Conv1d, args, kwargs, where):
         call = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
         said = "your constructor" if where.startswith("Conv1d(") else f"your constructor Conv1d({call})"
         raise CheckFailed(f"{where}: {said} raised {type(e).__name__}"
-                          f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept torch's arguments, "
-                          "ints or the 1-tuples torch allows, and build weight and bias." + _hint_constructor(args, kwargs, e)) from e
+                          f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept the "
+                          "arguments torch's Conv1d takes and set self.weight and self.bias." + _hint_constructor(args, kwargs, e)) from e
 
 
 def _hint_constructor(args, kwargs, err):
@@ -439,9 +439,9 @@ def _length_formula(c):
     """torch's L_out in the words of the notebook the case comes from: L and K only until padding
     (03) and dilation (04) are in the case's parameters."""
     conv = c["conv"]
-    length = "L_padded" if "padding" in conv else "L"
-    span = "span" if "dilation" in conv else "K"
-    stride = "/stride" if "stride" in conv else ""
+    length = "L_padded" if sum(_pad_amounts(c)) else "L_in"
+    span = "span" if _one(conv.get("dilation", 1)) > 1 else "K"
+    stride = "/stride" if _one(conv.get("stride", 1)) > 1 else ""
     return f"L_out = ⌊({length} − {span}){stride}⌋ + 1" if stride else f"L_out = {length} − {span} + 1"
 
 
@@ -480,6 +480,9 @@ def _hint_error(c, err, b):
     if c["conv"].get("groups", 1) > 1:
         return ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
                 "only the C_in // groups channels of its group.")
+    if c["conv"].get("stride", 1) == 1 and isinstance(err, ValueError) and "broadcast" in str(err):
+        return ("\n  Hint: if a window came out shorter than K, it ran past the end: a window must fit entirely "
+                f"inside the {'padded ' if sum(_pad_amounts(c)) else ''}input, {_length_formula(c)}.")
     if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in str(err):
         return f"\n  Hint: a last window that does not fit is dropped: {_length_formula(c)} (floor, not ceil)."
     return ""
@@ -525,8 +528,9 @@ def check_weight_shape(Conv1d, cases, hidden=False):
         got = getattr(layer, "weight", None)
         shape = None if got is None else tuple(np.shape(got))
         if shape != want:
-            raise CheckFailed(f"{where}: weight should have shape {want} "
-                              f"(C_out, C_in // groups, K); yours has {shape}." + _hint_weight_shape(c, shape))
+            axes = "(C_out, C_in // groups, K)" if "groups" in c["conv"] else "(C_out, C_in, K)"
+            raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}."
+                              + _hint_weight_shape(c, shape))
         has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
@@ -1038,6 +1042,8 @@ def _hint_shape(c, want, got):
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
+    if left + right and got[2] == (c["L"] - span) // s + 1:
+        return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
     if c["C_in"] != c["L"] and got[2] == max(0, (c["C_in"] + left + right - span) // s + 1):
         return ("\n  Hint: the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
                 "and the length last, so windows run along axis 2 (x[n, :, t:t+K]), not along axis 1.")
@@ -1056,10 +1062,10 @@ def _hint_shape(c, want, got):
         return ("\n  Hint: one output too short: padding goes on both sides (padding on the left and on the "
                 f"right): {_length_formula(c)}.")
     if got[2] == want[2] - 1 and s == 1:
-        return "\n  Hint: one output too short: the last window starts at L - K, so there are L - K + 1 of them."
+        return "\n  Hint: one output too short: the last window starts at L_in − K, so there are L_in − K + 1 of them."
     if got[2] == want[2] - 1:
-        return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L − K)/stride⌋, "
-                "so there are ⌊(L − K)/stride⌋ + 1 of them.")
+        return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
+                "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
     if got[2] == want[2] + 1 and s == 1:
         return ("\n  Hint: one output too long: a window must fit entirely inside the "
                 f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.")
@@ -1067,8 +1073,6 @@ def _hint_shape(c, want, got):
         return "\n  Hint: L_out rounds down (floor), not up: a last window that does not fit is dropped."
     if s > 1 and got[2] == padded - span + 1:
         return f"\n  Hint: the stride is ignored: windows start every `stride` positions, {_length_formula(c)}."
-    if left + right and got[2] == (c["L"] - span) // s + 1:
-        return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
     if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
         return "\n  Hint: padding goes on both sides of the input, not one."
     return ""
@@ -1127,7 +1131,7 @@ def _variants(c, x, w, b):
             first_only = nob.copy()
             first_only[0] += b[:, None]
             out.append(("the bias is added to the first sample only: add it to every sample.", first_only))
-        out.append(("the bias is missing: add bias[c_out] to every position of output channel c_out.", nob))
+        out.append(("the bias is missing: add bias[o] to every position of output channel o.", nob))
         if nob.shape[2] == c["C_out"]:
             out.append(("the bias is added along the length axis: it belongs to the channel axis, "
                         "bias[None, :, None].", nob + b[None, None, :]))
