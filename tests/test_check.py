@@ -356,3 +356,14 @@ def test_an_unanswered_layer_fails_torchs_samples_even_where_they_cannot_load(mo
             raise NotImplementedError()
     with pytest.raises(check.CheckFailed, match="NotImplementedError"):
         check.check_torch_samples(Stub)
+
+
+def test_a_prediction_a_known_mistake_gives_gets_its_hint():
+    mistakes = {30: "count the output's own position", 45: "each layer adds (K−1)·d"}
+    for got, says in ((30, "own position"), (30.0, "own position"), (45, "(K−1)·d")):
+        with pytest.raises(check.CheckFailed, match="not what torch gives") as e:
+            check.check_answer("predicted_receptive_field", got, 31, mistakes)
+        assert "Hint: " in str(e.value) and says in str(e.value)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_answer("predicted_receptive_field", 17, 31, mistakes)
+    assert "Hint" not in str(e.value)

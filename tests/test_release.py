@@ -103,9 +103,142 @@ def test_every_predict_prompt_names_the_variables_its_check_reads(assignment):
     the prompt above the answer cell names each variable the test cell reads."""
     from autograder.sandbox.judge import names_needed
     nb = read(assignment, student=True)
-    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-    prompt = nb.cells[ids.index("predict_answer") - 1].source
-    needed = {n for n in names_needed(nb.cells[ids.index("test_predict")].source) if n.startswith("predicted_")}
-    assert needed, "the predict check reads the student's prediction"
-    for name in needed:
-        assert f"`{name} = ...`" in prompt, f"{assignment}: the prompt does not name {name}"
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") or "" for c in nb.cells]
+    checked = 0
+    for i, gid in enumerate(ids):
+        needed = {n for n in names_needed(nb.cells[i].source) if n.startswith("predicted_")} \
+            if gid.startswith("test_") else set()
+        if not needed:
+            continue
+        answer = max(j for j in range(i) if ids[j].endswith("_answer"))   # the answer cell it checks
+        prompt = nb.cells[answer - 1].source
+        for name in needed:
+            assert f"`{name} = ...`" in prompt, f"{assignment}: the prompt above {ids[answer]} does not name {name}"
+        checked += 1
+    assert checked, "the predict check reads the student's prediction"
+
+
+def test_student_notebooks_link_to_the_series_in_colab():
+    """A student notebook opened alone in Colab has no neighbours: it links to the other notebooks by their
+    Colab URLs, never by a relative path, and its "Next:" link opens the next notebook; the solutions keep
+    the relative links (GitHub and the book resolve them)."""
+    for i, a in enumerate(ALL):
+        student = "\n".join(c.source for c in read(a, student=True).cells if c.cell_type == "markdown")
+        targets = re.findall(r"\]\(([^)\s]+)", student)
+        relative = [t for t in targets if ".ipynb" in t and not re.match(r"https?://", t)]
+        assert not relative, f"{a}: relative links to notebooks, dead in Colab: {relative}"
+        following = re.findall(r"^Next: \[[^\]]*\]\(([^)\s]+)\)", student, re.M)
+        if i + 1 < len(ALL):
+            assert following == [colab_url(ALL[i + 1])], f"{a}: the Next link is {following}"
+        else:
+            assert not following and colab_url(ALL[0]) in targets, f"{a}: the last notebook links back to the first"
+        solution = "\n".join(c.source for c in read(a).cells if c.cell_type == "markdown")
+        assert f"](../{ALL[(i + 1) % len(ALL)]}/{ALL[(i + 1) % len(ALL)]}.ipynb)" in solution, \
+            f"{a}: the solution links to the next notebook relatively"
+
+
+# A test line that says it is the worked example: "# the worked example", alone or followed by ":" and a note
+# (not "# the worked example without its bias", a variant that says how it differs).
+WORKED = re.compile(r"# the worked example\s*(:|$)")
+
+
+def worked_example(nb, monkeypatch):
+    """The worked example of notebook nb, as it runs: the first code cell that seeds torch with 666 and builds
+    an nn.Conv1d, run after the notebook's plain code cells above it. Returns (the shape of the input the
+    first layer it builds is called on, that layer's arguments with torch's defaults filled in, its weight
+    and bias as built, that input)."""
+    import contextlib
+    import inspect
+    import io
+    import warnings
+
+    import torch
+
+    code = [c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("course", {}).get("generated")]
+    at = next(i for i, c in enumerate(code) if "manual_seed(666)" in c.source and "nn.Conv1d(" in c.source)
+    conv1d, built = torch.nn.Conv1d, []
+
+    class Recorded(conv1d):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bound = inspect.signature(conv1d).bind(*args, **kwargs)
+            bound.apply_defaults()
+            built.append({"layer": self, "args": dict(bound.arguments), "weight": self.weight.detach().clone(),
+                          "bias": None if self.bias is None else self.bias.detach().clone()})
+
+        def forward(self, x):
+            if self is built[0]["layer"] and "input" not in built[0]:
+                built[0]["input"] = x.detach().clone()
+            return super().forward(x)
+
+    monkeypatch.setattr(torch.nn, "Conv1d", Recorded)
+    namespace = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, cell in enumerate(code[:at + 1]):
+            if i == at:
+                built.clear()
+            exec(compile(cell.source, f"code cell {i}", "exec"), namespace)
+    assert built and "input" in built[0], "the worked example builds an nn.Conv1d and runs it on its input"
+    first = built[0]
+    return tuple(first["input"].shape), first["args"], first["weight"], first["bias"], first["input"]
+
+
+def worked_example_calls(nb):
+    """Every `case(...)` or `dict(...)` call on a test-cell line commented "# the worked example": (cell id, line,
+    call name, its keyword arguments)."""
+    import ast
+    found = []
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        calls = [n for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Name) and n.func.id in ("case", "dict")]
+        for number, line in enumerate(cell.source.splitlines(), 1):
+            if not WORKED.search(line):
+                continue
+            around = [n for n in calls if n.lineno <= number <= n.end_lineno]
+            assert around, f"{grade_id(cell)}: {line.strip()!r} is no case(...) or dict(...)"
+            call = min(around, key=lambda n: n.end_lineno - n.lineno)
+            assert not call.args, f"{grade_id(cell)}: {line.strip()!r}: keyword arguments only"
+            found.append((grade_id(cell), line.strip(), call.func.id,
+                          {k.arg: ast.literal_eval(k.value) for k in call.keywords}))
+    return found
+
+
+@pytest.mark.parametrize("a", ALL)
+def test_worked_example_tests_use_the_worked_examples_numbers(a, monkeypatch):
+    """A test case commented "# the worked example" is that example: worked_example=True (the check draws its
+    numbers as the example does), the same N, C_in, L, C_out, K and layer arguments as the example's
+    nn.Conv1d(...), and so the very input, weight and bias the student saw printed. A conv1d_output_length
+    case, dict(L_in=..., ...), has the example's length, kernel size, stride, padding and dilation."""
+    import numpy as np
+
+    from autograder.notebook import check
+    nb = read(a)
+    calls = worked_example_calls(nb)
+    if not calls:
+        return
+    shape, args, weight, bias, x_seen = worked_example(nb, monkeypatch)
+    one = check._one
+    layer = {k: one(v) for k, v in args.items() if k not in ("in_channels", "out_channels", "kernel_size",
+                                                              "device", "dtype")}
+    (N, C_in, L), C_out, K = shape, args["out_channels"], one(args["kernel_size"])
+    assert C_in == args["in_channels"]
+    defaults = {k: v for k, v in check.TORCH_PARAMS if k in layer}
+    for test, line, name, kw in calls:
+        where = f"{a}, {test}: {line}"
+        if name == "dict":
+            want = dict(L_in=L, kernel_size=K, stride=layer["stride"], padding=layer["padding"],
+                        dilation=layer["dilation"])
+            assert {k: one(kw.get(k, defaults.get(k))) for k in want} == want, where
+            continue
+        assert kw.get("worked_example") is True, f"{where}: add worked_example=True"
+        assert "seed" not in kw, f"{where}: seed is unused with worked_example=True"
+        c = check.case(**kw)
+        assert (c["N"], c["C_in"], c["L"], c["C_out"], c["K"]) == (N, C_in, L, C_out, K), where
+        assert {**defaults, "bias": False, **check._plain(c["conv"])} == layer, where
+        x, w, b = check.make_data(c)
+        assert np.array_equal(x, x_seen.numpy().astype(x.dtype)), f"{where}: not the input the example printed"
+        assert np.array_equal(w, weight.numpy().astype(w.dtype)), f"{where}: not the example's weight"
+        assert (b is None) == (bias is None) and (b is None or np.array_equal(b, bias.numpy().astype(b.dtype))), where

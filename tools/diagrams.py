@@ -105,7 +105,8 @@ def save(fig, path):
 
 # -------------------------------------------------------------- diagrams ---
 def draw_01():
-    """in_channels=2, out_channels=2, kernel_size=3, L_in=5."""
+    """in_channels=2, out_channels=2, kernel_size=3, L_in=5; no bias (notebook 06). The glossary's
+    indices: sample n, output channel o, input channel c, output position t, tap k."""
     fig, ax = canvas(17, 10)
     x0, rows = 2.6, {"in0": 7.6, "k0": 6.5, "in1": 4.7, "k1": 3.6}
     text(ax, x0 + 2.5, 9.2, "input x[0]: C_in = 2 rows, L_in = 5", color=IN[1])
@@ -114,21 +115,21 @@ def draw_01():
         cells(ax, x0, y_in, xs(5), IN)
         cells(ax, x0, y_k, xs(3, "w"), KER)
         outline(ax, x0, y_in, 3, 1, KER[1])
-        text(ax, x0 - 0.2, y_in + 0.5, f"in ch {c}", fs=10, ha="right")
+        text(ax, x0 - 0.2, y_in + 0.5, f"in ch c = {c}", fs=10, ha="right")
         text(ax, x0 - 0.2, y_k + 0.5, f"w[0, {c}, :]", fs=10, ha="right",
              color=KER[1])
         # partial sum of this input channel travels along a "bus" to the sum
         yb = y_k + 0.5
         ax.plot([x0 + 3, 8.6], [yb, yb], color=KER[1], lw=1.8)
         arrow(ax, (8.6, yb), (9.3, 5.8), color=KER[1])
-    text(ax, x0 + 5.3, rows["k0"] + 0.75, "Σ_k w[0,0,k]·x[0,k]", fs=9,
+    text(ax, x0 + 5.3, rows["k0"] + 0.75, "Σ_k w[0,0,k]·x[0,0,k]", fs=9,
          color=KER[1], ha="left")
-    text(ax, x0 + 5.3, rows["k1"] + 0.25, "Σ_k w[0,1,k]·x[1,k]", fs=9,
+    text(ax, x0 + 5.3, rows["k1"] + 0.25, "Σ_k w[0,1,k]·x[0,1,k]", fs=9,
          color=KER[1], ha="left", va="top")
     ax.add_patch(Circle((9.7, 5.8), 0.42, facecolor="white", edgecolor=INK,
                         lw=1.4, zorder=4))
     text(ax, 9.7, 5.8, "Σ", fs=15, zorder=5)
-    text(ax, 9.4, 5.1, "sum over ALL\ninput channels\n(+ bias[0])", fs=9,
+    text(ax, 9.4, 5.1, "sum over ALL\ninput channels", fs=9,
          color=MUTED, va="top", ha="left")
     # output: 2 channels x 3 positions, y[0, 0] highlighted
     ox, oy = 11.8, 6.0
@@ -137,16 +138,16 @@ def draw_01():
     outline(ax, ox, oy, 1, 1, INK, lw=2.2)
     arrow(ax, (10.12, 5.85), (ox, oy + 0.5))
     for c in (0, 1):
-        text(ax, ox + 3.2, oy + 0.5 - c, f"out ch {c}", fs=10, ha="left")
+        text(ax, ox + 3.2, oy + 0.5 - c, f"out ch o = {c}", fs=10, ha="left")
     text(ax, ox, oy - 1.4, "L_out = L_in − K + 1 = 3", fs=11, va="top",
          ha="left")
-    text(ax, ox, oy - 2.1, "out ch 1 uses weight[1],\nanother (2, 3) kernel",
+    text(ax, ox, oy - 2.1, "out ch o = 1 uses w[1],\nanother (2, 3) kernel",
          fs=9, color=MUTED, va="top", ha="left")
     # bottom: shapes and the no-flip rule
     text(ax, 0.4, 2.5, "weight (C_out, C_in, K) = (2, 2, 3): one (2, 3) kernel "
          "per output channel", fs=11, ha="left", color=KER[1])
-    text(ax, 0.4, 1.6, "y[0, 0] = Σ_c (w[0,c,0]·x[c,0] + w[0,c,1]·x[c,1] + "
-         "w[0,c,2]·x[c,2]) + bias[0]", fs=11, ha="left")
+    text(ax, 0.4, 1.6, "y[0, 0, 0] = Σ_c (w[0,c,0]·x[0,c,0] + w[0,c,1]·x[0,c,1] + "
+         "w[0,c,2]·x[0,c,2])", fs=11, ha="left")
     text(ax, 0.4, 0.7, "taps w0 w1 w2 line up with x0 x1 x2 left to right: "
          "the kernel is NOT flipped (cross-correlation)", fs=10, ha="left",
          color=MUTED)
@@ -178,18 +179,18 @@ def draw_02():
     text(ax, x0 - 0.2, 9.5, "L_in = 9", fs=11, ha="right", color=IN[1])
     strided_row(ax, x0, 9.0, 9, 3, 2)
     text(ax, x0 - 0.2, 6.3, "L_out = 4", fs=11, ha="right", color=OUT[1])
-    text(ax, 12.2, 9.5, "K = 3, stride = 2:\nwindows start at 0, 2, 4, 6",
+    text(ax, 12.2, 9.5, "K = 3, stride s = 2:\nwindows start at t·s = 0, 2, 4, 6",
          ha="left", va="center")
-    text(ax, 12.2, 6.3, "L_out = floor((9 − 3)/2) + 1 = 4", ha="left")
+    text(ax, 12.2, 6.3, "L_out = ⌊(9 − 3)/2⌋ + 1 = 4", ha="left")
     text(ax, x0 - 0.2, 3.5, "L_in = 10", fs=11, ha="right", color=IN[1])
     strided_row(ax, x0, 3.0, 10, 3, 2, outputs=False)
     span(ax, x0 + 8.08, x0 + 10.92, 2.55, MUTED, tick=0.25, ls="--", lw=1.5)
     text(ax, x0 + 11.1, 2.55, "← next window would not fit", fs=10,
          color=MUTED, ha="left")
     text(ax, x0 + 9.5, 4.35, "dropped", fs=10, color=MUTED)
-    text(ax, 13.9, 3.7, "floor((10 − 3)/2) + 1 = 4:\nx9 is never used",
+    text(ax, 13.9, 3.7, "⌊(10 − 3)/2⌋ + 1 = 4:\nx9 is never read",
          ha="left", va="center")
-    text(ax, 9.5, 0.55, "L_out = floor((L_in − K)/stride) + 1", fs=13)
+    text(ax, 9.5, 0.55, "L_out = ⌊(L_in − K)/s⌋ + 1", fs=13)
     return fig
 
 
@@ -340,14 +341,14 @@ def draw_06():
         for c in range(C):
             y = yt - c + 0.5
             arrow(ax, (cx + 1, y), (gx, y), color=KER[1], lw=1.2)
-            text(ax, gx + L + 0.25, y, f"c = {c}", fs=10, ha="left")
+            text(ax, gx + L + 0.25, y, f"o = {c}", fs=10, ha="left")
     text(ax, 3.05, 6.95, "over N", fs=10, color=KER[1], rotation=38)
     ya = tops[1] - C + 0.55
     ax.annotate("", (gx + L, ya), (gx, ya),
                 arrowprops=dict(arrowstyle="-|>", color=KER[1], lw=1.4))
-    text(ax, gx + L / 2, ya - 0.2, "along L: same bias[c] at every t", fs=10,
+    text(ax, gx + L / 2, ya - 0.2, "along L: same bias[o] at every t", fs=10,
          color=KER[1], va="top")
-    text(ax, 12.0, 6.6, "y[n, c, t] += bias[c]", fs=14, ha="left")
+    text(ax, 12.0, 6.6, "y[n, o, t] += bias[o]", fs=14, ha="left")
     text(ax, 12.0, 5.8, "shape (C_out,) broadcast\nover N and L_out", fs=10,
          ha="left", va="top", color=MUTED)
     return fig

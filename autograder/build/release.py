@@ -15,7 +15,9 @@
    kernel: autograder/build/outputs.py) keeps the committed outputs, so `git status` stays clean;
    `--refresh-outputs` writes every fresh output (after editing a plot, or to renew the timings).
 3. Run nbgrader's own `generate_assignment` (solution regions become stubs, hidden tests go,
-   outputs are cleared) with notebooks/ as the release directory.
+   outputs are cleared) with notebooks/ as the release directory. In the student notebooks, links to other
+   notebooks of the series (../NN_slug/NN_slug.ipynb) become their Colab URLs: a notebook opened alone
+   in Colab has no neighbours. The solutions keep the relative links (GitHub and the book resolve them).
 
 `--check DIR` changes nothing: it reports solutions that are out of sync and builds the student
 notebooks into DIR, so a test can compare them with the committed notebooks/.
@@ -146,7 +148,20 @@ def generate(release_dir, only=None):
             cwd=ROOT, check=True)
     for a in only or assignments():
         for path in (Path(release_dir) / a).glob("*.ipynb"):
-            write(nbformat.read(path, as_version=4), path)   # the same JSON layout as solutions/
+            write(colab_links(nbformat.read(path, as_version=4)), path)   # the same JSON layout as solutions/
+
+
+# A link to another notebook of the series, relative as GitHub and the book resolve it: ](../NN_slug/NN_slug.ipynb)
+SERIES_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)\s]*)?\)")
+
+
+def colab_links(nb):
+    """The student notebook nb with each link to another notebook of the series made its Colab URL
+    (in place; also returned)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = SERIES_LINK.sub(lambda m: f"]({colab_url(m.group(1))}{m.group(2) or ''})", cell.source)
+    return nb
 
 
 # The solution's answers, for tests and tools that run a student notebook as a student who got it right.

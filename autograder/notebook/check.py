@@ -631,10 +631,11 @@ def _as_int(v):
     return v
 
 
-def check_answer(name, got, want):
+def check_answer(name, got, want, mistakes=None):
     """A predict-then-verify answer equals what torch says. The value counts, not its Python type: a
     whole number written as 72.0 (from `/`) or np.int64(72) (from np.prod) is 72, and a shape may be
-    a list, an array or a torch.Size; the check then says which type torch gives."""
+    a list, an array or a torch.Size; the check then says which type torch gives. `mistakes`:
+    {wrong value: hint} for the wrong answers a common mistake gives."""
     if isinstance(want, tuple) and isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1:
         shape = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist())
         if shape == want and all(type(g) is int for g in shape):
@@ -646,8 +647,10 @@ def check_answer(name, got, want):
         print(f"✓ {name} = {want!r}{note}")
         return
     if got is None or type(got) is not type(want) or got != want:
+        hint = next((h for v, h in (mistakes or {}).items() if _as_int(got) == v), None)
         raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
-                          f"from the formula above, then run the cell below it to compare.")
+                          f"from the formula above, then run the cell below it to compare."
+                          + (f"\n  Hint: {hint}" if hint else ""))
     print(f"✓ {name} = {want!r}")
 
 
@@ -1122,8 +1125,13 @@ def _variants(c, x, w, b):
         if ref1 is not None:
             out.append(("the windows do not jump: window t starts at t·stride, "
                         "x[..., t*stride : t*stride + K], not at t.", ref1[..., :ref.shape[2]]))
-    if left + right and not isinstance(conv.get("padding"), str):     # 'same' splits its total its own way
-        msg = "padding goes on both sides: `padding` on the left and `padding` on the right, not 2·padding on one side."
+    if left != right:       # first: with a total of 1 it is also "all on one side"
+        out.append(("the odd extra element of padding='same' goes on the right, as in torch.",
+                    conv_padded(w, lft=right, rgt=left)))
+    if left + right:
+        msg = ("padding goes on both sides: `padding` on the left and `padding` on the right, not 2·padding on one side."
+               if not isinstance(conv.get("padding"), str) else
+               "padding='same' goes on both sides: ⌊total/2⌋ on the left, the rest on the right, not all on one side.")
         out += [(msg, conv_padded(w, lft=left + right, rgt=0)), (msg, conv_padded(w, lft=0, rgt=left + right))]
     if b is not None and ref is not None:
         nob = conv_padded(w, None)
@@ -1152,9 +1160,6 @@ def _variants(c, x, w, b):
         out.append((f"padding_mode='{mode}' was padded with zeros: "
                     + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
                        else f"fill the padding the way '{mode}' says."), conv_padded(w, m="zeros")))
-    if left != right:
-        out.append(("the odd extra element of padding='same' goes on the right, as in torch.",
-                    conv_padded(w, lft=right, rgt=left)))
     if d > 1:
         xs = x[..., ::d]
         out.append(("dilation was applied to the input: it spaces the kernel taps "

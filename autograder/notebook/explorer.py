@@ -2,6 +2,9 @@
 
 `explore("stride")` shows the panel of one notebook: sliders for L_in, kernel_size and that notebook's
 parameter, a picture redrawn on every move, and the output length formula evaluated with the numbers.
+A panel speaks only of its own controls (the parameters met so far): the formula, the weight shape, the
+picture's title and labels name no parameter that a later notebook introduces. The symbols are the
+glossary's: K the kernel size, k the tap, t the output position, s, p, d, G.
 The picture comes from the layer's arithmetic; torch is asked whether the layer is valid and how long
 its output is, and the explorer shows its answer next to the formula.
 
@@ -30,6 +33,7 @@ PANELS = {
     "bias": {**BASE, "L_in": ("slider", (1, 16), 6), "in_channels": ("slider", (1, 6), 2),
              "out_channels": ("slider", (1, 6), 3), "bias": ("checkbox", None, True)},
 }
+FOCUS = "output t"       # the slider that picks the output whose window is drawn
 LAYER = dict(in_channels=1, out_channels=1, stride=1, padding=0, dilation=1, groups=1, bias=False,
              padding_mode="zeros")
 
@@ -53,8 +57,9 @@ def reads(p):
 def layout(L_in, kernel_size, stride=1, padding=0, dilation=1, padding_mode="zeros"):
     """What the layer reads, or None where torch refuses the layer.
 
-    Returns (left, sources, taps): `sources[p]` is the input index held at padded position p (-1: a zero),
-    `taps[j]` the padded positions that output j reads (left = the number of positions added on the left).
+    Returns (left, sources, taps): `sources[i]` is the input index held at padded position i (-1: a zero),
+    `taps[t]` the padded positions that output t reads, tap k at taps[t][k] (left = the number of positions
+    added on the left).
     """
     left, right = padding_amounts(kernel_size, padding, dilation)
     limit = {"reflect": L_in - 1, "circular": L_in}.get(padding_mode)    # torch: wraps or reflects once at most
@@ -68,7 +73,7 @@ def layout(L_in, kernel_size, stride=1, padding=0, dilation=1, padding_mode="zer
         return None
     sources = np.pad(np.arange(L_in), (left, right), mode=NP_MODE[padding_mode],
                      **({"constant_values": -1} if padding_mode == "zeros" else {}))
-    taps = [[j * stride + t * dilation for t in range(kernel_size)] for j in range(L_out)]
+    taps = [[t * stride + k * dilation for k in range(kernel_size)] for t in range(L_out)]
     return left, sources, taps
 
 
@@ -94,25 +99,25 @@ def torch_says(p):
 def formula(p):
     """The output length formula in LaTeX, with the terms of the controls in p only, and its value."""
     q = {**LAYER, **p}
-    k, s, d = q["kernel_size"], q["stride"], q["dilation"]
-    left, right = padding_amounts(k, q["padding"], d)
+    K, s, d = q["kernel_size"], q["stride"], q["dilation"]
+    left, right = padding_amounts(K, q["padding"], d)
     sym, num = "L_{in}", str(q["L_in"])
     if "padding" in p:
         both = p["padding"] not in ("same", "valid")
         sym += " + 2p" if both else " + p_{left} + p_{right}"
         num += rf" + 2 \cdot {left}" if both else f" + {left} + {right}"
     if "dilation" in p:
-        sym += r" - d\,(k - 1)" + (" - 1" if "stride" in p else "")
-        num += rf" - {d} \cdot ({k} - 1)" + (" - 1" if "stride" in p else "")
+        sym += r" - d\,(K - 1)" + (" - 1" if "stride" in p else "")
+        num += rf" - {d} \cdot ({K} - 1)" + (" - 1" if "stride" in p else "")
     else:
-        sym += " - k"
-        num += f" - {k}"
+        sym += " - K"
+        num += f" - {K}"
     if "stride" in p:
         sym = rf"\left\lfloor \frac{{{sym}}}{{s}} \right\rfloor + 1"
         num = rf"\left\lfloor \frac{{{num}}}{{{s}}} \right\rfloor + 1"
     elif "dilation" not in p:
         sym, num = sym + " + 1", num + " + 1"
-    value = (q["L_in"] + left + right - d * (k - 1) - 1) // s + 1
+    value = (q["L_in"] + left + right - d * (K - 1) - 1) // s + 1
     return f"L_{{out}} = {sym} = {num} = {value}", value
 
 
@@ -131,9 +136,11 @@ def describe(p):
         g = q["groups"]
         fan_in = q["in_channels"] // g * q["kernel_size"]
         count = q["out_channels"] * fan_in + (q["out_channels"] if q["bias"] else 0)
-        lines.append(f"weight $(C_{{out}}, C_{{in}}/G, k) = ({q['out_channels']}, {q['in_channels'] // g}, "
-                     f"{q['kernel_size']})$" + (f", bias $({q['out_channels']},)$" if q["bias"] else "")
-                     + f": {count} parameters" + (f", drawn from $U(\\pm 1/\\sqrt{{{fan_in}}})$" if q["bias"] else ""))
+        per_filter = "C_{in}/G" if "groups" in p else "C_{in}"     # G only from the groups notebook on
+        lines.append(f"weight $(C_{{out}}, {per_filter}, K) = ({q['out_channels']}, {q['in_channels'] // g}, "
+                     f"{q['kernel_size']})$" + (f", bias $({q['out_channels']},)$" if "bias" in p and q["bias"] else "")
+                     + f": {count} parameters"
+                     + (f", drawn from $U(\\pm 1/\\sqrt{{{fan_in}}})$" if "bias" in p and q["bias"] else ""))
     return lines
 
 
@@ -144,18 +151,44 @@ def draw(p, focus=0):
     fig = Figure(figsize=(10, 3.2), dpi=90)
     if channels:
         ax, cax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
-        draw_channels(cax, q)
+        draw_channels(cax, p)
     else:
         ax = fig.subplots()
-    draw_positions(ax, q, focus)
+    draw_positions(ax, p, focus)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.05)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
-def draw_positions(ax, q, focus):
+def title(p, focus=0):
+    """The title of the positions picture: output `focus` as the sum it computes, y_t = w_0 x_i + ..., with
+    a sum over channels, a bias and the positions never read only where the panel's controls bring them."""
+    q = {**LAYER, **p}
+    got = reads(q)
+    if got is None:
+        return None
+    left, sources, taps = got
+    focus = min(focus, len(taps) - 1)
+    read = {i for row in taps for i in row}
+    never = q["L_in"] - len({sources[i] for i in read if sources[i] >= 0})
+    terms = [f"w_{{{k}}}" + (r"\cdot 0" if sources[i] < 0 else f"x_{{{sources[i]}}}")
+             for k, i in enumerate(taps[focus])]
+    sum_ = " + ".join(terms)
+    if q["in_channels"] // q["groups"] > 1:                    # one such sum per input channel (of the group)
+        sum_ = rf"\sum_c ({sum_})"
+    return (f"$y_{{{focus}}} = {sum_}" + (" + b" if "bias" in p and q["bias"] else "") + "$"
+            + (f"   ({never} input position{'s' * (never > 1)} never read: red)" if never else ""))
+
+
+def channels_title(p):
+    """The title of the channels picture: groups are named from the groups notebook on."""
+    return f"channels, groups={p['groups']}" if "groups" in p else "channels"
+
+
+def draw_positions(ax, p, focus):
     ax.set_axis_off()
+    q = {**LAYER, **p}
     got = reads(q)
     if got is None:
         ax.text(0.5, 0.5, "torch refuses this layer\n(see the message below)", ha="center", va="center",
@@ -172,28 +205,22 @@ def draw_positions(ax, q, focus):
         label = "0" if src < 0 else f"$x_{{{src}}}$"           # -1: a zero of padding_mode='zeros'
         ax.text(i, 1, label, ha="center", va="center", fontsize=9, color="gray" if padded else "black")
     offset = (len(sources) - 1) / 2 - (len(taps) - 1) / 2      # outputs centred under the inputs
-    for j, row in enumerate(taps):
-        on = j == focus
+    for t, row in enumerate(taps):
+        on = t == focus
         for i in row:
-            ax.plot([offset + j, i], [0.2, 0.8], color="tab:blue" if on else "#d0d0d0", lw=2 if on else 0.8,
+            ax.plot([offset + t, i], [0.2, 0.8], color="tab:blue" if on else "#d0d0d0", lw=2 if on else 0.8,
                     zorder=3 if on else 1)
-        ax.add_patch(_box(offset + j, 0, "#cfe3f7" if on else "white", "black"))
-        ax.text(offset + j, 0, f"$y_{{{j}}}$", ha="center", va="center", fontsize=9)
-    never = q["L_in"] - len({sources[i] for i in read if sources[i] >= 0})
-    terms = [f"w_{{{t}}}" + (r"\cdot 0" if sources[i] < 0 else f"x_{{{sources[i]}}}")
-             for t, i in enumerate(taps[focus])]
-    sum_ = " + ".join(terms)
-    if q["in_channels"] // q["groups"] > 1:                    # one such sum per input channel of the group
-        sum_ = rf"\sum_c ({sum_})"
-    ax.set_title(f"$y_{{{focus}}} = {sum_}" + (" + b" if q["bias"] else "") + "$"
-                 + (f"   ({never} input position{'s' * (never > 1)} never read: red)" if never else ""), fontsize=10)
+        ax.add_patch(_box(offset + t, 0, "#cfe3f7" if on else "white", "black"))
+        ax.text(offset + t, 0, f"$y_{{{t}}}$", ha="center", va="center", fontsize=9)
+    ax.set_title(title(p, focus), fontsize=10)
     ax.set_xlim(-1, max(len(sources), len(taps)))
     ax.set_ylim(-0.6, 1.6)
 
 
-def draw_channels(ax, q):
+def draw_channels(ax, p):
     """Input channels (top) feeding output channels (bottom), one colour per group; +b when there is a bias."""
     ax.set_axis_off()
+    q = {**LAYER, **p}
     c_in, c_out, g = q["in_channels"], q["out_channels"], q["groups"]
     if c_in % g or c_out % g:
         ax.text(0.5, 0.5, "groups must divide\nboth channel counts", ha="center", va="center", color="firebrick",
@@ -204,14 +231,14 @@ def draw_channels(ax, q):
         group = o // (c_out // g)
         for c in range(group * (c_in // g), (group + 1) * (c_in // g)):
             ax.plot([xs_in[c], xs_out[o]], [1, 0], color=f"C{group % 10}", lw=1.2)
-        if q["bias"]:
+        if "bias" in p and q["bias"]:
             ax.annotate("+b", (xs_out[o], -0.05), (xs_out[o], -0.35), ha="center", fontsize=8,
                         arrowprops={"arrowstyle": "->", "color": "gray"})
     ax.scatter(xs_in, [1] * c_in, s=120, color="white", edgecolor="black", zorder=3)
     ax.scatter(xs_out, [0] * c_out, s=120, color="white", edgecolor="black", zorder=3)
     ax.text(-0.15, 1, "$C_{in}$", ha="right", va="center")
     ax.text(-0.15, 0, "$C_{out}$", ha="right", va="center")
-    ax.set_title(f"channels, groups={g}", fontsize=10)
+    ax.set_title(channels_title(p), fontsize=10)
     ax.set_xlim(-0.35, 1.1)
     ax.set_ylim(-0.5, 1.3)
 
@@ -242,7 +269,7 @@ def explore(name):
                                                    value=v, description=k),
             "checkbox": lambda k, o, v: w.Checkbox(value=v, description=k)}
     ws = {k: make[kind](k, options, value) for k, (kind, options, value) in controls.items()}
-    focus = w.IntSlider(value=0, min=0, max=0, description="output j")
+    focus = w.IntSlider(value=0, min=0, max=0, description=FOCUS)
     for box in [*ws.values(), focus]:
         box.style.description_width = "110px"
     image = w.Image(format="png", layout=w.Layout(width="900px", max_width="100%"))   # the figure's own size

@@ -1,9 +1,14 @@
 # Correct: plain loops; the padded input is built one position at a time, tap k of window t reads
 # x_pad[t * stride + k * dilation].
-# expect: test_predict=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_dilation_values=2 test_dilation_with_padding_stride=2
+# expect: test_predict=1 test_causal=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_dilation_values=2 test_dilation_with_padding_stride=2
 # %% answer predict_answer
 span = 3 * (3 - 1) + 1
 predicted_shape = (1, 4, (20 + 2 * 1 - span) // 2 + 1)
+# %% answer causal_answer
+receptive_field = 1
+for dilation in (1, 2, 4, 8):
+    receptive_field += dilation * (3 - 1)          # each causal layer reaches d·(K−1) further back
+predicted_receptive_field = receptive_field
 # %% answer length_answer
 def conv1d_output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
     padded_length = L_in + 2 * padding

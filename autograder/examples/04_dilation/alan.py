@@ -1,9 +1,11 @@
 # Wrong: takes the span of a dilated kernel to be d·K instead of d·(K−1)+1 (one gap too many after
 # the last tap), in the prediction, the length formula and the forward pass alike: for dilation > 1
-# the output comes out short (the taps themselves are read right).
+# the output comes out short (the taps themselves are read right), and a causal stack is given d·K per layer.
 # expect: test_signature_weight=1
 # %% answer predict_answer
 predicted_shape = (1, 4, (20 + 2 - 3 * 3) // 2 + 1)
+# %% answer causal_answer
+predicted_receptive_field = sum(d * 3 for d in (1, 2, 4, 8))       # a span of d·K per layer
 # %% answer length_answer
 def conv1d_output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
     span = dilation * kernel_size

@@ -1,8 +1,10 @@
 # Correct: index arrays do it all: one gather pads every mode, a (L_out, K) table of positions
 # t * stride + k * dilation picks the taps, one einsum sums over channels and taps.
-# expect: test_predict=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_dilation_values=2 test_dilation_with_padding_stride=2
+# expect: test_predict=1 test_causal=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_dilation_values=2 test_dilation_with_padding_stride=2
 # %% answer predict_answer
 predicted_shape = (1, 4, 8)
+# %% answer causal_answer
+predicted_receptive_field = 1 + (3 - 1) * sum([1, 2, 4, 8])
 # %% answer length_answer
 def conv1d_output_length(L_in, kernel_size, stride=1, padding=0, dilation=1):
     span = dilation * (kernel_size - 1) + 1

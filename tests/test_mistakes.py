@@ -1,0 +1,179 @@
+"""Typical wrong answers get a hint that names them, in the student notebooks run as a student runs them
+(issue 16).
+
+Each student notebook runs alone: copied into an empty folder, in a plain Jupyter kernel whose working
+directory is that folder, without PYTHONPATH, and with `autograder`, `nbgrader` and `tests` unimportable
+(COLAB_ONLY, the notebook's first cell), so a hidden dependency on the repository fails here. One kernel
+per notebook, one after the other in it:
+1. the unanswered notebook, top to bottom: only graded cells fail, and every test cell fails, or says
+   it skipped (a check that needs a package Colab lacks, e.g. torch's samples without expecttest);
+2. the solution's answers in the answer cells, then the test cells: every test passes;
+3. each mistake of tests/mistakes/NN_slug.toml: its wrong answer cell, the test cells that check that
+   cell (those up to the next answer cell), then the solution's answer again. Each of those test cells
+   passes or fails with a hint ("Hint: ...") that holds the mistake's words, and one at least fails.
+For speed, the explorer and the timing cells (metadata course.volatile) are left out, and a test cell
+that skipped in 1 is left out of 2 and 3: test_notebooks.py runs them all alone with the solution. The
+speed bonus (metadata course.bonus) runs in 3 only for a mistake marked `timed`; it measures wall-clock
+time, so it need not fail, but when it fails it must give the hint.
+"""
+import copy
+import os
+import shutil
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.notebooks import (RELEASE, assignments, grade_id, is_answer_cell, is_test_cell, notebook_path,
+                             solution_answers)
+from tests.test_notebooks import COLAB_ONLY
+
+MISTAKES = Path(__file__).parent / "mistakes"
+ALL = assignments()
+
+
+def mistakes(a):
+    """The mistakes of tests/mistakes/{a}.toml, each as a dict: name, cell (the answer cell's grade_id),
+    hint (words, or a list of words, the hint must hold), timed, and either source (the whole wrong cell)
+    or replace ([old, new] pairs applied, in order, to the solution's answer)."""
+    path = MISTAKES / f"{a}.toml"
+    entries = tomllib.loads(path.read_text())["mistake"]
+    for m in entries:
+        unknown = set(m) - {"name", "cell", "hint", "source", "replace", "timed"}
+        assert not unknown and ("source" in m) != ("replace" in m), f"{path}: {m.get('name')}: {sorted(unknown)}"
+        m["hints"] = [m["hint"]] if isinstance(m["hint"], str) else m["hint"]
+    return entries
+
+
+def wrong_source(m, answers):
+    """The mistake's answer cell: its own source, or the solution's answer with its replacements made."""
+    if "source" in m:
+        return m["source"]
+    source = answers[m["cell"]]
+    for old, new in m["replace"]:
+        assert source.count(old) == 1, \
+            f"{m['name']}: {old!r} occurs {source.count(old)} times in the solution's {m['cell']}"
+        source = source.replace(old, new)
+    return source
+
+
+def failure(cell):
+    """The error a cell's outputs show ('' if none)."""
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
+
+
+def is_bonus(cell):
+    return "bonus" in cell.metadata.get("course", {})
+
+
+def is_lesson_extra(cell):
+    """The explorer and the timings: course cells no test needs, and the slowest ones."""
+    course = cell.metadata.get("course", {})
+    return not is_test_cell(cell) and (course.get("generated") == "explorer" or course.get("volatile"))
+
+
+def skipped(cell):
+    """A test cell that passed without checking, and said so."""
+    return not failure(cell) and any("skipped" in o.get("text", "") for o in cell.get("outputs", []))
+
+
+def run_alone(a, folder):
+    """The three stages of the module docstring in one kernel. Returns {"unanswered": [(cell, error)],
+    "solution": {grade_id: error}, "mistakes": {name: {"answer": error, "tests": {grade_id: error},
+    "restored": error of the solution's answer run again}}}."""
+    shutil.copy(notebook_path(a, RELEASE), folder)
+    nb = nbformat.read(folder / f"{a}.ipynb", as_version=4)
+    answers = solution_answers(a)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(folder)}})
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_lesson_extra(c)]
+    answer_at = {grade_id(nb.cells[i]): i for i in code if is_answer_cell(nb.cells[i])}
+
+    def run(i, source=None):
+        cell = copy.deepcopy(nb.cells[i])
+        if source is not None:
+            cell.source = source
+        client.execute_cell(cell, i)
+        return cell
+
+    def checked_by(i):       # the test cells after answer cell i, up to the next answer cell
+        after = [j for j in code if j > i]
+        stop = next((j for j in after if is_answer_cell(nb.cells[j])), len(nb.cells))
+        return [j for j in after if j < stop and is_test_cell(nb.cells[j])]
+
+    result = {"unanswered": [], "solution": {}, "mistakes": {}}
+    with client.setup_kernel(env=env):
+        client.execute_cell(nbformat.v4.new_code_cell(COLAB_ONLY), 0)
+        for i in code:
+            cell = run(i)
+            result["unanswered"].append((cell, failure(cell)))
+        code = [i for i, (cell, _) in zip(code, result["unanswered"]) if not skipped(cell)]
+        for i in code:
+            cell = nb.cells[i]
+            if is_answer_cell(cell):
+                result["solution"][grade_id(cell)] = failure(run(i, answers[grade_id(cell)]))
+            elif is_test_cell(cell) and not is_bonus(cell):
+                result["solution"][grade_id(cell)] = failure(run(i))
+        for m in mistakes(a):
+            i = answer_at[m["cell"]]
+            result["mistakes"][m["name"]] = {
+                "answer": failure(run(i, wrong_source(m, answers))),
+                "tests": {grade_id(nb.cells[j]): failure(run(j)) for j in checked_by(i)
+                          if m.get("timed") or not is_bonus(nb.cells[j])},
+                "restored": failure(run(i, answers[m["cell"]]))}
+    return result
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """{assignment: run_alone(...)}, the notebooks side by side (one per core), the longest (the last) first."""
+    order = ALL[::-1]
+    folders = [tmp_path_factory.mktemp(f"alone_{a}") for a in order]     # here: pytest makes its base once
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return dict(zip(order, pool.map(run_alone, order, folders)))
+
+
+@pytest.mark.parametrize("a", ALL)
+def test_unanswered_notebook_alone_fails_only_its_graded_cells(a, runs):
+    failing = [(cell, error) for cell, error in runs[a]["unanswered"] if error]
+    assert all(is_test_cell(c) or is_answer_cell(c) for c, _ in failing), \
+        [(c.source[:60], error[:200]) for c, error in failing if not (is_test_cell(c) or is_answer_cell(c))]
+    passing = [grade_id(c) for c, error in runs[a]["unanswered"] if is_test_cell(c) and not error and not skipped(c)]
+    assert not passing, f"test cells that pass unanswered: {passing}"
+
+
+@pytest.mark.parametrize("a", ALL)
+def test_solution_alone_passes_every_test(a, runs):
+    failing = {gid: error for gid, error in runs[a]["solution"].items() if error}
+    assert not failing, failing
+
+
+def test_every_notebook_has_typical_mistakes():
+    for a in ALL:
+        entries = mistakes(a)
+        assert len(entries) >= 3, f"tests/mistakes/{a}.toml: {len(entries)} mistakes"
+        assert len({m["name"] for m in entries}) == len(entries), f"tests/mistakes/{a}.toml: a name twice"
+        answers = solution_answers(a)
+        assert {m["cell"] for m in entries} <= set(answers), f"tests/mistakes/{a}.toml: no such answer cell"
+        for m in entries:
+            assert wrong_source(m, answers) != answers[m["cell"]], f"tests/mistakes/{a}.toml: {m['name']}: no change"
+
+
+@pytest.mark.parametrize("a,name", [(a, m["name"]) for a in ALL for m in mistakes(a)])
+def test_mistake_gets_a_hint_that_names_it(a, name, runs):
+    m = next(m for m in mistakes(a) if m["name"] == name)
+    run = runs[a]["mistakes"][name]
+    assert not run["answer"], f"the wrong answer cell itself fails: {run['answer']}"
+    assert not run["restored"], f"the solution's {m['cell']} fails when run again after it: {run['restored']}"
+    tests = run["tests"]
+    failing = {gid: error for gid, error in tests.items() if error}
+    unhinted = {gid: error for gid, error in failing.items()
+                if not all(w.lower() in error.partition("Hint:")[2].lower() for w in m["hints"])}
+    assert not unhinted, f"failing tests whose hint does not say {m['hints']}:\n" + \
+        "\n".join(f"{gid}: {error[-1200:]}" for gid, error in unhinted.items())
+    assert failing or m.get("timed"), f"no test of {sorted(tests)} catches it"
