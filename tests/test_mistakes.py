@@ -5,16 +5,16 @@ Each student notebook runs alone: copied into an empty folder, in a plain Jupyte
 directory is that folder, without PYTHONPATH, and with `autograder`, `nbgrader` and `tests` unimportable
 (COLAB_ONLY, the notebook's first cell), so a hidden dependency on the repository fails here. One kernel
 per notebook, one after the other in it:
-1. the unanswered notebook, top to bottom: only graded cells fail, and every test cell fails, or says
-   it skipped (a check that needs a package Colab lacks, e.g. torch's samples without expecttest);
-2. the solution's answers in the answer cells, then the test cells: every test passes;
+1. the unanswered notebook, every cell top to bottom: only graded cells fail, and every test cell fails
+   (`nbgrader validate --invert`, as a student in Colab meets it);
+2. the solution's answers in the answer cells, then every cell after the first answer cell again: nothing
+   fails (`nbgrader validate`), and the folder holds only the notebook (it needs no other file);
 3. each mistake of tests/mistakes/NN_slug.toml: its wrong answer cell, the test cells that check that
    cell (those up to the next answer cell), then the solution's answer again. Each of those test cells
    passes or fails with a hint ("Hint: ...") that holds the mistake's words, and one at least fails.
-For speed, the explorer and the timing cells (metadata course.volatile) are left out, and a test cell
-that skipped in 1 is left out of 2 and 3: test_notebooks.py runs them all alone with the solution. The
-speed bonus (metadata course.bonus) runs in 3 only for a mistake marked `timed`; it measures wall-clock
-time, so it need not fail, but when it fails it must give the hint.
+For speed, stage 3 leaves out the explorer and the timing cells (metadata course.volatile). The speed
+bonus (metadata course.bonus) runs in 3 only for a mistake marked `timed`; it measures wall-clock time, so
+it need not fail, but when it fails it must give the hint.
 """
 import copy
 import os
@@ -27,9 +27,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.notebooks import (RELEASE, assignments, grade_id, is_answer_cell, is_test_cell, notebook_path,
-                             solution_answers)
-from tests.test_notebooks import COLAB_ONLY
+from tests.notebooks import (COLAB_ONLY, RELEASE, assignments, grade_id, is_answer_cell, is_test_cell,
+                             notebook_path, solution_answers)
 
 MISTAKES = Path(__file__).parent / "mistakes"
 ALL = assignments()
@@ -76,11 +75,6 @@ def is_lesson_extra(cell):
     return not is_test_cell(cell) and (course.get("generated") == "explorer" or course.get("volatile"))
 
 
-def skipped(cell):
-    """A test cell that passed without checking, and said so."""
-    return not failure(cell) and any("skipped" in o.get("text", "") for o in cell.get("outputs", []))
-
-
 def run_alone(a, folder):
     """The three stages of the module docstring in one kernel. Returns {"unanswered": [(cell, error)],
     "solution": {grade_id: error}, "mistakes": {name: {"answer": error, "tests": {grade_id: error},
@@ -91,7 +85,8 @@ def run_alone(a, folder):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(folder)}})
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_lesson_extra(c)]
+    every = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    code = [i for i in every if not is_lesson_extra(nb.cells[i])]
     answer_at = {grade_id(nb.cells[i]): i for i in code if is_answer_cell(nb.cells[i])}
 
     def run(i, source=None):
@@ -109,16 +104,15 @@ def run_alone(a, folder):
     result = {"unanswered": [], "solution": {}, "mistakes": {}}
     with client.setup_kernel(env=env):
         client.execute_cell(nbformat.v4.new_code_cell(COLAB_ONLY), 0)
-        for i in code:
+        for i in every:
             cell = run(i)
             result["unanswered"].append((cell, failure(cell)))
-        code = [i for i, (cell, _) in zip(code, result["unanswered"]) if not skipped(cell)]
-        for i in code:
+        first = min(answer_at.values())
+        for i in (i for i in every if i >= first):
             cell = nb.cells[i]
-            if is_answer_cell(cell):
-                result["solution"][grade_id(cell)] = failure(run(i, answers[grade_id(cell)]))
-            elif is_test_cell(cell) and not is_bonus(cell):
-                result["solution"][grade_id(cell)] = failure(run(i))
+            answer = answers[grade_id(cell)] if is_answer_cell(cell) else None
+            result["solution"][grade_id(cell) or f"cell {i}"] = failure(run(i, answer))
+        result["files"] = sorted(p.name for p in folder.iterdir())
         for m in mistakes(a):
             i = answer_at[m["cell"]]
             result["mistakes"][m["name"]] = {
@@ -143,14 +137,15 @@ def test_unanswered_notebook_alone_fails_only_its_graded_cells(a, runs):
     failing = [(cell, error) for cell, error in runs[a]["unanswered"] if error]
     assert all(is_test_cell(c) or is_answer_cell(c) for c, _ in failing), \
         [(c.source[:60], error[:200]) for c, error in failing if not (is_test_cell(c) or is_answer_cell(c))]
-    passing = [grade_id(c) for c, error in runs[a]["unanswered"] if is_test_cell(c) and not error and not skipped(c)]
+    passing = [grade_id(c) for c, error in runs[a]["unanswered"] if is_test_cell(c) and not error]
     assert not passing, f"test cells that pass unanswered: {passing}"
 
 
 @pytest.mark.parametrize("a", ALL)
-def test_solution_alone_passes_every_test(a, runs):
+def test_solution_alone_runs_without_error_and_needs_no_other_file(a, runs):
     failing = {gid: error for gid, error in runs[a]["solution"].items() if error}
     assert not failing, failing
+    assert runs[a]["files"] == [f"{a}.ipynb"], "the notebook needs no other file"
 
 
 def test_every_notebook_has_typical_mistakes():

@@ -513,6 +513,68 @@ def draw_07_im2col():
     return fig
 
 
+def draw_08_backward():
+    """How one dy element spreads back over x: Conv1d(1, 1, 3, stride=2, padding=1, padding_mode='reflect')
+    on L_in = 7, so x_pad has 9 positions and L_out = 4. dy[3] goes back to x_pad[6], x_pad[7], x_pad[8]
+    (t·s + k·d), times w0, w1, w2; x_pad[8] is a reflected copy of x5, so its share goes back to x5."""
+    L, K, s, d, p = 7, 3, 2, 1, 1
+    Lp = L + 2 * p
+    L_out = (Lp - d * (K - 1) - 1) // s + 1          # 4
+    t = 3
+    taps = [t * s + k * d for k in range(K)]           # 6, 7, 8
+    fig, ax = canvas(23.6, 14.2, y0=0.2)
+    x0 = 4.2                                           # x_pad[0] starts here
+    y_dy, y_dil, y_pad, y_x = 12.0, 9.2, 5.6, 2.3
+    # dy: (L_out,), dy[3] outlined
+    text(ax, x0 - 0.3, y_dy + 0.5, "dy = dL/dy", ha="right", color=OUT[1])
+    cells(ax, x0, y_dy, xs(L_out, "dy"), OUT)
+    outline(ax, x0 + t, y_dy, 1, 1, INK, lw=2.2)
+    text(ax, x0 + L_out + 0.3, y_dy + 0.5, f"L_out = ⌊(7 + 2 − 3)/2⌋ + 1 = {L_out}", fs=10, ha="left",
+         color=MUTED)
+    # dy dilated by the stride: dy[t] at position t·s, zeros between
+    text(ax, x0 - 0.3, y_dil + 0.5, "dy dilated\nby stride 2", fs=10, ha="right", color=OUT[1])
+    dil = ["0"] * Lp
+    for j in range(L_out):
+        dil[j * s] = f"dy{j}"
+    cells(ax, x0, y_dil, dil, OUT, fs=10)
+    for j in range(Lp):
+        if j % s or j // s >= L_out:
+            cells(ax, x0 + j, y_dil, ["0"], PAD, fs=10)
+    outline(ax, x0 + t * s, y_dil, 1, 1, INK, lw=2.2)
+    arrow(ax, (x0 + t + 0.5, y_dy - 0.05), (x0 + t * s + 0.5, y_dil + 1.05), rad=-0.15)
+    text(ax, x0 + t * s + 0.4, y_dy - 0.75, "dy[t] sits at t·stride", fs=10, ha="left", color=MUTED)
+    # x_pad, the three taps of dy[3] outlined, each reached with its weight
+    text(ax, x0 - 0.3, y_pad + 0.5, "x_pad\n(dx_pad)", ha="right", color=IN[1])
+    cells(ax, x0, y_pad, ["x1"], PAD)
+    cells(ax, x0 + p, y_pad, xs(L), IN)
+    cells(ax, x0 + p + L, y_pad, ["x5"], PAD)
+    for j in range(Lp):
+        text(ax, x0 + j + 0.5, y_pad - 0.35, str(j), fs=8, color=KER[1] if j in taps else MUTED)
+    for k, j in enumerate(taps):
+        outline(ax, x0 + j, y_pad, 1, 1, KER[1])
+        arrow(ax, (x0 + t * s + 0.5, y_dil - 0.05), (x0 + j + 0.5, y_pad + 1.05), color=KER[1])
+        text(ax, x0 + j + 0.72, y_pad + 1.3, f"w{k}", fs=10, color=KER[1], ha="left")
+    text(ax, x0 + Lp + 1.0, y_pad + 1.3, "x_pad[6], x_pad[7], x_pad[8] get w0·dy3, w1·dy3, w2·dy3", fs=10,
+         ha="left", color=KER[1])
+    text(ax, x0 + Lp + 1.0, y_pad + 0.5, "dx_pad[t·s + k·d] += w[k]·dy[t]", fs=11, ha="left")
+    text(ax, x0 + Lp + 1.0, y_pad - 0.3, "stride 2, dilation 1, K = 3; grey: padding=1, 'reflect'", fs=9,
+         ha="left", color=MUTED)
+    # x: each position of x_pad hands its gradient to the element it copies
+    text(ax, x0 - 0.3, y_x + 0.5, "dx", ha="right", color=IN[1])
+    cells(ax, x0 + p, y_x, xs(L), IN)
+    for j in taps:
+        src = j - p if j - p < L else 2 * (L - 1) - (j - p)      # reflect: x_pad[8] copies x5
+        copy = j - p >= L
+        arrow(ax, (x0 + j + 0.5, y_pad - 0.55), (x0 + p + src + 0.5, y_x + 1.05),
+              color=KER[1] if copy else INK, rad=-0.35 if copy else 0.0, ls="--" if copy else "-")
+    text(ax, x0 + Lp + 1.0, y_x + 1.3, "reflect: x_pad[8] is a copy of x5,", fs=10, ha="left", color=KER[1])
+    text(ax, x0 + Lp + 1.0, y_x + 0.7, "so its gradient goes back to x5:", fs=10, ha="left", color=KER[1])
+    text(ax, x0 + Lp + 1.0, y_x + 0.1, "dx[5] gets w0·dy3 + w2·dy3", fs=10, ha="left", color=KER[1])
+    text(ax, 11.5, 0.75, "the backward of Conv1d: dy dilated by the stride, spread by the kernel, "
+         "the padding folded back", fs=12)
+    return fig
+
+
 DIAGRAMS = {
     "01_channels_kernel": draw_01,
     "02_stride": draw_02,
@@ -522,6 +584,7 @@ DIAGRAMS = {
     "06_bias": draw_06,
     "07_capstone": draw_07_capstone,
     "07_im2col": draw_07_im2col,
+    "08_backward": draw_08_backward,
 }
 
 

@@ -23,8 +23,8 @@ TORCH_PARAMS = [
     ("kernel_size", inspect.Parameter.empty), ("stride", 1), ("padding", 0), ("dilation", 1),
     ("groups", 1), ("bias", True), ("padding_mode", "zeros"), ("device", None), ("dtype", None),
 ]
-FORBIDDEN_HINT = ("The exercise is to compute the convolution yourself with NumPy; "
-                  "library routines that do it for you score zero.")
+FORBIDDEN_HINT = ("The exercise is to compute the convolution (and, in notebook 08, its gradients) yourself with "
+                  "NumPy; library routines that do it for you score zero.")
 
 
 _SECRET = []   # words mixed into every seed while grading (set_grading_secret); empty in notebooks
@@ -335,7 +335,16 @@ class _Forbidden:
     NAMES = [(F, "conv1d", "torch.nn.functional.conv1d"), (torch, "conv1d", "torch.conv1d"),
              (torch, "convolution", "torch.convolution"), (F, "unfold", "torch.nn.functional.unfold"),
              (torch.nn.Conv1d, "forward", "torch.nn.Conv1d"), (np, "convolve", "np.convolve"),
-             (np, "correlate", "np.correlate")]
+             (np, "correlate", "np.correlate"),
+             # notebook 08: what computes the gradients (or the transposed convolution) for the student;
+             # torch.autograd.grad also covers torch.func and torch.autograd.functional, which call it
+             (F, "conv_transpose1d", "torch.nn.functional.conv_transpose1d"),
+             (torch, "conv_transpose1d", "torch.conv_transpose1d"),
+             (torch.nn.ConvTranspose1d, "forward", "torch.nn.ConvTranspose1d"),
+             (torch.nn.grad, "conv1d_input", "torch.nn.grad.conv1d_input"),
+             (torch.nn.grad, "conv1d_weight", "torch.nn.grad.conv1d_weight"),
+             (torch.autograd, "grad", "torch.autograd.grad"), (torch.autograd, "backward", "torch.autograd.backward"),
+             (torch.Tensor, "backward", "torch.Tensor.backward")]
 
     def __enter__(self):
         import sys
@@ -1201,4 +1210,467 @@ def _hint_values(c, x, w, b, y):
     for hint, v in _variants(c, x, w, b):
         if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):
             return "\n  Hint: " + hint
+    return ""
+
+
+# ----------------------------------------------------------------------------- notebook 08: the backward pass
+# (Appended to autograder/notebook/check.py: it uses that file's make_data, expected_output, torch_conv1d,
+# run_student, _Forbidden, CheckFailed, ForbiddenRoutine's guard, _where, _tolerance, _hint_values, _pad_amounts,
+# _plain and _SECRET; the notebook's test cells use case and random_cases as before.)
+#
+# The student's layer has a method backward(dy) -> (dx, dw, db): the gradients of a loss L with respect to
+# the input, the weight and the bias of its last forward, given dy = dL/dy. They are checked against
+# torch.autograd, on the same numbers.
+
+
+
+GRADS = ("dx", "dw", "db")
+GRAD_OF = {"dx": "x.grad (dL/dx)", "dw": "weight.grad (dL/dw)", "db": "bias.grad (dL/db)"}
+
+
+def make_dy(c):
+    """The output gradient dy = dL/dy of case `c`: the shape of torch's output, the case's dtype, drawn from
+    a seeded generator of its own (the grading secret mixed in, as every draw). For a worked-example case,
+    as the worked example draws it: torch.manual_seed(666), the input, the layer, then
+    torch.randn(output shape)."""
+    if c.get("worked_example"):
+        return _worked_example_dy(c)
+    shape = expected_output(c).shape
+    rng = np.random.default_rng([c["seed"], 8, *_SECRET])
+    return rng.standard_normal(shape).astype(np.dtype(c["dtype"]))
+
+
+def _worked_example_dy(c):
+    dt = np.dtype(c["dtype"])
+    with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(666)
+        x = torch.randn(c["N"], c["C_in"], c["L"])
+        layer = torch.nn.Conv1d(c["C_in"], c["C_out"], c["K"], **dict(c["conv"], bias=bool(c["conv"].get("bias"))))
+        dy = torch.randn(layer(x).shape).numpy().astype(dt)
+    return dy[0] if c.get("unbatched") else dy
+
+
+def torch_conv1d_grads(x, w, b, dy, **conv):
+    """The reference: (dx, dw, db) of torch.nn.Conv1d with these weights, by torch.autograd in float64, for
+    the loss L = Σ y·dy (so that dL/dy = dy). db is None without a bias."""
+    conv = dict(conv, bias=b is not None)
+    layer = torch.nn.Conv1d(x.shape[-2], w.shape[0], w.shape[2], dtype=torch.float64, **conv)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(np.asarray(w, np.float64)))
+        if b is not None:
+            layer.bias.copy_(torch.from_numpy(np.asarray(b, np.float64)))
+    xt = torch.from_numpy(np.array(x, np.float64)).requires_grad_(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer(xt).backward(torch.from_numpy(np.asarray(dy, np.float64)))
+    return (xt.grad.numpy(), layer.weight.grad.numpy(),
+            None if b is None else layer.bias.grad.numpy())
+
+
+def expected_grads(c):
+    x, w, b = make_data(c)
+    return torch_conv1d_grads(x, w, b, make_dy(c), **c["conv"])
+
+
+def _grad_tolerance(c, want, terms):
+    """As _tolerance, for a gradient whose every element sums `terms` products."""
+    scale = 1 + np.abs(want)
+    return (1e-4 if c["dtype"] == "float32" else 1e-8) * scale * max(1, terms) ** 0.5
+
+
+def _terms(c, dy_shape):
+    """How many products each element of dx, dw, db sums (for the tolerance)."""
+    g = c["conv"].get("groups", 1)
+    N, L_out = (1, dy_shape[-1]) if len(dy_shape) == 2 else (dy_shape[0], dy_shape[2])
+    return {"dx": c["C_out"] // g * c["K"] * 2, "dw": N * L_out, "db": N * L_out}
+
+
+def _sanitised(err, where):
+    said = str(err)
+    if where.startswith("hidden"):      # a hidden input must not leave through a message
+        said = re.sub(r"-?\d+\.\d+(e-?\d+)?", "…", said)[:160]
+    return said
+
+
+def run_backward(Conv1d, c, x, w, b, dy, where):
+    """Build the student's layer for case `c`, run forward(x) (it must be torch's: the gradients are
+    checked on a right forward), then backward(dy). Returns the (dx, dw, db) it gave, as arrays or None."""
+    layer, y = run_student(Conv1d, c, x, w, b, where=where)
+    want_y = torch_conv1d(x, w, b, **c["conv"])
+    if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
+        raise CheckFailed(f"{where}: your forward's output is not torch's (the forward test says where); the "
+                          "gradients are checked on a right forward, so make that pass first."
+                          + (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
+    with _Forbidden():
+        try:
+            backward = layer.backward
+        except AttributeError as e:
+            raise CheckFailed(f"{where}: your Conv1d has no method backward(dy). Add it to the class: it returns "
+                              "(dx, dw, db), the gradients of the last forward's input, weight and bias.") from e
+        try:
+            got, err = backward(dy.copy()), None
+        except CheckFailed:
+            raise
+        except Exception as e:
+            err = e
+    if isinstance(err, NotImplementedError):
+        raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
+                          "answer cell in place of `raise NotImplementedError()`.") from err
+    if err is not None:
+        said = _sanitised(err, where)
+        raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
+                          f"{': ' + said if said else ' (with no message)'}\n"
+                          f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
+                          f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}."
+                          + _hint_backward_error(c, err, b)) from err
+    if got is None:
+        raise CheckFailed(f"{where}: backward returned None. Did you forget `return dx, dw, db`?")
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed(f"{where}: backward should return three things, (dx, dw, db); yours returned "
+                          f"{type(got).__name__}{' of length ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}.")
+    return tuple(None if g is None else np.asarray(g) for g in got)
+
+
+class _torch_threads:
+    """torch on `n` threads while a check computes its references: on a busy machine a small convolution on
+    several threads waits for the slowest (the judge's process runs on one thread throughout)."""
+
+    def __init__(self, n=1):
+        self.n = n
+
+    def __enter__(self):
+        self.before = torch.get_num_threads()
+        torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.before)
+        return False
+
+
+def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
+    """For each case: the student's layer runs forward(x), then backward(dy) with dy from make_dy, and
+    returns (dx, dw, db). Those named in `grads` must equal torch.autograd's x.grad, weight.grad and
+    bias.grad for the loss L = Σ y·dy (db is None without a bias). The others are not looked at: they may
+    be None while the student works on them."""
+    with _torch_threads(1):
+        for i, c in enumerate(cases):
+            where = _where(c, i, hidden)
+            x, w, b = make_data(c)
+            dy = make_dy(c)
+            want = dict(zip(GRADS, torch_conv1d_grads(x, w, b, dy, **c["conv"])))
+            got = dict(zip(GRADS, run_backward(Conv1d, c, x, w, b, dy, where)))
+            for name in ("db", "dw", "dx"):     # the order the notebook teaches them
+                if name in grads:
+                    _compare_grad(name, c, where, hidden, want[name], got[name], x, w, b, dy)
+    print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {len(cases)} configurations")
+
+
+def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
+    if name == "db" and want is None:
+        if got is not None:
+            raise CheckFailed(f"{where}: this layer has no bias (bias=False, self.bias is None), so there is no "
+                              f"bias gradient: return None for db; yours has shape {got.shape}."
+                              "\n  Hint: with bias=False, self.bias is None: return None for db, as torch leaves "
+                              "bias.grad out.")
+        return
+    if got is None:
+        raise CheckFailed(f"{where}: {name} is None; torch's {GRAD_OF[name]} has shape {want.shape}."
+                          + ("\n  Hint: db is None only when self.bias is None; this layer has a bias."
+                             if name == "db" else ""))
+    if got.shape != want.shape:
+        raise CheckFailed(f"{where}: {name} should have shape {want.shape}, like torch's {GRAD_OF[name]}; yours "
+                          f"has {got.shape}." + _hint_grad_shape(name, c, want.shape, got.shape, dy.shape))
+    if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
+        raise CheckFailed(f"{where}: {name} should hold real numbers, not {got.dtype}.")
+    err = np.abs(got.astype(np.float64) - want)
+    tol = _grad_tolerance(c, want, _terms(c, dy.shape)[name])
+    if np.all(err <= tol):      # NaN fails
+        return
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+    msg = (f"{where}: {name} differs from torch's {GRAD_OF[name]}. Largest difference {err[worst]:.3g} at "
+           f"{name} index {tuple(int(j) for j in worst)}"
+           + ("." if hidden else f" (expected {want[worst]:.6g}, got {got[worst]:.6g})."))
+    if not hidden:
+        row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]" if len(worst) > 1 else ""
+        pick = worst[:-1] if len(worst) > 1 else slice(None)
+        msg += (f"\n  expected{row} = {np.array2string(want[pick], precision=4)}"
+                f"\n  got{row}{' ' * 6} = {np.array2string(got[pick].astype(np.float64), precision=4)}")
+    raise CheckFailed(msg + _hint_grad_values(name, c, x, w, b, dy, got))
+
+
+# ----------------------------------------------------------------------------- the backward's classic mistakes
+NP_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap", "symmetric": "symmetric"}
+
+
+def pad_index(L, left, right, mode):
+    """Where each position of the padded input comes from: x_pad[..., j] = x[..., index[j]], or 0 where
+    index[j] is -1 (zero padding). The backward of the padding adds dx_pad[..., j] into dx[..., index[j]]."""
+    if mode == "zeros":
+        return np.concatenate([np.full(left, -1), np.arange(L), np.full(right, -1)]).astype(int)
+    return np.pad(np.arange(L), (left, right), mode=NP_PAD_MODES[mode])
+
+
+def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_of=None, fold=None, dw_pad=None):
+    """(dx, dw) of the layer of case `c` in float64, a loop over output channels and taps (the samples and
+    positions at once). The keywords make the classic mistakes, for the hints: another stride or dilation
+    for the taps, the kernel flipped (dx), output channel o reading the input groups groups_of(o), the
+    gradient of the padding folded back by `fold` = (left, right, mode) instead of the layer's own, dw
+    correlated with the input padded as `dw_pad` (a padding_mode). Unbatched: call with a batch of one."""
+    conv = _plain(c["conv"])
+    s = conv.get("stride", 1) if stride is None else stride
+    d = conv.get("dilation", 1) if dilation is None else dilation
+    G = conv.get("groups", 1)
+    mode = conv.get("padding_mode", "zeros")
+    left, right = _pad_amounts(dict(c, conv=conv))
+    x, w, dy = (np.asarray(a, np.float64) for a in (x, w, dy))
+    N, C_in, L = x.shape
+    C_out, Cg, K = w.shape
+    Cog = C_out // G
+    L_out = dy.shape[2]
+
+    def padded(m):
+        index = pad_index(L, left, right, m)
+        return np.where(index >= 0, x[..., np.maximum(index, 0)], 0.0)
+
+    xp = padded(mode)
+    xw = xp if dw_pad is None else padded(dw_pad)
+    wk = w[..., ::-1] if flip else w
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    groups_of = groups_of or (lambda o: [o // Cog])
+    for o in range(C_out):
+        for g in groups_of(o):
+            chans = slice(g * Cg, (g + 1) * Cg)
+            for k in range(K):
+                pos = np.arange(L_out) * s + k * d
+                keep = pos < xp.shape[2]
+                dw[o, :, k] += np.einsum("nt,nct->c", dy[:, o, keep], xw[:, chans, pos[keep]])
+                dxp[:, chans, pos[keep]] += dy[:, o][:, None, keep] * wk[o, :, k, None]
+    fl, fr, fm = fold or (left, right, mode)
+    index = pad_index(L, fl, fr, fm)
+    dx = np.zeros_like(x)
+    np.add.at(dx, (slice(None), slice(None), index[index >= 0]), dxp[..., index >= 0])
+    return dx, dw
+
+
+STRIDE_HINT = ("dy was not dilated by the stride: output t came from the window that starts at t·stride, so "
+               "dy[..., t]·w[o, c, k] goes back to x_pad[..., t·stride + k·dilation] (dy with stride − 1 zeros "
+               "between its elements), and dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation].")
+DILATION_HINT = ("the taps are dilation apart in the backward too: dy[..., t] meets x_pad[..., t·stride + "
+                 "k·dilation], in dx and in dw.")
+FLIP_DX_HINT = ("the kernel is flipped in dx: x_pad[t·stride + k·dilation] receives w[o, c, k]·dy[t], tap k for "
+                "tap k, as in the forward. Scattering dy tap by tap, use w as it is; computing dx as a correlation "
+                "of the dilated, padded dy, flip the kernel, w[..., ::-1] (that is conv_transpose1d): flip once or "
+                "not at all.")
+FLIP_DW_HINT = ("dw is flipped along the kernel axis: dw[o, c, k] pairs dy[n, o, t] with x_pad[n, c, t·stride + "
+                "k·dilation], tap k as in the forward: nothing is flipped in dw.")
+GROUPS_HINT = ("groups mix channels here: output channel o belongs to group g = o // (C_out/groups) and reads "
+               "only input channels g·C_in/groups … (g+1)·C_in/groups − 1. Its dy flows back to those channels "
+               "only (dx), and dw[o, c] pairs dy[:, o] with input channel g·C_in/groups + c, not with channel c.")
+BATCH_HINT = "sum over every sample of the batch: dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation]."
+MEAN_HINT = "the gradient sums over the samples and positions, it does not average: no division by N or L_out."
+
+
+def _dropped_hint(mode):
+    return (f"the gradient of the padded positions was dropped: with padding_mode='{mode}' they are copies of x, "
+            "so their gradient belongs to the elements they copy: add it back, np.add.at(dx, (slice(None), "
+            f"slice(None), index), dx_pad) with index = np.pad(np.arange(L_in), (left, right), "
+            f"mode='{NP_PAD_MODES[mode]}'), instead of cropping.")
+
+
+def _grad_variants(name, c, x, w, b, dy):
+    """(hint, array) of the classic mistakes for gradient `name`, computed on the case's numbers."""
+    conv = _plain(c["conv"])
+    s, d, G = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1)
+    mode = conv.get("padding_mode", "zeros")
+    left, right = _pad_amounts(dict(c, conv=conv))
+    K, N = c["K"], x.shape[0]
+    if name == "db":
+        dy64 = np.asarray(dy, np.float64)
+        out = [("the bias gradient sums dy over the batch and the length, one number per output channel: "
+                "db = dy.sum(axis=(0, 2)), not averaged.", dy64.mean(axis=(0, 2)))]
+        if N > 1:
+            out.append(("the bias gradient sums dy over every sample of the batch: db = dy.sum(axis=(0, 2)), "
+                        "not dy[0].sum(axis=1).", dy64[0].sum(axis=1)))
+        return out
+    one = lambda **kw: backward_loops(x, w, dy, c, **kw)[0 if name == "dx" else 1]
+    out = []
+    if s > 1:
+        out.append((STRIDE_HINT, one(stride=1)))
+    if d > 1 and K > 1:
+        out.append((DILATION_HINT, one(dilation=1)))
+    if K > 1:
+        out.append((FLIP_DX_HINT, one(flip=True)) if name == "dx" else (FLIP_DW_HINT, one()[..., ::-1]))
+    if G > 1:
+        out += [(GROUPS_HINT, one(groups_of=lambda o: [0])), (GROUPS_HINT, one(groups_of=lambda o: [o % G])),
+                (GROUPS_HINT, one(groups_of=lambda o: range(G)))]
+    if name == "dx" and mode != "zeros" and left + right:
+        out.append((_dropped_hint(mode), one(fold=(left, right, "zeros"))))
+        others = {"reflect": ["replicate", "symmetric"], "replicate": ["reflect"], "circular": ["replicate"]}[mode]
+        for other in others:
+            out.append((f"the gradient of the padding went back as padding_mode='{other}' would send it, not "
+                        f"'{mode}': fold it back with index = np.pad(np.arange(L_in), (left, right), "
+                        f"mode='{NP_PAD_MODES[mode]}'), the same map the forward padded with.",
+                        one(fold=(left, right, other))))
+    if name == "dx" and left != right:
+        out.append((f"dx is cropped at the wrong place: x starts after the left padding, dx = dx_pad[..., left:left + "
+                    f"L_in] with left = {left}, right = {right} (padding='same' puts the odd one on the right).",
+                    one(fold=(right, left, mode))))
+    if name == "dw" and N > 1:
+        out.append((BATCH_HINT, backward_loops(x[:1], w, dy[:1], c)[1]))
+        out.append((MEAN_HINT, one() / N))
+    if name == "dw" and mode != "zeros" and left + right:
+        out.append((f"dw pairs dy with the padded input as the forward padded it, padding_mode='{mode}', not "
+                    "with zeros in the padding.", one(dw_pad="zeros")))
+    return out
+
+
+def _hint_grad_values(name, c, x, w, b, dy, got):
+    c = dict(c)
+    if np.ndim(x) == 2:         # unbatched: the same mistakes, on a batch of one
+        x, dy, c["N"] = x[None], dy[None], 1
+        got = got[None] if name == "dx" else got
+    tol_terms = _terms(c, dy.shape)[name]
+    got64 = got.astype(np.float64)
+    for hint, v in _grad_variants(name, c, x, w, b, dy):
+        if v is not None and v.shape == got64.shape and np.all(np.abs(v - got64) <= _grad_tolerance(c, v, tol_terms)):
+            return "\n  Hint: " + hint
+    return ""
+
+
+def _hint_grad_shape(name, c, want, got, dy_shape):
+    conv = _plain(c["conv"])
+    s, d, G = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1)
+    left, right = _pad_amounts(dict(c, conv=conv))
+    if name == "db":
+        if len(got) == 2 or (got == (dy_shape[0],) and got != want):
+            return ("\n  Hint: the bias gradient has the bias's shape (C_out,): sum dy over the batch and the length "
+                    "axes, db = dy.sum(axis=(0, 2)).")
+        if got == (dy_shape[-1],):
+            return ("\n  Hint: db[o] sums dy over the batch and the length axes, keeping the channel axis: "
+                    "db = dy.sum(axis=(0, 2)), not axis=(0, 1).")
+        if got == ():
+            return "\n  Hint: one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum()."
+        return "\n  Hint: db has the bias's shape (C_out,): db = dy.sum(axis=(0, 2))."
+    if name == "dw":
+        if G > 1 and got == (c["C_out"], c["C_in"], c["K"]):
+            return ("\n  Hint: " + GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K).")
+        return "\n  Hint: dw has the weight's shape, (C_out, C_in/groups, K): one gradient per weight."
+    # dx
+    L = want[-1]
+    span = d * (c["K"] - 1) + 1
+    if got[-1] == L + left + right and left + right:
+        return ("\n  Hint: dx has x's shape, (N, C_in, L_in): the gradient of the padded input, dx_pad, still holds "
+                "the padding; " + ("crop it, dx = dx_pad[..., left:left + L_in]." if conv.get("padding_mode", "zeros")
+                                   == "zeros" else "fold it back onto the elements the padding copied."))
+    dropped = (L + left + right - span) % s
+    if dropped > right and got[-1] == L - (dropped - right):
+        return (f"\n  Hint: dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
+                "and your dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as "
+                "x_pad, L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.")
+    if got[-1] == dy_shape[-1] and L != dy_shape[-1]:
+        return "\n  Hint: dx has the shape of x, (N, C_in, L_in), not the shape of dy."
+    if len(got) == 3 and got[1] != want[1] and G > 1:
+        return "\n  Hint: " + GROUPS_HINT
+    return "\n  Hint: dx has the shape of x, (N, C_in, L_in)."
+
+
+def _hint_backward_error(c, err, b):
+    """A hint for an exception raised inside the student's backward (most specific first)."""
+    conv = _plain(c["conv"])
+    text = str(err)
+    if isinstance(err, AttributeError) and re.search(r"has no attribute", text):
+        return ("\n  Hint: backward needs what the last forward saw: keep it in forward (e.g. self.x_pad = x_pad), "
+                "then read it in backward.")
+    if b is None and isinstance(err, TypeError) and "NoneType" in text:
+        return "\n  Hint: with bias=False, self.bias is None: return None for db, and do not read the bias."
+    left, right = _pad_amounts(dict(c, conv=conv))
+    s, span = conv.get("stride", 1), conv.get("dilation", 1) * (c["K"] - 1) + 1
+    if isinstance(err, (ValueError, IndexError)) and (c["L"] + left + right - span) % s:
+        return (f"\n  Hint: the floor in L_out left the last {(c['L'] + left + right - span) % s} position(s) of x_pad "
+                "unread, so a dx_pad that stops where the windows stop, (L_out − 1)·stride + span, is shorter than "
+                "x_pad: make dx_pad as long as x_pad, L_in + left + right (the output_padding of conv_transpose1d).")
+    if isinstance(err, (ValueError, IndexError)) and conv.get("groups", 1) > 1:
+        return ("\n  Hint: with groups the weight is (C_out, C_in/groups, K): output channel o, of group "
+                "g = o // (C_out/groups), sends its gradient back to input channels g·C_in/groups … (g+1)·C_in/groups − 1.")
+    if isinstance(err, (ValueError, IndexError)) and conv.get("stride", 1) > 1:
+        return ("\n  Hint: dy has L_out positions; position t goes back to x_pad[..., t·stride + k·dilation], the "
+                "window that starts at t·stride.")
+    if isinstance(err, (ValueError, IndexError)) and conv.get("padding_mode", "zeros") != "zeros":
+        return ("\n  Hint: fold the gradient of the padding back with the index map of the forward's padding: "
+                "index = np.pad(np.arange(L_in), (left, right), mode=...), np.add.at(dx, (slice(None), slice(None), "
+                "index), dx_pad).")
+    return ""
+
+
+# ----------------------------------------------------------------------------- the numerical gradient
+def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
+    """numerical_gradients(layer, x, dy) -> (dx, dw, db): central differences of L = Σ layer(x)·dy, each
+    element of x, layer.weight and layer.bias moved by ±eps in turn (db None without a bias), must equal
+    torch.autograd's gradients (within 1e-5, relative) on the student's own layer, whose forward must be
+    torch's. Cases in float64."""
+    with _torch_threads(1):
+        for i, c in enumerate(cases):
+            where = _where(c, i, hidden)
+            x, w, b = make_data(c)
+            dy = make_dy(c)
+            want = dict(zip(GRADS, torch_conv1d_grads(x, w, b, dy, **c["conv"])))
+            layer, y = run_student(Conv1d, c, x, w, b, where=where)
+            want_y = torch_conv1d(x, w, b, **c["conv"])
+            if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
+                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's yet, so its numerical gradients cannot be "
+                                  "torch's either: make the forward test pass first.")
+            with _Forbidden():
+                try:
+                    got, err = numerical_gradients(layer, x.copy(), dy.copy()), None
+                except CheckFailed:
+                    raise
+                except Exception as e:
+                    err = e
+            if isinstance(err, NotImplementedError):
+                raise CheckFailed(f"{where}: numerical_gradients still raises NotImplementedError, the stub's.") from err
+            if err is not None:
+                said = _sanitised(err, where)
+                raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
+                                  f"{': ' + said if said else ' (with no message)'}") from err
+            if not isinstance(got, (tuple, list)) or len(got) != 3:
+                raise CheckFailed(f"{where}: numerical_gradients should return (dx, dw, db); yours returned "
+                                  f"{type(got).__name__}.")
+            for name, g in zip(GRADS, got):
+                g = None if g is None else np.asarray(g)
+                if want[name] is None or g is None:
+                    if (want[name] is None) != (g is None):
+                        raise CheckFailed(f"{where}: {name} is {'None' if g is None else 'an array'}; "
+                                          + ("the layer has no bias: return None for db." if want[name] is None else
+                                             f"torch's has shape {want[name].shape}."))
+                    continue
+                if g.shape != want[name].shape:
+                    raise CheckFailed(f"{where}: numerical {name} should have shape {want[name].shape}; yours has {g.shape}.")
+                err = np.abs(g.astype(np.float64) - want[name])
+                if not np.all(err <= 1e-5 * (1 + np.abs(want[name]))):
+                    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+                    raise CheckFailed(f"{where}: numerical {name} differs from torch's {GRAD_OF[name]}. Largest "
+                                      f"difference {err[worst]:.3g} at {name} index {tuple(int(j) for j in worst)}"
+                                      + ("." if hidden else f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g}).")
+                                      + _hint_numerical(c, x, w, b, dy, name, g, want[name]))
+    print(f"✓ numerical gradients (central differences) match torch.autograd: {len(cases)} configurations")
+
+
+def _hint_numerical(c, x, w, b, dy, name, got, want):
+    g = got.astype(np.float64)
+    close = lambda v: v.shape == g.shape and np.all(np.abs(g - v) <= 1e-5 * (1 + np.abs(v)))
+    if close(want / 2):
+        return ("\n  Hint: half the gradient: a central difference spans 2·eps, "
+                "(L(θ + eps) − L(θ − eps)) / (2·eps).")
+    if close(want * 2):
+        return "\n  Hint: twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
+    if np.allclose(g, 0) and not np.allclose(want, 0):
+        return ("\n  Hint: all zeros: the nudge never reached the layer. Change the array the layer reads in place "
+                "(x[idx] += eps, layer.weight[idx] += eps, not a copy of it), call the layer, then put the value back.")
+    ones = dict(zip(GRADS, torch_conv1d_grads(x, w, b, np.ones_like(dy), **c["conv"])))[name]
+    if ones is not None and close(ones):
+        return ("\n  Hint: the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
+                "computes; Σ layer(x) is the loss of dy = 1.")
     return ""

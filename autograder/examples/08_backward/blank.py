@@ -1,0 +1,2 @@
+# Blank: the released notebook handed in unchanged.
+# expect:

@@ -1,0 +1,150 @@
+"""Notebook 08's checks (check_backward, check_numerical_gradients in autograder/notebook/check.py) on their own:
+the reference is torch's autograd, right answers of every style pass, each classic mistake fails with the hint
+that names it, the guard stops torch's gradients inside an answer, and hidden cases show no input values."""
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from autograder.notebook import check
+from tests.notebooks import solution_answers
+
+EVERY = ["stride", "padding", "same", "dilation", "groups", "bias", "padding_mode"]
+MISTAKES = tomllib.loads((Path(__file__).parent / "mistakes" / "08_backward.toml").read_text())["mistake"]
+
+
+def answer(source, name="Conv1d"):
+    namespace = {"np": np}                  # as in the notebook, and in the grader's answer process
+    exec(source, namespace)
+    return namespace[name]
+
+
+def solution():
+    return solution_answers("08_backward")["conv1d_answer"]
+
+
+def wrong(m):
+    """The answer cell of mistake m (tests/mistakes/08_backward.toml)."""
+    source = m.get("source") or solution_answers("08_backward")[m["cell"]]
+    for old, new in m.get("replace", []):
+        source = source.replace(old, new)
+    return source
+
+
+def test_the_reference_is_torchs_autograd_on_the_cases_numbers():
+    c = check.case(N=2, C_in=4, L=11, C_out=6, K=3, seed=3, stride=2, padding=2, dilation=2, groups=2,
+                   padding_mode="reflect", bias=True)
+    x, w, b = check.make_data(c)
+    dy = check.make_dy(c)
+    assert np.array_equal(dy, check.make_dy(c)), "dy is drawn the same way every time"
+    xt = torch.tensor(x, requires_grad=True)
+    layer = torch.nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2, padding_mode="reflect",
+                            dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(w))
+        layer.bias.copy_(torch.from_numpy(b))
+    layer(xt).backward(torch.from_numpy(dy))
+    dx, dw, db = check.torch_conv1d_grads(x, w, b, dy, **c["conv"])
+    assert np.allclose(dx, xt.grad.numpy()) and np.allclose(dw, layer.weight.grad.numpy())
+    assert np.allclose(db, layer.bias.grad.numpy())
+
+
+def test_the_worked_example_draws_the_notebooks_dy():
+    torch.manual_seed(666)
+    x = torch.randn(2, 2, 5)
+    m = torch.nn.Conv1d(2, 2, kernel_size=3, bias=True)
+    dy = torch.randn(m(x).shape)
+    c = check.case(N=2, C_in=2, L=5, C_out=2, K=3, bias=True, worked_example=True)
+    assert np.array_equal(check.make_dy(c), dy.numpy().astype(np.float64))
+
+
+def test_the_grading_secret_changes_dy():
+    c = check.case(seed=5, stride=2)
+    plain = check.make_dy(c)
+    check.set_grading_secret("some secret")
+    try:
+        assert not np.array_equal(plain, check.make_dy(c))
+    finally:
+        check.set_grading_secret("")
+
+
+def test_backward_loops_is_torchs_backward():
+    """The hints' own NumPy backward (no mistake made) is right: the mistakes are made on a sound base."""
+    for c in check.random_cases(EVERY, n=60, seed=1):
+        x, w, b = check.make_data(c)
+        dy = check.make_dy(c)
+        dx, dw, _ = check.torch_conv1d_grads(x, w, b, dy, **c["conv"])
+        mine_dx, mine_dw = check.backward_loops(x, w, dy, c)
+        assert np.allclose(mine_dx, dx, atol=1e-4) and np.allclose(mine_dw, dw, atol=1e-4), check.describe(c)
+
+
+def test_right_answers_pass():
+    cases = check.random_cases(EVERY, n=60, seed=2)
+    Conv1d = answer(solution())
+    check.check_backward(Conv1d, cases)
+    numerical_gradients = answer(solution_answers("08_backward")["numgrad_answer"], "numerical_gradients")
+    check.check_numerical_gradients(numerical_gradients, Conv1d, [dict(c, dtype="float64") for c in cases[:4]])
+
+
+@pytest.mark.parametrize("m", [m for m in MISTAKES if m["cell"] == "conv1d_answer"], ids=lambda m: m["name"])
+def test_each_mistake_fails_with_its_hint_on_any_layer_where_it_shows(m):
+    """Every random layer on which the mistake gives another answer than torch fails with the hint that
+    names it (a few degenerate layers aside, as for dx_pad too short on a kernel of one tap)."""
+    Conv1d = answer(wrong(m))
+    failed = unnamed = 0
+    for c in check.random_cases(EVERY, n=150, seed=3):
+        try:
+            check.check_backward(Conv1d, [c])
+        except check.CheckFailed as e:
+            failed += 1
+            unnamed += m["hint"].lower() not in str(e).partition("Hint:")[2].lower()
+    assert failed >= 20, f"only {failed} layers show it"
+    assert unnamed <= failed // 20, f"{unnamed} of {failed} failures without the hint"
+
+
+def test_a_backward_that_only_returns_db_so_far_passes_the_db_check():
+    class OnlyDb(answer(solution())):
+        def backward(self, dy):
+            return None, None, None if self.bias is None else dy.sum(axis=(0, 2))
+    check.check_backward(OnlyDb, check.random_cases(EVERY, n=10, seed=4), grads=["db"])
+    with pytest.raises(check.CheckFailed, match="dw is None"):
+        check.check_backward(OnlyDb, [check.case(seed=4)], grads=["dw"])
+
+
+@pytest.mark.parametrize("call, says", [
+    ("torch.nn.functional.conv_transpose1d(torch.from_numpy(dy), torch.from_numpy(self.weight))",
+     "conv_transpose1d"),
+    ("torch.autograd.grad(torch.ones(1, requires_grad=True).sum(), [])", "torch.autograd.grad"),
+    ("torch.ones(1, requires_grad=True).sum().backward()", "backward"),
+    ("torch.nn.grad.conv1d_weight(torch.zeros(1, 1, 3), (1, 1, 1), torch.zeros(1, 1, 3))", "conv1d_weight"),
+])
+def test_torchs_gradients_inside_an_answer_are_forbidden(call, says):
+    source = solution().replace("    def backward(self, dy):\n",
+                                f"    def backward(self, dy):\n        import torch\n        {call}\n")
+    with pytest.raises(check.ForbiddenRoutine, match=says):
+        check.check_backward(answer(source), [check.case(seed=6)])
+    torch.ones(1, requires_grad=True).sum().backward()      # and outside the answer, all is back
+
+
+def test_hidden_cases_show_no_input_values():
+    m = next(m for m in MISTAKES if m["name"] == "kernel flipped in dx")
+    c = check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=7, stride=2, bias=True)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_backward(answer(wrong(m)), [c], hidden=True)
+    message = str(e.value)
+    assert message.startswith("hidden case 1") and "expected" not in message and "got[" not in message
+    x, w, b = check.make_data(c)
+    for v in [*x.ravel(), *w.ravel(), *b.ravel(), *check.make_dy(c).ravel()]:
+        assert f"{v:.4f}" not in message
+
+
+def test_an_error_in_backward_names_the_layer_and_hides_numbers_when_hidden():
+    class Raises(answer(solution())):
+        def backward(self, dy):
+            raise ValueError(f"bad value {dy.ravel()[0]:.6f}")
+    with pytest.raises(check.CheckFailed, match=r"your backward raised ValueError: bad value …") as e:
+        check.check_backward(Raises, [check.case(seed=8)], hidden=True)
+    assert re.search(r"\d\.\d{6}", str(e.value)) is None
