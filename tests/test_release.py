@@ -79,6 +79,25 @@ def test_notebook_structure(a):
     assert "manual_seed(666)" in "".join(c.source for c in nb.cells), "the seed's worked example"
 
 
+@pytest.mark.parametrize("a", ALL)
+def test_the_lesson_comes_first_and_the_exercises_end_with_common_mistakes(a):
+    """The check cell comes after the lesson (no course code above the first worked example), and a
+    "Common mistakes" list follows the exercises' graded tests, before "Check yourself"."""
+    nb = read(a)
+    is_check = [c.metadata.get("course", {}).get("generated") == "check" for c in nb.cells]
+    seed = next(i for i, c in enumerate(nb.cells) if "manual_seed(666)" in c.source)
+    assert is_check.index(True) > seed, "the course checks come after the worked example"
+    mistakes = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                and re.match(r"#+ Common mistakes", c.source)]
+    assert len(mistakes) == 1, "one Common mistakes list"
+    bullets = re.findall(r"^- ", nb.cells[mistakes[0]].source, re.M)
+    assert 3 <= len(bullets) <= 8, f"a short list: {len(bullets)} bullets"
+    graded = [i for i, c in enumerate(nb.cells) if is_test_cell(c) and c.metadata["nbgrader"].get("points", 0) > 0]
+    closing = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
+    assert mistakes[0] > max(graded), "after every graded test (a bonus may follow)"
+    assert closing and mistakes[0] < closing[0], "before Check yourself"
+
+
 def test_diagrams_are_what_the_script_draws(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "tools" / "diagrams.py"), "--out", str(tmp_path)], check=True)
     drawn = sorted(p.name for p in tmp_path.glob("*.*g"))
