@@ -367,3 +367,29 @@ def test_a_prediction_a_known_mistake_gives_gets_its_hint():
     with pytest.raises(check.CheckFailed) as e:
         check.check_answer("predicted_receptive_field", 17, 31, mistakes)
     assert "Hint" not in str(e.value)
+
+
+@pytest.mark.parametrize("pad, says", [
+    (lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (2, 2))), "⌊total/2⌋ on the left"),           # K=4: K//2 each side
+    (lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (p, p))), "'same' or 'valid'"),                # 'same' as a number
+])
+def test_same_padding_mistakes_are_named(pad, says):
+    class Same(_student(pad)):
+        def forward(self, x):
+            if self.p == "same":
+                xp = pad(x, self.p, self.mode)
+                from numpy.lib.stride_tricks import sliding_window_view
+                return np.einsum("nctk,ock->not", sliding_window_view(xp, self.K, axis=2), self.weight)
+            return super().forward(x)
+    c = check.case(N=2, C_in=2, L=9, C_out=2, K=4, seed=1, padding="same")
+    assert says in _hint(lambda: check.check_values(Same, [c]))
+
+
+def test_an_init_with_another_bound_is_not_named_as_a_mistake_it_is_not():
+    """A bias drawn from U(±1/sqrt(C_out)) (64 values) is not called He init only because the KS test of a small
+    sample cannot tell near bounds apart: the largest value must reach the named bound too."""
+    draw = lambda C_in, G, K, shape: (np.random.default_rng(1).uniform(-1, 1, shape) *
+                                      (1 / np.sqrt(64) if len(shape) == 1 else 1 / np.sqrt(C_in // G * K)))
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_default_init(_init_class(draw), C_in=64, C_out=64, K=5, groups=4)
+    assert "a = 0" not in str(e.value), str(e.value)

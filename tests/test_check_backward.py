@@ -148,3 +148,41 @@ def test_an_error_in_backward_names_the_layer_and_hides_numbers_when_hidden():
     with pytest.raises(check.CheckFailed, match=r"your backward raised ValueError: bad value …") as e:
         check.check_backward(Raises, [check.case(seed=8)], hidden=True)
     assert re.search(r"\d\.\d{6}", str(e.value)) is None
+
+
+def test_numerical_gradients_may_not_call_backward_and_must_restore_the_weights():
+    """Central differences check a backward, so they use the forward alone; and they put every weight back."""
+    Good = answer(solution())
+    numerical = answer(solution_answers("08_backward")["numgrad_answer"], "numerical_gradients")
+    c = check.case(N=1, C_in=2, L=6, C_out=2, K=3, seed=3, bias=True)
+    check.check_numerical_gradients(numerical, Good, [c])
+
+    def calls_backward(layer, x, dy):
+        layer(x)
+        return layer.backward(dy)
+    with pytest.raises(check.CheckFailed, match="must not call it"):
+        check.check_numerical_gradients(calls_backward, Good, [c])
+
+    def never_restores(layer, x, dy, eps=1e-6):
+        grads = numerical(layer, x, dy)
+        layer.weight[0, 0, 0] += eps            # a nudge left in place
+        return grads
+    with pytest.raises(check.CheckFailed, match="put each element back"):
+        check.check_numerical_gradients(never_restores, Good, [c])
+
+
+def test_a_scatter_that_loses_repeated_indices_is_named():
+    """dx[:, :, index] += dx_pad (NumPy buffers it: a repeated index adds once), in the fold of the padding
+    and, written over the (t, k) grid, in the scatter over overlapping windows."""
+    fold = answer(solution().replace("np.add.at(dx, (slice(None), slice(None), index), dx_pad)",
+                                     "dx[:, :, index] += dx_pad"))
+    c = check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=5, padding=2, padding_mode="reflect", bias=True)
+    with pytest.raises(check.CheckFailed, match="only its last write survived"):
+        check.check_backward(fold, [c])
+    x, w, b = check.make_data(dict(c, conv=dict(bias=True)))
+    dy = check.make_dy(dict(c, conv=dict(bias=True)))
+    c0 = dict(c, conv=dict(bias=True))
+    want = check.torch_conv1d_grads(x, w, b, dy, bias=True)[0]
+    lost = check.backward_loops(x, w, dy, c0, last_write=("scatter",))[0]
+    assert not np.allclose(lost, want), "overlapping windows lose contributions when only the last write survives"
+    assert np.allclose(check.backward_loops(x, w, dy, c0)[0], want)

@@ -46,6 +46,18 @@ def test_a_student_exception_keeps_its_builtin_type_but_never_a_checks_type():
     assert isinstance(judge.rebuild("SystemExit", "3"), judge.AnswerError)
 
 
+COPIED_MODULE = """\
+import os, shutil, sys
+src = next(m.__file__ for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).endswith(".so")
+           and "." not in m.__name__)
+name = os.path.basename(src).split(".")[0]
+shutil.copyfile(src, os.path.basename(src))
+shutil.copyfile(src, "blob.bin")
+sys.path.insert(0, os.getcwd())
+sys.modules.pop(name, None)
+"""
+
+
 @pytest.mark.parametrize("attack, expect", [
     ("import torch", "ForbiddenRoutine"),
     ("import scipy.signal", "ForbiddenRoutine"),
@@ -57,6 +69,12 @@ def test_a_student_exception_keeps_its_builtin_type_but_never_a_checks_type():
     ("import gc; gc.get_objects()", "PermissionError"),
     ("import socket; socket.create_connection(('127.0.0.1', 22))", "PermissionError"),
     ("import numpy as np; np.convolve([1], [1])", "ForbiddenRoutine"),
+    # a compiled module copied into the answer's folder (a library's C correlation, e.g. scipy's _sigtools,
+    # loaded for the first time under another path): only the installation's compiled code may load
+    (COPIED_MODULE + "import importlib; importlib.import_module(name)", "PermissionError"),
+    (COPIED_MODULE + "import importlib.machinery as m, importlib.util as u\n"
+     "u.module_from_spec(u.spec_from_loader(name, m.ExtensionFileLoader(name, os.path.abspath('blob.bin'))))",
+     "PermissionError"),
 ])
 def test_the_answer_process_refuses_what_an_answer_never_needs(attack, expect):
     child = judge.Child([attack + "\n"], budget=30)

@@ -473,6 +473,10 @@ PAD_EVERY_AXIS = ("np.pad(x, (left, right)) pads every axis (the batch and the c
 def _hint_error(c, err, b):
     """A hint for an exception raised inside the student's forward (most specific first)."""
     c = dict(c, conv=_plain(c["conv"]))
+    if isinstance(c["conv"].get("padding"), str) and (
+            (isinstance(err, TypeError) and "str" in str(err)) or "pad_width" in str(err)):
+        return ("\n  Hint: padding may be the string 'same' or 'valid': turn it into the left and right amounts "
+                "before any arithmetic with it (or np.pad).")
     if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err):
         return "\n  Hint: " + PAD_EVERY_AXIS
     if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
@@ -656,7 +660,9 @@ def check_answer(name, got, want, mistakes=None):
         print(f"✓ {name} = {want!r}{note}")
         return
     if got is None or type(got) is not type(want) or got != want:
-        hint = next((h for v, h in (mistakes or {}).items() if _as_int(got) == v), None)
+        key = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist()) \
+            if isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1 else _as_int(got)
+        hint = next((h for v, h in (mistakes or {}).items() if key == v), None)
         raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
                           f"from the formula above, then run the cell below it to compare."
                           + (f"\n  Hint: {hint}" if hint else ""))
@@ -747,7 +753,8 @@ def _hint_init(v, C_in, K, groups):
     for bound, hint in mistakes:
         if groups == 1 and "groups" in hint:
             continue
-        if np.all(np.abs(v) <= bound * (1 + 1e-6)) and _ks_uniform(v, -bound, bound) <= 2.7 / math.sqrt(n):
+        if (np.all(np.abs(v) <= bound * (1 + 1e-6)) and np.abs(v).max() >= bound * (1 - 8 / n)
+                and _ks_uniform(v, -bound, bound) <= 2.7 / math.sqrt(n)):     # the largest value near this bound too
             return "\n  Hint: " + hint
     if np.all(v >= 0) and _ks_uniform(v, 0, 1) <= 2.7 / math.sqrt(n):
         return ("\n  Hint: np.random.rand draws from U(0, 1): scale it, bound · (2·rand − 1), or use "
@@ -1078,6 +1085,10 @@ def _hint_shape(c, want, got):
     if got[2] == want[2] - 1:
         return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
                 "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
+    if conv.get("padding") == "same" and got[2] != want[2] and got[2] == c["L"] + 2 * (span // 2) - span + 1:
+        total = "d·(K−1)" if "dilation" in conv else "K−1"
+        return (f"\n  Hint: padding='same' pads {total} in total, ⌊total/2⌋ on the left and the rest on the right; "
+                "span//2 on each side is one too many when the span is even.")
     if got[2] == want[2] + 1 and s == 1:
         return ("\n  Hint: one output too long: a window must fit entirely inside the "
                 f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.")
@@ -1412,12 +1423,15 @@ def pad_index(L, left, right, mode):
     return np.pad(np.arange(L), (left, right), mode=NP_PAD_MODES[mode])
 
 
-def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_of=None, fold=None, dw_pad=None):
+def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_of=None, fold=None, dw_pad=None,
+                   last_write=()):
     """(dx, dw) of the layer of case `c` in float64, a loop over output channels and taps (the samples and
     positions at once). The keywords make the classic mistakes, for the hints: another stride or dilation
     for the taps, the kernel flipped (dx), output channel o reading the input groups groups_of(o), the
     gradient of the padding folded back by `fold` = (left, right, mode) instead of the layer's own, dw
-    correlated with the input padded as `dw_pad` (a padding_mode). Unbatched: call with a batch of one."""
+    correlated with the input padded as `dw_pad` (a padding_mode), last_write ⊆ {"scatter", "fold"}: where an
+    index repeats, only its last write survives (`a[..., idx] += v` with a repeated idx, or `=` for `+=`), in
+    the scatter over the windows or in the fold of the padding. Unbatched: call with a batch of one."""
     conv = _plain(c["conv"])
     s = conv.get("stride", 1) if stride is None else stride
     d = conv.get("dilation", 1) if dilation is None else dilation
@@ -1447,14 +1461,28 @@ def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_o
                 pos = np.arange(L_out) * s + k * d
                 keep = pos < xp.shape[2]
                 dw[o, :, k] += np.einsum("nt,nct->c", dy[:, o, keep], xw[:, chans, pos[keep]])
-                dxp[:, chans, pos[keep]] += dy[:, o][:, None, keep] * wk[o, :, k, None]
+                if "scatter" not in last_write:
+                    dxp[:, chans, pos[keep]] += dy[:, o][:, None, keep] * wk[o, :, k, None]
+            if "scatter" in last_write:      # one buffered write over the (t, k) grid: a repeated position keeps its last
+                grid = np.arange(L_out)[:, None] * s + np.arange(K)[None, :] * d
+                keep = grid < xp.shape[2]
+                contrib = dy[:, o][:, None, :, None] * wk[o][:, None, :]          # (N, Cg, L_out, K)
+                block = dxp[:, chans]
+                block[..., grid[keep]] += contrib[..., keep]
+                dxp[:, chans] = block
     fl, fr, fm = fold or (left, right, mode)
     index = pad_index(L, fl, fr, fm)
     dx = np.zeros_like(x)
-    np.add.at(dx, (slice(None), slice(None), index[index >= 0]), dxp[..., index >= 0])
+    if "fold" in last_write:
+        dx[..., index[index >= 0]] += dxp[..., index >= 0]
+    else:
+        np.add.at(dx, (slice(None), slice(None), index[index >= 0]), dxp[..., index >= 0])
     return dx, dw
 
 
+LAST_WRITE_HINT = ("an index repeats and only its last write survived: `a[..., idx] += v` with a repeated idx adds "
+                   "once per position (NumPy buffers it), and `=` in a loop replaces; add every contribution: "
+                   "np.add.at(a, (slice(None), slice(None), idx), v), or `+=` one element at a time.")
 STRIDE_HINT = ("dy was not dilated by the stride: output t came from the window that starts at t·stride, so "
                "dy[..., t]·w[o, c, k] goes back to x_pad[..., t·stride + k·dilation] (dy with stride − 1 zeros "
                "between its elements), and dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation].")
@@ -1514,6 +1542,8 @@ def _grad_variants(name, c, x, w, b, dy):
                         f"'{mode}': fold it back with index = np.pad(np.arange(L_in), (left, right), "
                         f"mode='{NP_PAD_MODES[mode]}'), the same map the forward padded with.",
                         one(fold=(left, right, other))))
+    if name == "dx":
+        out += [(LAST_WRITE_HINT, one(last_write=kind)) for kind in (("fold",), ("scatter",), ("scatter", "fold"))]
     if name == "dx" and left != right:
         out.append((f"dx is cropped at the wrong place: x starts after the left padding, dx = dx_pad[..., left:left + "
                     f"L_in] with left = {left}, right = {right} (padding='same' puts the odd one on the right).",
@@ -1534,10 +1564,11 @@ def _hint_grad_values(name, c, x, w, b, dy, got):
         got = got[None] if name == "dx" else got
     tol_terms = _terms(c, dy.shape)[name]
     got64 = got.astype(np.float64)
+    named = []          # every mistake that gives these numbers (two can coincide on a small layer)
     for hint, v in _grad_variants(name, c, x, w, b, dy):
         if v is not None and v.shape == got64.shape and np.all(np.abs(v - got64) <= _grad_tolerance(c, v, tol_terms)):
-            return "\n  Hint: " + hint
-    return ""
+            named += [hint] if hint not in named else []
+    return "".join("\n  Hint: " + h for h in named[:2])
 
 
 def _hint_grad_shape(name, c, want, got, dy_shape):
@@ -1581,7 +1612,8 @@ def _hint_backward_error(c, err, b):
     """A hint for an exception raised inside the student's backward (most specific first)."""
     conv = _plain(c["conv"])
     text = str(err)
-    if isinstance(err, AttributeError) and re.search(r"has no attribute", text):
+    if isinstance(err, AttributeError) and re.search(r"^'[A-Za-z_]\w*' object has no attribute", text) \
+            and "module" not in text:
         return ("\n  Hint: backward needs what the last forward saw: keep it in forward (e.g. self.x_pad = x_pad), "
                 "then read it in backward.")
     if b is None and isinstance(err, TypeError) and "NoneType" in text:
@@ -1624,6 +1656,10 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                                   "torch's either: make the forward test pass first.")
             with _Forbidden():
                 try:
+                    layer.backward = None       # numerical gradients come from the forward alone
+                except Exception:
+                    pass
+                try:
                     got, err = numerical_gradients(layer, x.copy(), dy.copy()), None
                 except CheckFailed:
                     raise
@@ -1633,8 +1669,17 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                 raise CheckFailed(f"{where}: numerical_gradients still raises NotImplementedError, the stub's.") from err
             if err is not None:
                 said = _sanitised(err, where)
+                hint = ("\n  Hint: numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
+                        "they check a backward, so they must not call it." if isinstance(err, TypeError)
+                        and "NoneType" in str(err) and "callable" in str(err) else "")
                 raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
-                                  f"{': ' + said if said else ' (with no message)'}") from err
+                                  f"{': ' + said if said else ' (with no message)'}" + hint) from err
+            for name, before in (("weight", w), ("bias", b)):
+                after = getattr(layer, name, None)
+                if before is not None and (after is None or np.shape(after) != before.shape or not np.all(
+                        np.abs(np.asarray(after, np.float64) - before) <= 1e-9 * (1 + np.abs(before)))):
+                    raise CheckFailed(f"{where}: after numerical_gradients, layer.{name} is not what it was: put "
+                                      "each element back after its two nudges (θ + eps, θ − eps, then θ).")
             if not isinstance(got, (tuple, list)) or len(got) != 3:
                 raise CheckFailed(f"{where}: numerical_gradients should return (dx, dw, db); yours returned "
                                   f"{type(got).__name__}.")

@@ -101,6 +101,7 @@ def _lock_down(folder):
     compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     loaded = {os.path.realpath(m.__file__) for m in list(sys.modules.values())
               if isinstance(getattr(m, "__file__", None), str) and m.__file__.endswith(compiled)}
+    installed = _installation()
     in_folder = folder_rule([folder])
 
     def hook(event, args):
@@ -109,6 +110,12 @@ def _lock_down(folder):
             if any(name == m or name.startswith(m + ".") for m in CONVOLUTION_MODULES):
                 _refuse(ForbiddenRoutine(f"your answer imports {name}. The exercise is to compute the convolution "
                                          "yourself with NumPy; library routines that do it for you score zero."))
+            if filename:    # every compiled module's load says its file ("import", also from _imp.create_dynamic)
+                path = os.path.realpath(filename)
+                if not filename.endswith(".py") and not path.startswith(installed):
+                    _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
+                                            "outside the Python installation: an answer may import installed "
+                                            "modules only, not compiled code it copied or wrote"))
             if filename.endswith(compiled):
                 path = os.path.realpath(filename)
                 if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path for m in CONVOLUTION_MODULES):
@@ -126,6 +133,16 @@ def _lock_down(folder):
             if refused:
                 _refuse(refused, flag=False)
     sys.addaudithook(hook)
+
+
+def _installation():
+    """The folders (realpaths, each ending in os.sep) that hold the Python installation and its installed
+    packages: the only places a compiled module may come from once the answer runs (the answer's own
+    folder, its home and its temp folder are writable, so a copied or written module would be code the
+    guard never saw)."""
+    import site
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
+    return tuple(sorted({os.path.join(os.path.realpath(r), "") for r in roots if r and os.path.isdir(r)}))
 
 
 def _unlink_originals(originals):
