@@ -393,3 +393,27 @@ def test_an_init_with_another_bound_is_not_named_as_a_mistake_it_is_not():
     with pytest.raises(check.CheckFailed) as e:
         check.check_default_init(_init_class(draw), C_in=64, C_out=64, K=5, groups=4)
     assert "a = 0" not in str(e.value), str(e.value)
+
+
+def test_np_pad_with_torchs_mode_names_and_a_bias_added_per_input_channel_are_named():
+    torch_names = _student(lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (p, p)), mode=m))
+    assert "'edge'" in _hint(lambda: check.check_values(
+        torch_names, [dict(PADDED, conv=dict(padding=2, padding_mode="replicate"))]))
+
+    class BiasPerChannel:
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros"):
+            self.weight = np.zeros((out_channels, in_channels, kernel_size))
+            self.bias = np.zeros(out_channels) if bias else None
+
+        def __call__(self, x):
+            K, (C_out, C_in, _) = self.weight.shape[2], self.weight.shape
+            L_out = x.shape[2] - K + 1
+            y = np.zeros((x.shape[0], C_out, L_out))
+            for o in range(C_out):
+                for c in range(C_in):
+                    for t in range(L_out):
+                        y[:, o, t] += x[:, c, t:t + K] @ self.weight[o, c] + self.bias[o]
+            return y
+    assert "once per input channel" in _hint(lambda: check.check_values(
+        BiasPerChannel, [check.case(N=2, C_in=3, L=7, C_out=2, K=3, bias=True)]))

@@ -477,6 +477,9 @@ def _hint_error(c, err, b):
             (isinstance(err, TypeError) and "str" in str(err)) or "pad_width" in str(err)):
         return ("\n  Hint: padding may be the string 'same' or 'valid': turn it into the left and right amounts "
                 "before any arithmetic with it (or np.pad).")
+    if isinstance(err, ValueError) and re.search(r"mode '?(zeros|replicate|circular)'? is not supported", str(err)):
+        return ("\n  Hint: np.pad names the modes its own way: torch's 'zeros' is np.pad's 'constant', 'replicate' "
+                "is 'edge', 'circular' is 'wrap' ('reflect' is 'reflect').")
     if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err):
         return "\n  Hint: " + PAD_EVERY_AXIS
     if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
@@ -1160,6 +1163,9 @@ def _variants(c, x, w, b):
             first_only[0] += b[:, None]
             out.append(("the bias is added to the first sample only: add it to every sample.", first_only))
         out.append(("the bias is missing: add bias[o] to every position of output channel o.", nob))
+        if c["C_in"] // g > 1:
+            out.append(("the bias is added once per input channel: add it once per output, after the sum over "
+                        "the input channels.", nob + (c["C_in"] // g) * b[None, :, None]))
         if nob.shape[2] == c["C_out"]:
             out.append(("the bias is added along the length axis: it belongs to the channel axis, "
                         "bias[None, :, None].", nob + b[None, None, :]))
