@@ -36,6 +36,26 @@ def test_a_shuffled_notebook_is_graded_for_what_it_answers(graded, sub):
     assert got == {gid: sub.expect.get(gid, 0.0) for gid in got}, (sub.seed, sub.no_ids, sub.bom, sub.crlf)
 
 
+def test_the_shuffled_notebooks_draw_every_kind_of_edit():
+    """The few shuffled notebooks graded above still hold every edit an editor or student makes."""
+    import copy
+    import random
+    released = read(SHUFFLED[0].assignment, student=True)
+    choice, drawn = random.Random.choice, set()
+
+    def recording(rng, seq):
+        value = choice(rng, seq)
+        drawn.add(value) if "keep" in seq else None
+        return value
+    random.Random.choice = recording
+    try:
+        subs = [sub for sub in SHUFFLED if sub.apply(copy.deepcopy(released)) is not None]
+    finally:
+        random.Random.choice = choice
+    assert drawn == {"keep", "delete", "duplicate", "retype", "move", "wipe"}, drawn
+    assert any(s.no_ids for s in subs) and any(s.bom for s in subs) and any(s.crlf for s in subs)
+
+
 def test_course_folder_survives_every_submission(graded):
     """Hostile notebooks (deleting the gradebook, other submissions, the config; killing the grader;
     links, FIFOs and hard links in their folder; looking around the machine) change nothing outside

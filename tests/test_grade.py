@@ -18,10 +18,10 @@ from autograder.build.release import ROOT
 from tests.grading import LIMITS, SECRET, fingerprint, gradebook_intact, leaks, special_files
 
 A = "01_channels_kernel"
-# Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel, links in its folder, looking around,
+# Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel, looking around (links in a folder: test_autograde),
 # garbling the judge's channel), tampered: one of each; correct answers graded before and after them.
 PICK = {"ada", "grace", "alan", "blank", "infinite_loop", "hostile_os_exit", "cheat_np_convolve",
-        "tests_edited_to_pass", "hostile_links_in_its_folder", "hostile_looks_around", "hostile_reply_bomb",
+        "tests_edited_to_pass", "hostile_looks_around", "hostile_reply_bomb",
         "aa_correct_before", "zz_correct_after"}
 
 
