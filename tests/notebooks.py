@@ -1,6 +1,8 @@
 """Reading and running the course notebooks in tests."""
 import os
 import re
+import tomllib
+from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
@@ -58,7 +60,7 @@ def another_cpu_env(base=None):
 
 __all__ = ["SOLUTION_REGION", "grade_id", "is_answer_cell", "is_test_cell", "read", "solution_answers",
            "with_solution_answers", "run", "error_cells", "another_cpu_env", "assignments", "notebook_path",
-           "SOLUTIONS", "RELEASE", "COLAB_ONLY"]
+           "SOLUTIONS", "RELEASE", "COLAB_ONLY", "mistakes", "wrong_source"]
 
 
 # Run first in a standalone notebook: what is not there in Colab cannot be imported.
@@ -71,3 +73,32 @@ class _NotInColab(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _NotInColab())
 sys.path[:] = [p for p in sys.path if p not in ("", %r)]
 """ % str(SOLUTIONS.parent)
+
+
+# Typical wrong answers, per notebook (tests/test_mistakes.py runs them; tests/test_check_backward.py too)
+MISTAKES = Path(__file__).parent / "mistakes"
+
+
+def mistakes(a):
+    """The mistakes of tests/mistakes/{a}.toml, each as a dict: name, cell (the answer cell's grade_id),
+    hint (words, or a list of words, the hint must hold), timed, and either source (the whole wrong cell)
+    or replace ([old, new] pairs applied, in order, to the solution's answer)."""
+    path = MISTAKES / f"{a}.toml"
+    entries = tomllib.loads(path.read_text())["mistake"]
+    for m in entries:
+        unknown = set(m) - {"name", "cell", "hint", "source", "replace", "timed"}
+        assert not unknown and ("source" in m) != ("replace" in m), f"{path}: {m.get('name')}: {sorted(unknown)}"
+        m["hints"] = [m["hint"]] if isinstance(m["hint"], str) else m["hint"]
+    return entries
+
+
+def wrong_source(m, answers):
+    """The mistake's answer cell: its own source, or the solution's answer with its replacements made."""
+    if "source" in m:
+        return m["source"]
+    source = answers[m["cell"]]
+    for old, new in m["replace"]:
+        assert source.count(old) == 1, \
+            f"{m['name']}: {old!r} occurs {source.count(old)} times in the solution's {m['cell']}"
+        source = source.replace(old, new)
+    return source

@@ -2,18 +2,16 @@
 the reference is torch's autograd, right answers of every style pass, each classic mistake fails with the hint
 that names it, the guard stops torch's gradients inside an answer, and hidden cases show no input values."""
 import re
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from autograder.notebook import check
-from tests.notebooks import solution_answers
+from tests.notebooks import mistakes, solution_answers, wrong_source
 
 EVERY = ["stride", "padding", "same", "dilation", "groups", "bias", "padding_mode"]
-MISTAKES = tomllib.loads((Path(__file__).parent / "mistakes" / "08_backward.toml").read_text())["mistake"]
+MISTAKES = mistakes("08_backward")
 
 
 def answer(source, name="Conv1d"):
@@ -28,10 +26,7 @@ def solution():
 
 def wrong(m):
     """The answer cell of mistake m (tests/mistakes/08_backward.toml)."""
-    source = m.get("source") or solution_answers("08_backward")[m["cell"]]
-    for old, new in m.get("replace", []):
-        source = source.replace(old, new)
-    return source
+    return wrong_source(m, solution_answers("08_backward"))
 
 
 def test_the_reference_is_torchs_autograd_on_the_cases_numbers():

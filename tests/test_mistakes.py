@@ -19,44 +19,16 @@ it need not fail, but when it fails it must give the hint.
 import copy
 import os
 import shutil
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.notebooks import (COLAB_ONLY, RELEASE, assignments, grade_id, is_answer_cell, is_test_cell,
-                             notebook_path, solution_answers)
+from tests.notebooks import (COLAB_ONLY, RELEASE, assignments, grade_id, is_answer_cell, is_test_cell, mistakes,
+                             notebook_path, solution_answers, wrong_source)
 
-MISTAKES = Path(__file__).parent / "mistakes"
 ALL = assignments()
-
-
-def mistakes(a):
-    """The mistakes of tests/mistakes/{a}.toml, each as a dict: name, cell (the answer cell's grade_id),
-    hint (words, or a list of words, the hint must hold), timed, and either source (the whole wrong cell)
-    or replace ([old, new] pairs applied, in order, to the solution's answer)."""
-    path = MISTAKES / f"{a}.toml"
-    entries = tomllib.loads(path.read_text())["mistake"]
-    for m in entries:
-        unknown = set(m) - {"name", "cell", "hint", "source", "replace", "timed"}
-        assert not unknown and ("source" in m) != ("replace" in m), f"{path}: {m.get('name')}: {sorted(unknown)}"
-        m["hints"] = [m["hint"]] if isinstance(m["hint"], str) else m["hint"]
-    return entries
-
-
-def wrong_source(m, answers):
-    """The mistake's answer cell: its own source, or the solution's answer with its replacements made."""
-    if "source" in m:
-        return m["source"]
-    source = answers[m["cell"]]
-    for old, new in m["replace"]:
-        assert source.count(old) == 1, \
-            f"{m['name']}: {old!r} occurs {source.count(old)} times in the solution's {m['cell']}"
-        source = source.replace(old, new)
-    return source
 
 
 def failure(cell):

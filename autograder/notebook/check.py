@@ -289,19 +289,24 @@ def make_data(c):
     return x.astype(dt), w.astype(dt), (None if b is None else b.astype(dt))
 
 
-def _worked_example_data(c):
+def _worked_example_data(c, dy=False):
     """x, weight, bias exactly as the worked examples draw them: torch.manual_seed(666), then
     torch.randn(N, C_in, L), then nn.Conv1d(C_in, C_out, K, **conv) (float32 numbers, cast to the
-    case's dtype). The student's own random state is left as it was (torch.random.fork_rng)."""
+    case's dtype); dy=True: also the output gradient notebook 08 draws next, torch.randn(output shape).
+    The student's own random state is left as it was (torch.random.fork_rng)."""
     dt = np.dtype(c["dtype"])
+    one = (lambda a: a[0]) if c.get("unbatched") else (lambda a: a)
     with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.manual_seed(666)
-        x = torch.randn(c["N"], c["C_in"], c["L"]).numpy().astype(dt)
+        x = torch.randn(c["N"], c["C_in"], c["L"])
         layer = torch.nn.Conv1d(c["C_in"], c["C_out"], c["K"], **dict(c["conv"], bias=bool(c["conv"].get("bias"))))
         w = layer.weight.numpy().astype(dt)
         b = layer.bias.numpy().astype(dt) if c["conv"].get("bias") else None
-    return (x[0] if c.get("unbatched") else x), w, b
+        data = one(x.numpy().astype(dt)), w, b
+        if dy:
+            return data + (one(torch.randn(layer(x).shape).numpy().astype(dt)),)
+    return data
 
 
 def torch_conv1d(x, w, b, **conv):
@@ -652,20 +657,19 @@ def check_answer(name, got, want, mistakes=None):
     whole number written as 72.0 (from `/`) or np.int64(72) (from np.prod) is 72, and a shape may be
     a list, an array or a torch.Size; the check then says which type torch gives. `mistakes`:
     {wrong value: hint} for the wrong answers a common mistake gives."""
-    if isinstance(want, tuple) and isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1:
-        shape = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist())
-        if shape == want and all(type(g) is int for g in shape):
-            note = "" if type(got) is tuple else f" (torch gives a tuple; yours was a {type(got).__name__})"
-            print(f"✓ {name} = {want!r}{note}")
-            return
-    if isinstance(want, int) and not isinstance(want, bool) and _as_int(got) == want and type(_as_int(got)) is int:
+    sequence = isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1
+    value = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist()) if sequence else _as_int(got)
+    whole = all(type(v) is int for v in value) if sequence else type(value) is int
+    if isinstance(want, tuple) and sequence and value == want and whole:
+        note = "" if type(got) is tuple else f" (torch gives a tuple; yours was a {type(got).__name__})"
+        print(f"✓ {name} = {want!r}{note}")
+        return
+    if isinstance(want, int) and not isinstance(want, bool) and not sequence and value == want and whole:
         note = "" if type(got) is int else f" (torch gives the int {want}; `//` keeps a division whole)"
         print(f"✓ {name} = {want!r}{note}")
         return
     if got is None or type(got) is not type(want) or got != want:
-        key = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist()) \
-            if isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1 else _as_int(got)
-        hint = next((h for v, h in (mistakes or {}).items() if key == v), None)
+        hint = next((h for v, h in (mistakes or {}).items() if value == v), None)
         raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
                           f"from the formula above, then run the cell below it to compare."
                           + (f"\n  Hint: {hint}" if hint else ""))
@@ -724,8 +728,7 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
             raise CheckFailed(f"default {name}: all values are {v[0]:.4g}; torch draws them at random.")
         # Kolmogorov-Smirnov distance to U(-bound, bound). 2.7/sqrt(n) is the critical value at
         # p = 1e-6, so a correct random init fails about once in a million runs.
-        cdf = (np.sort(v) + bound) / (2 * bound)
-        ks = np.max(np.maximum(np.arange(1, n + 1) / n - cdf, cdf - np.arange(n) / n))
+        ks = _ks_uniform(v, -bound, bound)
         if ks > 2.7 / math.sqrt(n):
             raise CheckFailed(f"default {name}: values are not spread like U(-{bound:.4g}, {bound:.4g}) "
                               f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
@@ -1251,21 +1254,10 @@ def make_dy(c):
     as the worked example draws it: torch.manual_seed(666), the input, the layer, then
     torch.randn(output shape)."""
     if c.get("worked_example"):
-        return _worked_example_dy(c)
+        return _worked_example_data(c, dy=True)[3]
     shape = expected_output(c).shape
     rng = np.random.default_rng([c["seed"], 8, *_SECRET])
     return rng.standard_normal(shape).astype(np.dtype(c["dtype"]))
-
-
-def _worked_example_dy(c):
-    dt = np.dtype(c["dtype"])
-    with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.manual_seed(666)
-        x = torch.randn(c["N"], c["C_in"], c["L"])
-        layer = torch.nn.Conv1d(c["C_in"], c["C_out"], c["K"], **dict(c["conv"], bias=bool(c["conv"].get("bias"))))
-        dy = torch.randn(layer(x).shape).numpy().astype(dt)
-    return dy[0] if c.get("unbatched") else dy
 
 
 def torch_conv1d_grads(x, w, b, dy, **conv):

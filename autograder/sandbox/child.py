@@ -110,14 +110,13 @@ def _lock_down(folder):
             if any(name == m or name.startswith(m + ".") for m in CONVOLUTION_MODULES):
                 _refuse(ForbiddenRoutine(f"your answer imports {name}. The exercise is to compute the convolution "
                                          "yourself with NumPy; library routines that do it for you score zero."))
-            if filename:    # every compiled module's load says its file ("import", also from _imp.create_dynamic)
-                path = os.path.realpath(filename)
-                if not filename.endswith(".py") and not path.startswith(installed):
-                    _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
-                                            "outside the Python installation: an answer may import installed "
-                                            "modules only, not compiled code it copied or wrote"))
+            # every load of compiled code says its file ("import", also from _imp.create_dynamic)
+            path = os.path.realpath(filename) if filename else ""
+            if path and not filename.endswith(".py") and not path.startswith(installed):
+                _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
+                                        "outside the Python installation: an answer may import installed "
+                                        "modules only, not compiled code it copied or wrote"))
             if filename.endswith(compiled):
-                path = os.path.realpath(filename)
                 if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path for m in CONVOLUTION_MODULES):
                     _refuse(ForbiddenRoutine(f"your answer loads the compiled module {name} again ("
                                              f"{os.path.basename(filename)}): a fresh copy of a module would bring back "
