@@ -1,5 +1,7 @@
 """The judge on its own: every solution passes every test cell through it, and what comes back
 from a student's process is data, never code."""
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +50,10 @@ def test_a_student_exception_keeps_its_builtin_type_but_never_a_checks_type():
 
 COPIED_MODULE = """\
 import os, shutil, sys
-src = next(m.__file__ for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).endswith(".so")
-           and "." not in m.__name__)
+folder = next(os.path.dirname(m.__file__) for m in list(sys.modules.values())
+              if str(getattr(m, "__file__", "")).endswith(".so") and "." not in m.__name__)   # lib-dynload
+src = next(os.path.join(folder, f) for f in sorted(os.listdir(folder))                   # one not loaded yet
+           if f.endswith(".so") and f.split(".")[0] not in sys.modules and not f.startswith(("_test", "xx", "_xx")))
 name = os.path.basename(src).split(".")[0]
 shutil.copyfile(src, os.path.basename(src))
 shutil.copyfile(src, "blob.bin")
@@ -314,3 +318,15 @@ def test_an_answer_process_cannot_rewrite_its_zygote():
         assert verdict.passed, verdict.error
     finally:
         zygote.close()
+
+
+def test_a_second_numpy_from_another_environment_is_refused():
+    """NumPy's modules dropped from sys.modules and imported again with the base interpreter's site-packages
+    first on the path (red-teaming found an unguarded np.correlate there, under a venv): refused."""
+    base = os.path.join(sys.base_prefix, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+    attack = (f"import os, sys\nsaved = {{k: v for k, v in sys.modules.items() if k.split('.')[0] == 'numpy'}}\n"
+              f"os.putenv = os.unsetenv = lambda *a: None\ntry:\n    for k in saved:\n        del sys.modules[k]\n"
+              f"    sys.path.insert(0, {base!r})\n    import numpy as np2\nfinally:\n    sys.path.pop(0)\n"
+              f"    sys.modules.update(saved)\n")
+    verdict = judge.judge_cell(ONE_CASE, [attack + GRACE], timeout=60)
+    assert not verdict.passed and verdict.error[0] == "ForbiddenRoutine", verdict.error

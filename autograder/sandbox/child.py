@@ -102,6 +102,8 @@ def _lock_down(folder):
     loaded = {os.path.realpath(m.__file__) for m in list(sys.modules.values())
               if isinstance(getattr(m, "__file__", None), str) and m.__file__.endswith(compiled)}
     installed = _installation()
+    origin = {name: os.path.realpath(m.__file__) for name, m in list(sys.modules.items())
+              if isinstance(getattr(m, "__file__", None), str)}
     in_folder = folder_rule([folder])
 
     def hook(event, args):
@@ -112,7 +114,11 @@ def _lock_down(folder):
                                          "yourself with NumPy; library routines that do it for you score zero."))
             # every load of compiled code says its file ("import", also from _imp.create_dynamic)
             path = os.path.realpath(filename) if filename else ""
-            if path and not filename.endswith(".py") and not path.startswith(installed):
+            if path and origin.get(name, path) != path:
+                _refuse(ForbiddenRoutine(f"your answer loads a second copy of {name} (from {os.path.basename(filename)}): "
+                                         "a fresh copy of a module would bring back the library routines the "
+                                         "exercise forbids; use the one already imported"))
+            if path and not filename.endswith(".py") and not installed(path):
                 _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
                                         "outside the Python installation: an answer may import installed "
                                         "modules only, not compiled code it copied or wrote"))
@@ -135,13 +141,23 @@ def _lock_down(folder):
 
 
 def _installation():
-    """The folders (realpaths, each ending in os.sep) that hold the Python installation and its installed
-    packages: the only places a compiled module may come from once the answer runs (the answer's own
-    folder, its home and its temp folder are writable, so a copied or written module would be code the
-    guard never saw)."""
+    """A test of a file's realpath: is it part of this Python, its standard library (lib-dynload included)
+    or the packages of the environment it runs in? The only places compiled code may come from once the
+    answer runs: the answer's folder, home and temp folder are writable (a copied or written module would
+    be code the guard never saw), and another environment's packages (the base interpreter's own
+    site-packages under a venv) hold a second, unguarded NumPy."""
     import site
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
-    return tuple(sorted({os.path.join(os.path.realpath(r), "") for r in roots if r and os.path.isdir(r)}))
+    import sysconfig
+    folder = lambda p: os.path.join(os.path.realpath(p), "")
+    packages = tuple({folder(p) for p in site.getsitepackages() if os.path.isdir(p)})
+    stdlib = tuple({folder(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")})
+
+    def installed(path):
+        if path.startswith(packages):
+            return True
+        root = next((r for r in stdlib if path.startswith(r)), None)
+        return root is not None and path[len(root):].split(os.sep)[0] not in ("site-packages", "dist-packages")
+    return installed
 
 
 def _unlink_originals(originals):
