@@ -6,6 +6,7 @@ import shutil
 import stat
 import tempfile
 import time
+from queue import Empty
 
 import nbformat
 import zmq
@@ -88,6 +89,8 @@ class Execute(nbp.Execute):
         """Run the notebook with the kernel in a private scratch folder (never the submission's folder
         in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
         sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed."""
+        from .sandbox.judge import Zygote
+        Zygote.ahead()      # the judge's answer processes get ready while the kernel starts (Judge takes it)
         self._dead = False
         self._spent = 0.0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
@@ -133,7 +136,7 @@ class Execute(nbp.Execute):
         self.km._connect_control_socket()
         try:
             await ensure_async(self.kc.start_channels(hb=False))    # the heartbeat would make new sockets
-            await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+            await self._kernel_ready(deadline)
         except Exception:
             await self._async_cleanup_kernel()
             raise
@@ -142,6 +145,34 @@ class Execute(nbp.Execute):
         return self.kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)     # nbclient binds its own at class level
+
+    async def _kernel_ready(self, deadline):
+        """Return once the kernel has answered a kernel_info request on its shell channel and IOPub has
+        delivered that request's status "idle": IOPub is then subscribed (ZeroMQ drops what a kernel
+        publishes before the subscription is made, so the request is sent again until it is) and nothing
+        older is pending. jupyter_client's wait_for_ready instead waits for 0.2 s of IOPub silence, after
+        0.2 s for one IOPub message: 0.2-0.4 s of every submission's grading spent waiting. Raises
+        DeadKernelError when the kernel dies or has not answered by `deadline` (time.monotonic())."""
+        while True:
+            if time.monotonic() > deadline or not await self.km.is_alive():
+                raise DeadKernelError("the kernel did not answer kernel_info")
+            msg_id = self.kc.kernel_info()
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+            except Empty:
+                continue
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue            # the reply to an earlier try; its IOPub messages are skipped below
+            until = time.monotonic() + 0.5
+            while (left := until - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=left))
+                except Empty:
+                    break
+                if msg["msg_type"] == "status" and msg.get("parent_header", {}).get("msg_id") == msg_id \
+                        and msg["content"].get("execution_state") == "idle":
+                    self.kc._handle_kernel_info_reply(reply)
+                    return
 
     async def _async_cleanup_kernel(self):
         """nbclient's cleanup, without ZeroMQ's one-second linger on sockets whose kernel is gone
@@ -248,7 +279,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
-        zygote = judge.Zygote()         # one per notebook: every test cell forks a fresh answer process from it
+        zygote = judge.Zygote.take()    # one per notebook: every test cell forks a fresh answer process from it
         flags = judge.answer_flags([judge.to_python(a) for a in answers])
         noted = set()
         course = course_code(source_notebook(self.config, info))
