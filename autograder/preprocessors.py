@@ -19,6 +19,8 @@ from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
 from traitlets import Bool, Integer
 
+from . import timing
+
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
 
 
@@ -90,7 +92,7 @@ class Execute(nbp.Execute):
         in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
         sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed."""
         from .sandbox.judge import Zygote
-        Zygote.ahead()      # the judge's answer processes get ready while the kernel starts (Judge takes it)
+        Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
         self._dead = False
         self._spent = 0.0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
@@ -102,7 +104,8 @@ class Execute(nbp.Execute):
         path = metadata.get("path")
         metadata["path"] = self._work
         try:
-            return super().preprocess(nb, resources, km)
+            with timing.part("kernel"):
+                return super().preprocess(nb, resources, km)
         finally:
             metadata["path"] = path
             shutil.rmtree(scratch, ignore_errors=True)
@@ -220,7 +223,8 @@ class Execute(nbp.Execute):
         self._shown, self._cut = 0, False
         start = time.monotonic()
         try:
-            return super().preprocess_cell(cell, resources, index)
+            with timing.part("cells"):
+                return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = True
             cell.outputs.append(error_output(
@@ -279,7 +283,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
-        zygote = judge.Zygote.take()    # one per notebook: every test cell forks a fresh answer process from it
+        zygote = judge.Zygote.shared()  # every test cell forks a fresh answer process from it
         flags = judge.answer_flags([judge.to_python(a) for a in answers])
         noted = set()
         course = course_code(source_notebook(self.config, info))
@@ -307,7 +311,8 @@ class Judge(nbp.NbGraderPreprocessor):
             elif gid in bonus_ids and not self.bonus:
                 text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
             else:
-                verdict = judge.judge_cell(sources[gid], answers, self.timeout, zygote)
+                with timing.part("judge"):
+                    verdict = judge.judge_cell(sources[gid], answers, self.timeout, zygote)
                 text, err = verdict.text, verdict.error
                 if not verdict.started:
                     broken = err
@@ -320,7 +325,6 @@ class Judge(nbp.NbGraderPreprocessor):
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(*err)] if err else [])
-        zygote.close()
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags

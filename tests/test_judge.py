@@ -273,9 +273,9 @@ def test_convolution_libraries_stay_forbidden(module):
 
 
 def test_a_zygote_forks_a_fresh_process_per_test_cell_and_survives_its_children():
-    """One zygote per notebook (the Judge preprocessor's way): state does not leak from one test cell's
-    process to the next, and a child that dies, hangs, garbles the channel or will not exit costs only
-    its own cell; the next cell gets a fresh zygote and is graded."""
+    """One zygote for every notebook a grading process grades (the Judge preprocessor's way): state does
+    not leak from one test cell's process to the next, and a child that dies, hangs, garbles the channel
+    or will not exit costs only its own cell; the next cell (of the same or another student) is graded."""
     zygote = judge.Zygote()
     try:
         counter = "import builtins\nbuiltins.seen = getattr(builtins, 'seen', 0) + 1\nx = builtins.seen\n"
@@ -289,6 +289,38 @@ def test_a_zygote_forks_a_fresh_process_per_test_cell_and_survives_its_children(
             verdict = judge.judge_cell("assert x == 1", [answer], 2, zygote)
             assert not verdict.passed, what
             assert judge.judge_cell("assert x == 1", [counter], 30, zygote).passed, f"after {what}"
+    finally:
+        zygote.close()
+
+
+def test_an_answer_leaves_nothing_for_the_next_one_in_a_shared_zygote():
+    """What one student's answer process leaves behind (files, a folder it closed with chmod 0, a link,
+    frames and forged "exited" reports written to every other descriptor it could have) reaches neither the next
+    answer process nor the judge's channel to the zygote: the next student's cells are graded as if the
+    zygote were new, and the zygote is the same process (nothing was undeletable)."""
+    zygote = judge.Zygote()
+    try:
+        hostile = ("import __main__, os\n"
+                   "open('planted.py', 'w').write('x = 666')\n"
+                   "os.mkdir('closed'); open('closed/f', 'w').close(); os.chmod('closed', 0)\n"
+                   "os.symlink('/usr', 'link')\n"
+                   "w = __main__.wire\n"
+                   "for fd in set(range(3, 64)) - {__main__.PROTO_IN, __main__.PROTO_OUT}:\n"
+                   "    for msg in ({'exited': 0}, {'errors': []}, {'ok': 666}):\n"
+                   "        try:\n"
+                   "            w.write_frame(fd, w.Frame().pack(msg))\n"
+                   "        except OSError:\n"
+                   "            pass\n"
+                   "x = 1\n")
+        zygote.start()
+        pid = zygote.proc.pid
+        assert judge.judge_cell("assert x == 1, x", [hostile], 30, zygote).passed
+        look = "import os\nx = sorted(os.listdir('.'))\nhome = os.environ['HOME'] == os.getcwd()\n"
+        for _ in range(2):
+            verdict = judge.judge_cell("assert x == ['.cache', '.config', 'tmp'] and home, x", [look], 30, zygote)
+            assert verdict.passed, verdict.error
+            assert judge.judge_cell("assert x == 2, x", ["x = 2\n"], 30, zygote).passed
+        assert zygote.proc.pid == pid
     finally:
         zygote.close()
 

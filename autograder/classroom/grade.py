@@ -18,6 +18,7 @@ torch are imported once per worker, not once per student). What this adds:
   (sorted ids), all against one PostgreSQL gradebook and shared submitted/ and autograded/ folders.
 """
 import argparse
+import collections
 import multiprocessing
 import os
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from .. import timing
 from ..sandbox import intake
 from ..sandbox.confine import NO_SECRET, SECRET_VARIABLE, sandbox_status
 
@@ -51,6 +53,7 @@ class Result:
     note: str = ""                              # what the grader did (a renamed notebook)
     manual: list = field(default_factory=list)  # manual grades cleared or kept (manual_grades())
     flags: list = field(default_factory=list)   # for the instructor to look at (judge's flags)
+    spent: dict = field(default_factory=dict)   # seconds by part (autograder/timing.py)
     log: str = field(default="", repr=False)
 
 
@@ -270,10 +273,13 @@ def worker(conn, root, extra, db_url=None):
         if task is None:
             return
         assignment, student = task
+        timing.SPENT.clear()
         try:
-            r = grade_one(root, assignment, student, extra, db_url)
+            with timing.part("submission"):
+                r = grade_one(root, assignment, student, extra, db_url)
         except BaseException as e:        # never lose the worker over one student
             r = Result(assignment, student, ok=False, error=f"{type(e).__name__}: {e}")
+        r.spent = dict(timing.SPENT)
         conn.send(r)
 
 
@@ -474,6 +480,10 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         for line in summary(a, mine, table):
             print(line)
     print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
+    spent = sum((collections.Counter(r.spent) for r in results), collections.Counter())
+    if spent:
+        print("where the workers' time went: " + ", ".join(
+            f"{what} {share:.0%}" for what, share in timing.shares(spent).items()))
     write_flags(root, results)
     if export:
         from .course import ENV

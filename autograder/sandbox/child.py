@@ -332,29 +332,77 @@ def main():
 
 
 def zygote():
-    """`python -I child.py zygote`: prepare once, then fork a fresh answer process for each request
-    {"op": "fork", "cells": [...]}; the answer process uses the same pipes, and when it has ended the
-    zygote says so: {"exited": status}. The zygote itself never runs student code."""
+    """`python -I child.py zygote`: prepare once, then fork a fresh answer process for each request.
+
+    Fd 0/1 is a Unix socket to the judge, the control channel, which no answer process ever holds. Each
+    request {"op": "fork", "cells": [...]} comes after one byte that carries two pipe ends (SCM_RIGHTS):
+    the new answer process's own channel to the judge. The answer process runs in a fresh, empty folder
+    (`answer/`, its home, temp and config folder); when it has ended, everything in the zygote's folder
+    is deleted and the zygote says {"exited": status} on the control channel. So an answer leaves
+    nothing behind for the next one (no file, no byte in a pipe), and one zygote serves every notebook
+    of every student its grading process grades. The zygote itself never runs student code."""
+    global PROTO_IN, PROTO_OUT
+    import socket
     log = _quiet()
     np = _prepare()
-    folder = _folder()
+    home = os.getcwd()
+    answer_dir = os.path.join(home, "answer")
     _undumpable()
     known = _module_files()
+    control = socket.socket(fileno=PROTO_IN)
     while True:
-        req, _ = receive()
+        try:
+            marker, fds, _, _ = socket.recv_fds(control, 1, 2)
+        except OSError:
+            return
+        req, _ = receive() if marker else (None, None)
         if req is None:
             return
-        if req.get("op") != "fork":
+        if req.get("op") != "fork" or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
             continue
+        for sub in ("", "tmp", ".config", ".cache"):
+            os.mkdir(os.path.join(answer_dir, sub))
         pid = os.fork()
         if pid == 0:
             try:
-                _lock_down(folder, known)
+                control.detach()            # the control channel is closed here, before any answer runs
+                os.close(PROTO_IN)
+                os.close(PROTO_OUT)
+                PROTO_IN, PROTO_OUT = fds
+                os.chdir(answer_dir)
+                _lock_down(answer_dir, known)
                 _answer(req, np, log)
             finally:
                 _EXIT(0)        # bound before any answer ran: an answer that replaces os._exit changes nothing
+        for fd in fds:
+            os.close(fd)
         _, status = os.waitpid(pid, 0)
+        if not _emptied(home):
+            _EXIT(1)        # what it left cannot be deleted: no "exited", so the judge starts a new zygote
         send("exited", status, [])
+
+
+def _emptied(folder):
+    """Delete everything in `folder` (the zygote's own: it keeps nothing there), never following a link;
+    folders an answer process closed (chmod 0) are opened first. Whether the folder is empty."""
+    import shutil
+    import stat
+    try:
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, stat.S_IRWXU)
+                for root, dirs, _ in os.walk(entry.path):       # top-down: opened before it is listed
+                    for d in dirs:
+                        if not os.path.islink(os.path.join(root, d)):
+                            os.chmod(os.path.join(root, d), stat.S_IRWXU)
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        return not os.listdir(folder)
+    except OSError:
+        return False
 
 
 def _undumpable():

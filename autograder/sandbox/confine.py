@@ -131,10 +131,11 @@ def child_env(workdir):
             **QUIET_ENV}
 
 
-def child_argv(workdir, mode=None):
-    """The judge's student process: python -I autograder/sandbox/child.py [zygote], torch hidden."""
+def child_argv(workdir, mode=None, home=None):
+    """The judge's student process: python -I autograder/sandbox/child.py [zygote], torch hidden, in
+    `workdir` (writable), with child_env(home or workdir)."""
     return wrap([sys.executable, "-I", os.path.join(HERE, "child.py"), *([mode] if mode else [])], workdir,
-                child_env(workdir), hide=_package_dirs("torch"))
+                child_env(home or workdir), hide=_package_dirs("torch"))
 
 
 def kernel_env(workdir):

@@ -10,11 +10,13 @@ are computed here, where the student's code never runs. See docs/grading-securit
 import ast
 import builtins
 import contextlib
+import functools
 import inspect
 import io
 import math
 import os
 import select
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,7 @@ import typing
 
 import numpy as np
 
+from .. import timing
 from ..notebook import check
 from . import confine, wire
 
@@ -47,52 +50,96 @@ class AnswerError(Exception):
 class Zygote:
     """A sandboxed process (child.py zygote) that loads NumPy and makes the guard's preparations once,
     then forks a fresh answer process for each test cell: the answer cells run in a process that has
-    seen no other test cell, without paying a Python start and NumPy import each time. One per
-    submission's notebook (Judge), never shared between students. Any trouble with an answer process
-    (a timeout, a garbled channel, one that will not exit) ends the whole zygote; the next test cell
-    starts a new one."""
+    seen no other test cell, without paying a Python start and NumPy import each time.
 
-    _ahead = None       # started by ahead(), not yet taken by a notebook
+    One per grading process (shared()), serving every notebook it grades: the zygote never runs
+    student code, talks to the judge on a control channel (a Unix socket) that no answer process
+    holds, gives each answer process a pipe pair of its own and an empty folder, and empties that
+    folder when the process has ended (child.py: zygote). Any trouble with an answer process (a
+    timeout, a garbled channel, one that will not exit, a folder it left undeletable) ends the whole
+    zygote; the next test cell starts a new one."""
+
+    _shared = None
 
     def __init__(self):
         self.proc = None
 
     @classmethod
-    def ahead(cls):
-        """Start the next notebook's zygote now, so that its Python start and NumPy import (0.1-0.2 s)
-        overlap the student's kernel starting and running, instead of delaying the first test cell.
-        It runs no answer until a notebook takes it (take()), and serves that notebook only."""
-        if cls._ahead is None:
-            cls._ahead = cls()
-            cls._ahead.start()
-
-    @classmethod
-    def take(cls):
-        """The zygote for one notebook: the one started ahead, else a new one (started when first used)."""
-        zygote, cls._ahead = cls._ahead or cls(), None
-        return zygote
+    def shared(cls):
+        """The grading process's zygote, started now if it is not running (the Execute preprocessor
+        calls this first, so that it loads while the student's kernel starts)."""
+        if cls._shared is None:
+            cls._shared = cls()
+        cls._shared.start()
+        return cls._shared
 
     def start(self):
         if self.proc is None or self.proc.poll() is not None:
-            self.dir, self.proc = _sandboxed("zygote")
+            self.close()
+            self.control, theirs = socket.socketpair()
+            self.dir, self.proc = _sandboxed("zygote", theirs)
+            theirs.close()
         return self.proc
+
+    def fork(self, parts):
+        """A new answer process for the frame `parts` ({"op": "fork", "cells": ...}): (fd to write its
+        requests to, fd to read its replies from)."""
+        self.start()
+        to_child, from_child = os.pipe(), os.pipe()
+        for fd in (to_child[1], from_child[0]):
+            big_pipe(fd)
+        try:
+            socket.send_fds(self.control, [b"F"], [to_child[0], from_child[1]])
+            wire.write_frame(self.control.fileno(), parts)
+        except OSError:
+            for fd in (to_child[1], from_child[0]):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_child[0])
+            os.close(from_child[1])
+        return to_child[1], from_child[0]
+
+    def exited(self, timeout):
+        """The wait status of the answer process that has just ended, as the zygote reports it after
+        emptying its folder; None when no such report comes within `timeout` seconds."""
+        fd = self.control.fileno()
+        deadline = time.monotonic() + timeout
+
+        def read(n):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise EOFError("no report")
+            return os.read(fd, n)
+        try:
+            reply, _ = wire.read_frame(read, 1024, 0)
+            return int(reply["exited"])
+        except (EOFError, OSError, wire.FrameError, KeyError, TypeError, ValueError):
+            return None
 
     def close(self):
         if self.proc is not None:
             _end(self.proc)
+            self.control.close()
             self.dir.cleanup()
             self.proc = None
 
 
-def _sandboxed(mode=None):
+def _sandboxed(mode=None, channel=None):
     """(scratch folder, process): child.py [mode] started in the sandbox in a private scratch folder of
-    its own, with the answer process's limits and 1 MiB pipes."""
+    its own, with the answer process's limits, talking over 1 MiB pipes, or over `channel` (a socket)
+    as its fd 0 and 1. A zygote's answer processes get `answer/` in that folder as their home, temp and
+    config folder (child.py zygote makes it afresh for each)."""
     folder = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-    os.mkdir(os.path.join(folder.name, "tmp"))
-    proc = subprocess.Popen(confine.child_argv(folder.name, mode), cwd=folder.name,
-                            env=confine.child_env(folder.name), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, preexec_fn=confine.limiter(confine.CHILD_LIMITS))
-    big_pipes(proc)
+    home = os.path.join(folder.name, "answer") if channel is not None else folder.name
+    if channel is None:
+        os.mkdir(os.path.join(folder.name, "tmp"))
+    stdio = subprocess.PIPE if channel is None else channel
+    proc = subprocess.Popen(confine.child_argv(folder.name, mode, home), cwd=folder.name, env=confine.child_env(home),
+                            stdin=stdio, stdout=stdio, stderr=subprocess.DEVNULL,
+                            preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+    if channel is None:
+        big_pipes(proc)
     return folder, proc
 
 
@@ -101,8 +148,9 @@ def _end(proc):
         proc.kill()
     proc.wait()
     for f in (proc.stdin, proc.stdout):
-        with contextlib.suppress(OSError):
-            f.close()
+        if f is not None:
+            with contextlib.suppress(OSError):
+                f.close()
 
 
 class Child:
@@ -110,20 +158,28 @@ class Child:
     (autograder/sandbox/wire.py): a process of its own, or one forked by a Zygote."""
 
     def __init__(self, cells, budget, zygote=None):
+        with timing.part("answers"):
+            self._start(cells, budget, zygote)
+
+    def _start(self, cells, budget, zygote):
         # Seconds the student's process may take, counted only while the judge waits for it: the
         # grader's own work (torch's references, imports) never uses up the student's time.
         self.budget = budget
         self.zygote = zygote
+        self.ended = False
         if zygote is None:
             self.dir, self.proc = _sandboxed()
+            self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
             self._write(self._frame({"cells": cells}))
         else:
-            self.proc = zygote.start()
-            self._write(self._frame({"op": "fork", "cells": cells}))
+            try:
+                self.to_fd, self.from_fd = zygote.fork(self._frame({"op": "fork", "cells": cells}))
+            except OSError:             # the zygote had died: a new one, once
+                zygote.close()
+                self.to_fd, self.from_fd = zygote.fork(self._frame({"op": "fork", "cells": cells}))
+            self.proc = zygote.proc
         # Answer cells that raised: what they defined before the error stays usable.
         reply, blob = self._receive()
-        if zygote is not None and isinstance(reply, dict) and "exited" in reply:
-            self._result(reply, blob)           # it ended in its answer cells: Abort, saying how
         try:
             self.errors = [(int(c), str(n), str(m)) for c, n, m in self._decode(reply["errors"], blob)]
         except (KeyError, TypeError, ValueError, AnswerError):
@@ -139,7 +195,7 @@ class Child:
     def _write(self, parts):
         """Send a frame, waiting for the student's process to read it no longer than its budget allows
         (a process that stops reading its pipe must not block the grader): the wait counts against it."""
-        fd = self.proc.stdin.fileno()
+        fd = self.to_fd
         os.set_blocking(fd, False)
         start = time.monotonic()
         deadline = start + self.budget
@@ -162,9 +218,9 @@ class Child:
     def _read_some(self, n):
         """At most n bytes from the student's process, waiting no longer than its budget allows."""
         left = self.deadline - time.monotonic()
-        if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+        if left <= 0 or not select.select([self.from_fd], [], [], left)[0]:
             self._out_of_time()
-        return os.read(self.proc.stdout.fileno(), n)
+        return os.read(self.from_fd, n)
 
     def _out_of_time(self):
         self.close(failed=True)
@@ -190,6 +246,18 @@ class Child:
             raise Abort("your code returned more data than the grader accepts, or garbled it")
 
     def _dead(self):
+        """The student's process closed its channel: say how it ended (for a forked one, as its zygote
+        reports it once it has ended; one that closed the channel and lives on ends the zygote)."""
+        if self.zygote is not None:
+            status = self.zygote.exited(5.0) if self.proc.poll() is None else None
+            self.ended = status is not None
+            self.close(failed=not self.ended)
+            if status is None:
+                raise Abort("your code closed the grader's channel")
+            if os.WIFSIGNALED(status):
+                raise Abort(f"your code's process was killed (signal {os.WTERMSIG(status)}), e.g. for using too "
+                            "much memory")
+            raise Abort(f"your code ended its process (exit code {os.WEXITSTATUS(status)})")
         code = self.proc.poll()
         self.close(failed=True)
         if code is not None and code < 0:
@@ -197,30 +265,25 @@ class Child:
         raise Abort(f"your code ended its process (exit code {code})")
 
     def request(self, **msg):
-        self._write(self._frame(msg))
-        return self._result(*self._receive(), name=msg.get("name"))
+        with timing.part("answers"):
+            self._write(self._frame(msg))
+            return self._result(*self._receive(), name=msg.get("name"))
 
     def time_request(self, ref, x):
         """(what came back, seconds) of one request that sends x and has the student's process call
         object `ref` on it. The frame is built before the clock starts, and the reply decoded after it
         stops: the seconds are the round trip only."""
         parts = self._frame({"op": "time", "ref": ref, "x": x})
-        start = time.perf_counter()
-        self._write(parts)
-        reply, blob = self._receive()
-        seconds = time.perf_counter() - start
-        return self._result(reply, blob), seconds
+        with timing.part("answers"):
+            start = time.perf_counter()
+            self._write(parts)
+            reply, blob = self._receive()
+            seconds = time.perf_counter() - start
+            return self._result(reply, blob), seconds
 
     def _result(self, reply, blob, name=None):
         if not isinstance(reply, dict):
             raise AnswerError("an unreadable reply came back from your code")
-        if self.zygote is not None and "exited" in reply:     # the zygote: its answer process has ended
-            self.ended = True
-            status = reply["exited"] if isinstance(reply["exited"], int) else 0
-            if os.WIFSIGNALED(status):
-                raise Abort(f"your code's process was killed (signal {os.WTERMSIG(status)}), e.g. for using too "
-                            "much memory")
-            raise Abort(f"your code ended its process (exit code {os.WEXITSTATUS(status)})")
         if "missing" in reply:
             raise self._missing(name)
         if "error" in reply:
@@ -250,36 +313,39 @@ class Child:
         return NameError(f"`{name}` is not defined by your answer cells{why or ': define it in the answer cell'}")
 
     def close(self, failed=False):
-        """End the answer process. A forked one is asked to exit, and the zygote must say it has; if
-        anything is amiss (or `failed`), the zygote goes with it."""
+        """End the answer process. A forked one gets the end of its channel (it then exits), and the
+        zygote must report that it has; if anything is amiss (or `failed`), the zygote goes with it."""
         if self.zygote is None:
             _end(self.proc)
             self.dir.cleanup()
             return
-        if getattr(self, "ended", False):
+        for name in ("to_fd", "from_fd"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(self, name, None)
+        if self.ended:
             return              # it has ended, and the zygote said so: ready for the next fork
-        if self.proc.poll() is not None or failed:
-            self.zygote.close()
-            return
-        try:
-            self.budget = 5.0
-            self._write(self._frame({"op": "exit"}))
-            reply, _ = self._receive()
-            if not (isinstance(reply, dict) and "exited" in reply):
-                raise AnswerError("not the zygote")
-        except (Abort, AnswerError, OSError):
+        self.ended = True
+        if failed or self.proc.poll() is not None or self.zygote.exited(5.0) is None:
             self.zygote.close()
 
 
-def big_pipes(proc, size=1 << 20):
-    """Pipes of 1 MiB (Linux's default cap for a process) to and from proc, so that an input of the speed
-    bonus crosses in one write, not sixteen: less time, and less noise, in every timed request."""
-    import fcntl
+def big_pipes(proc):
+    """Pipes of 1 MiB to and from proc (big_pipe)."""
     for pipe in (proc.stdin, proc.stdout):
-        try:
-            fcntl.fcntl(pipe.fileno(), 1031, size)      # F_SETPIPE_SZ
-        except OSError:
-            pass
+        big_pipe(pipe.fileno())
+
+
+def big_pipe(fd, size=1 << 20):
+    """Make pipe `fd` 1 MiB (Linux's default cap for a process), so that an input of the speed bonus
+    crosses in one write, not sixteen: less time, and less noise, in every timed request."""
+    import fcntl
+    try:
+        fcntl.fcntl(fd, 1031, size)      # F_SETPIPE_SZ
+    except OSError:
+        pass
 
 
 class Echo:
@@ -456,6 +522,7 @@ class Verdict(typing.NamedTuple):
     notes: tuple = ()           # what the grader did not run (shell lines, installs, magics), for the student
 
 
+@functools.lru_cache(maxsize=256)     # the same answer cells, once per test cell
 def to_python(source):
     """An answer cell as IPython would run it: magics (`%%time`, `%timeit`, `%pip`) and shell lines (`!pip
     install ...`) become calls on get_ipython(), through IPython's own input transformer."""
@@ -505,7 +572,8 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None):
     except (Abort, Exception):
         pass
     finally:
-        child.close()
+        with timing.part("answers"):
+            child.close()
     return verdict._replace(flags=flags, notes=notes)
 
 
