@@ -2,9 +2,10 @@
 
 For each shape: torch's and the solution's forward time in ms (median over 3 rounds of --repeat
 runs after a warm-up call; both in this one process; torch and NumPy alternate in blocks with a
-pause between, so that both see the same machine), and their ratio. Exits non-zero when a ratio exceeds --limit (issue 5: 1.5).
+pause between, so that both see the same machine), and their ratio. Exits non-zero when a ratio exceeds
+its limit (issue 18: 1.5, and 2.0 for the grouped shape D).
 
-    python tools/bench.py [--repeat 7] [--limit 1.5] [--readme]
+    python tools/bench.py [--repeat 7] [--runs 3] [--limit 1.5] [--readme]
 
 --readme also writes the table into README.md between the bench markers, with date and machine.
 float32; torch uses as many threads as NumPy's BLAS. Above the table: NumPy's BLAS (library,
@@ -15,7 +16,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -34,7 +34,7 @@ NOTEBOOK = notebook_path("07_capstone")
 
 ROUNDS, PAUSE = 3, 0.3      # alternating blocks of runs per library, seconds between blocks
 
-# (N, C_in, L, C_out, K, extra arguments): the five shapes of issue 5.
+# (N, C_in, L, C_out, K, extra arguments): the five shapes of issue 5, A to E.
 SHAPES = [
     (8, 64, 4096, 64, 9, {}),
     (32, 16, 1024, 32, 3, {}),
@@ -42,6 +42,9 @@ SHAPES = [
     (8, 64, 4096, 64, 9, {"groups": 8}),
     (8, 64, 4096, 64, 3, {"dilation": 4, "padding": 4}),
 ]
+# The most a shape may take, as a multiple of torch's time (issue 18): the grouped layer D runs many
+# small matmuls (8 x 73 x m) where torch has a grouped direct kernel, so it may take 2x; the rest 1.5x.
+LIMITS = {3: 2.0}
 
 
 def solution_class():
@@ -135,7 +138,10 @@ def label(shape):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=7, help="timed runs per shape (at least 5)")
-    ap.add_argument("--limit", type=float, default=1.5, help="fail when numpy/torch exceeds this")
+    ap.add_argument("--limit", type=float, default=1.5, help="fail when numpy/torch exceeds this (shape D: "
+                                                               "LIMITS, 2.0)")
+    ap.add_argument("--runs", type=int, default=3, help="whole measurements of every shape; each shape's "
+                                                         "median over them is reported (default 3)")
     ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = ap.parse_args(argv)
     if args.repeat < 5:
@@ -146,30 +152,37 @@ def main(argv=None):
     report(info)
     Conv1d = solution_class()
     rng = np.random.default_rng(0)
+    ratios = {label(shape): [] for shape in SHAPES}
+    times = {label(shape): [] for shape in SHAPES}
+    for run in range(args.runs):        # whole runs: a busy spell of the machine spoils one run, not all
+        for shape in SHAPES:
+            t = measure(Conv1d, shape, args.repeat, rng)
+            ratios[label(shape)].append(t["numpy"] / t["torch"])
+            times[label(shape)].append((t["torch"], t["numpy"]))
+            print(f"run {run + 1}: {label(shape):<44} torch {t['torch']:8.2f} ms   solution {t['numpy']:8.2f} ms   "
+                  f"ratio {ratios[label(shape)][-1]:5.2f}", flush=True)
     rows = []
-    for shape in SHAPES:
-        t = measure(Conv1d, shape, args.repeat, rng)
-        rows.append((label(shape), t["torch"], t["numpy"], t["numpy"] / t["torch"]))
-        print(f"{rows[-1][0]:<40} torch {t['torch']:8.2f} ms   solution {t['numpy']:8.2f} ms   "
-              f"ratio {rows[-1][3]:5.2f}", flush=True)
+    for name, rs in ratios.items():     # the run with the median ratio, for each shape
+        torch_ms, numpy_ms = times[name][rs.index(sorted(rs)[len(rs) // 2])]
+        rows.append((name, torch_ms, numpy_ms, numpy_ms / torch_ms, min(rs), max(rs)))
+    print("median run of each shape:")
+    for name, a, b, r, lo, hi in rows:
+        print(f"{name:<44} torch {a:8.2f} ms   solution {b:8.2f} ms   ratio {r:5.2f}   (runs: {lo:.2f}-{hi:.2f})")
     when = datetime.date.today().isoformat()
     table = [f"Measured {when} on {machine()}; NumPy's BLAS: {kernel_line(info)}; float32, {threads} threads "
-             f"for torch and NumPy's BLAS, median of {ROUNDS}×{args.repeat} runs after a warm-up (`make bench`).", "",
-             "| shape (N, C_in, L, C_out, K) | torch ms | solution ms | ratio |", "|---|---|---|---|"]
-    table += [f"| {s} | {a:.2f} | {b:.2f} | {r:.2f} |" for s, a, b, r in rows]
+             f"for torch and NumPy's BLAS; each run: median of {ROUNDS}×{args.repeat} calls after a warm-up; the run "
+             f"with the median ratio of {args.runs} (`make bench`).", "",
+             "| shape (N, C_in, L, C_out, K) | torch ms | solution ms | ratio | ratio over the runs |",
+             "|---|---|---|---|---|"]
+    table += [f"| {s} | {a:.2f} | {b:.2f} | {r:.2f} | {lo:.2f}–{hi:.2f} |" for s, a, b, r, lo, hi in rows]
     if args.readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        block = "<!-- bench:start -->\n" + "\n".join(table) + "\n<!-- bench:end -->"
-        new = re.sub(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda m: block, text, flags=re.S)
-        if new == text and block not in text:
-            sys.exit("README.md has no <!-- bench:start --> ... <!-- bench:end --> block")
-        readme.write_text(new)
-    slow = [r for r in rows if r[3] > args.limit]
+        from tools.readme import replace_block
+        replace_block("bench", "\n" + "\n".join(table) + "\n")
+    limits = [max(args.limit, LIMITS.get(i, args.limit)) for i in range(len(rows))]
+    slow = [f"{r[0]} ({r[3]:.2f} > {limit:g})" for r, limit in zip(rows, limits) if r[3] > limit]
     if slow:
-        sys.exit(f"bench: {len(slow)} of {len(rows)} shapes slower than {args.limit}× torch: "
-                 + ", ".join(r[0] for r in slow))
-    print(f"bench: every shape within {args.limit}× torch")
+        sys.exit(f"bench: {len(slow)} of {len(rows)} shapes over their limit: " + ", ".join(slow))
+    print(f"bench: every shape within its limit ({args.limit:g}× torch, D {limits[3]:g}×)")
 
 
 if __name__ == "__main__":

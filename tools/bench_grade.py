@@ -5,12 +5,13 @@ references and checks, nbgrader itself) and a check that both gave every cell th
 
 The class: the example submissions and the test corpus of notebooks 02, 03, 05 and 06 (correct,
 wrong, cheating and broken answers; the corpus's endless loops are left out, they would only
-measure the time limit): 41 submissions; --copies hands each in under several student ids.
+measure the time limit): 51 submissions; --copies hands each in under several student ids.
 
-    python tools/bench_grade.py [--jobs 2] [--copies 1] [--out build/bench-grade]
+    python tools/bench_grade.py [--jobs 2] [--copies 1] [--out build/bench-grade] [--readme]
 """
 import argparse
 import dataclasses
+import datetime
 import os
 import shutil
 import sys
@@ -49,6 +50,7 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--copies", type=int, default=1, help="student ids per submission file")
     ap.add_argument("--out", default=str(ROOT / "build" / "bench-grade"))
+    ap.add_argument("--readme", action="store_true", help="write the result into README.md")
     args = ap.parse_args(argv)
     subs = synthetic_class(args.copies)
     out = Path(args.out)
@@ -74,9 +76,16 @@ def main(argv=None):
     print(f"speed-up {t_serial / t_parallel:.2f}x with {args.jobs} workers on {os.cpu_count()} cores; "
           f"{len(subs) / t_parallel * 60:.0f} submissions per minute (the whole command, start-up included); "
           f"grades {'identical' if same else 'DIFFERENT'} cell by cell")
-    for line in r.stdout.splitlines():      # the grade command's own account (autograder/timing.py)
-        if line.startswith("where the workers' time went"):
-            print(line)
+    shares = next((line.split(": ", 1)[1] for line in r.stdout.splitlines()    # the grade command's own
+                   if line.startswith("where the workers' time went")), "")       # account (autograder/timing.py)
+    print(f"where the workers' time went: {shares}")
+    if args.readme:
+        from tools.readme import replace_block
+        replace_block("bench-grade", f"{t_serial:.1f} s serially, {t_parallel:.1f} s with {args.jobs} workers: "
+                      f"**{t_serial / t_parallel:.2f}×** on this {os.cpu_count()}-core machine\n  "
+                      f"({datetime.date.today().isoformat()}, {len(subs)} submissions, "
+                      f"**{len(subs) / t_parallel * 60:.0f} submissions per minute**, grades identical cell by cell; "
+                      f"the workers' time: {shares}).")
     if not same:
         sys.exit("bench-grade: the parallel grades differ from nbgrader's")
 

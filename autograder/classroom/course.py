@@ -40,8 +40,8 @@ class Course:
                               env=dict(ENV, **(env or {})), check=check, capture_output=True, text=True)
 
     def release(self):
-        for a in self.assignments:
-            self.nbgrader("generate_assignment", a, "--force")
+        """nbgrader generate_assignment for every assignment of this course, in one run."""
+        self.nbgrader("generate_assignment", "*", "--force")
 
     def released(self, assignment):
         return nbformat.read(notebook_path(assignment, self.root / "notebooks"), as_version=4)

@@ -1,21 +1,27 @@
 """`make demo`: grade the bundled example submissions the way an instructor would, then print
 the grade table. Everything happens in build/demo/, a course folder of its own.
 
-Steps (each one is nbgrader's own command): generate_assignment for every notebook, copy the
-examples into submitted/, autograde, generate_feedback (HTML in build/demo/feedback/), export
-(build/demo/grades.csv).
+The steps are nbgrader's own commands, and the demo prints them: generate_assignment for every
+notebook, the examples copied into submitted/, autograde (run by the class grader,
+autograder/classroom/grade.py: nbgrader's own autograde for each student, one worker per core, with a
+progress bar), generate_feedback (HTML in build/demo/feedback/), export (build/demo/grades.csv).
 """
 import shutil
 import sys
 import time
 
-from . import submissions
+from . import grade, submissions
 from .course import Course
 from ..build.release import ROOT, assignments
-from ..sandbox.confine import sandbox_status
 
 EXAMPLES = ROOT / "autograder" / "examples"
 DEMO = ROOT / "build" / "demo"
+COMMANDS = """The standard nbgrader commands this stands for, run in {root}/:
+  nbgrader generate_assignment "*" --force     # solutions/ -> notebooks/ (student copies) and the gradebook
+  nbgrader autograde "*" --force               # here: python -m autograder grade <each notebook> --force:
+                                               #   the same autograde for each student, one worker per core
+  nbgrader generate_feedback "*" --force       # feedback/<student>/<notebook>/*.html
+  nbgrader export                              # grades.csv"""
 
 
 def main():
@@ -27,18 +33,15 @@ def main():
     course = Course(DEMO, wanted)
     print(f"Course folder: {DEMO.relative_to(ROOT)}/  ({len(subs)} example submissions, "
           f"{len(wanted)} notebooks)")
-    print(f"Sandbox: {sandbox_status()}")
+    print(COMMANDS.format(root=DEMO.relative_to(ROOT)), flush=True)
     course.release()
     for s in subs:
         course.submit(s)
-    rows, failures = [], 0
+    results, _ = grade.run(wanted, root=DEMO, force=True)
+    failures = sum(not r.ok for r in results)
+    course.feedback("*")
+    rows = []
     for a in wanted:
-        print(f"autograding {a} ...", flush=True)
-        result = course.autograde(a)
-        if result.returncode:
-            print(result.stdout[-2000:], result.stderr[-4000:], file=sys.stderr)
-            failures += 1
-        course.feedback(a)
         scores = course.scores(a)
         for s in (s for s in subs if s.assignment == a):
             cells = scores.get(s.student, {})
@@ -46,7 +49,6 @@ def main():
             best = sum(m for _, m in cells.values())
             want = sum(s.expect.values())
             rows.append((s.student, a, got, best, want, s.description))
-    course.export()
     print()
     print(f"{'student':<22}{'notebook':<22}{'score':>12}  {'expected':>8}  about")
     for student, a, got, best, want, about in rows:
@@ -56,7 +58,7 @@ def main():
           f"CSV: {(DEMO / 'grades.csv').relative_to(ROOT)}   ({time.time() - start:.0f} s)")
     mismatched = sum(1 for r in rows if abs(r[2] - r[4]) > 1e-9)
     if failures or mismatched:
-        sys.exit(f"demo: {failures} autograde failures, {mismatched} scores differ from the expected ones")
+        sys.exit(f"demo: {failures} submissions not graded, {mismatched} scores differ from the expected ones")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Every submission goes through nbgrader's own autograde (the `nbgrader autograde 
 --student=ID --force` application, run in a long-lived worker process so that Python, nbgrader and
 torch are imported once per worker, not once per student). What this adds:
 
-- N worker processes (default: one per core), a progress line with ETA, then a summary per notebook
+- N worker processes (default: one per core), a progress bar with ETA (tqdm), then a summary per notebook
   (mean, median, full and zero scores, errors and timeouts) and nbgrader's CSV export (grades.csv).
 - A failure in one student's grading (timeout, crash, dead kernel, a worker killed) is reported in
   the summary and never stops the others. A submission that runs past --submission-timeout has its
@@ -348,24 +348,21 @@ class Pool:
 
 
 # ----------------------------------------------------------------------------- progress and summary
-class Progress:
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.start, self.stream = total, 0, time.monotonic(), stream
-        self.tty = stream.isatty()
+def progress_bar(total, stream=sys.stderr):
+    """tqdm's bar over `total` submissions, with the elapsed time and the ETA; see on_result."""
+    from tqdm import tqdm
+    return tqdm(total=total, file=stream, dynamic_ncols=True, mininterval=0.5,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} submissions [{elapsed}, ETA {remaining}]{postfix}")
 
-    def update(self, r):
-        self.done += 1
-        elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done)
-        bar = "#" * int(30 * self.done / max(self.total, 1))
-        state = "ok" if r.ok and not r.timeouts and not r.dead_kernel else "PROBLEM"
-        line = (f"[{bar:<30}] {self.done}/{self.total}  {elapsed:5.0f} s  ETA {eta:4.0f} s  "
-                f"{r.assignment}/{r.student}: {state} ({r.seconds:.1f} s)")
-        if self.tty:
-            self.stream.write("\r" + line[:150].ljust(150) + ("\n" if self.done == self.total else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+
+def on_result(bar, r):
+    """Move the bar on by one graded submission; a problem (not graded, a timeout, a dead kernel) also
+    gets a line of its own above the bar."""
+    if not (r.ok and not r.timeouts and not r.dead_kernel):
+        bar.write(f"PROBLEM {r.assignment}/{r.student}: {r.error or 'a time limit or a dead kernel'} "
+                  f"({r.seconds:.1f} s)")
+    bar.set_postfix_str(f"{r.assignment}/{r.student}", refresh=False)
+    bar.update(1)
 
 
 def scores(db_url, assignment):
@@ -460,18 +457,20 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
     start = time.monotonic()
     if tasks:
         print(f"grading {len(tasks)} submissions with {jobs} worker(s)", file=sys.stderr)
-        bar = Progress(len(tasks)) if progress else None
+        bar = progress_bar(len(tasks)) if progress else None
         pool = Pool(jobs, root, extra, timeout, db)
 
         def done(r):
             r.note = notes.get((r.assignment, r.student), "")
             results.append(r)
             if bar:
-                bar.update(r)
+                on_result(bar, r)
         try:
             pool.run(tasks, done)
         finally:
             pool.close()
+            if bar:
+                bar.close()
     wall = time.monotonic() - start
     for a in assignments:
         mine = [r for r in results if r.assignment == a]

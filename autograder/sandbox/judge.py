@@ -16,6 +16,7 @@ import io
 import math
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -144,7 +145,11 @@ def _sandboxed(mode=None, channel=None):
 
 
 def _end(proc):
+    """Kill proc and its process group (it is a session leader: confine.limiter), so that a zygote's
+    answer process goes with it even without bwrap, whose PID namespace otherwise ends them all."""
     if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.kill()
     proc.wait()
     for f in (proc.stdin, proc.stdout):
