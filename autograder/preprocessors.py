@@ -1,9 +1,10 @@
 """nbgrader preprocessors of the course, listed in autograder/nbgrader_config.py."""
 import asyncio
+import atexit
 import json
 import os
-import shutil
 import stat
+import sys
 import tempfile
 import time
 from queue import Empty
@@ -20,6 +21,7 @@ from nbgrader.api import Gradebook
 from traitlets import Bool, Integer
 
 from . import timing
+from .sandbox.confine import remove_tree
 
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
 
@@ -38,12 +40,21 @@ def is_answer_cell(cell):
 
 
 def source_notebook(config, info):
-    """The assignment's source notebook (solutions/), for the facts a submission must not decide."""
-    import nbformat
+    """The assignment's source notebook (solutions/), for the facts a submission must not decide. Read
+    once per grading process while the file stays the same (several preprocessors ask for it, for
+    every submission); the callers only read it."""
     from nbgrader.coursedir import CourseDirectory
     coursedir = CourseDirectory(config=config)
     folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
-    return nbformat.read(os.path.join(folder, info["notebook"] + ".ipynb"), as_version=4)
+    path = os.path.realpath(os.path.join(folder, info["notebook"] + ".ipynb"))
+    st = os.stat(path)
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _SOURCES:
+        _SOURCES[key] = nbformat.read(path, as_version=4)
+    return _SOURCES[key]
+
+
+_SOURCES = {}   # source_notebook's notebooks, by (path, mtime, size)
 
 
 def course_code(source):
@@ -87,28 +98,89 @@ class Execute(nbp.Execute):
     max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
                                                "disconnects it (the kernel then counts as dead).").tag(config=True)
 
+    prestart = Bool(True, help="Start the next notebook's kernel as soon as this one's is done, so that it "
+                               "boots while this submission is judged and saved. It runs nothing until the "
+                               "next notebook takes it.").tag(config=True)
+
+    _next = None        # (scratch folder, kernel manager) of a kernel started ahead, not yet taken
+
     def preprocess(self, nb, resources=None, km=None):
         """Run the notebook with the kernel in a private scratch folder (never the submission's folder
         in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
-        sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed."""
+        sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed.
+        The kernel is the one started ahead for this notebook (prestart), when it is still alive."""
         from .sandbox.judge import Zygote
         Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
         self._dead = False
         self._spent = 0.0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
-        scratch = tempfile.mkdtemp(prefix="conv1d-kernel-")
-        self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
-        for folder in (self._work, self._sockets, self._private):
-            os.mkdir(folder, 0o700)
+        ahead = self._take_ahead() if km is None else None
+        scratch, km = ahead or (self._scratch(), km)
         metadata = resources.setdefault("metadata", {})
         path = metadata.get("path")
         metadata["path"] = self._work
         try:
             with timing.part("kernel"):
-                return super().preprocess(nb, resources, km)
+                try:
+                    return super().preprocess(nb, resources, km)
+                except Exception:
+                    if self.km is not None and not ahead and self.kc is None:   # it never started
+                        _discard(self.km)
+                    raise
+                finally:
+                    if ahead:       # nbclient shuts down only the kernels it started itself
+                        self._cleanup_kernel()
         finally:
             metadata["path"] = path
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
+            if self.prestart and not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
+                self._start_ahead(resources)
+
+    def _scratch(self):
+        """A new private scratch folder: work/ (the kernel's working folder), ipc/ (its sockets), conn/
+        (its connection file), each 0700; sets self._work, _sockets, _private. It is made in the temp
+        folder (TMPDIR) when the sockets' paths fit the 107 bytes Linux allows, else in /tmp."""
+        base = tempfile.gettempdir()
+        if len(os.fsencode(os.path.join(base, "conv1d-kernel-12345678", "ipc", "kernel-65535"))) > 107:
+            base = "/tmp"
+        scratch = tempfile.mkdtemp(prefix="conv1d-kernel-", dir=base)
+        self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
+        for folder in (self._work, self._sockets, self._private):
+            os.mkdir(folder, 0o700)
+        return scratch
+
+    def _start_ahead(self, resources):
+        """Start the next notebook's kernel now, the way nbclient starts one (start_new_kernel), in a
+        scratch folder of its own; a kernel that fails to start is simply not kept."""
+        scratch = self._scratch()
+        metadata = resources.setdefault("metadata", {})
+        path = metadata.get("path")
+        metadata["path"] = self._work
+        self.km = self.create_kernel_manager()
+        try:
+            self.start_new_kernel()
+            if Execute._next is None:
+                atexit.register(_drop_ahead)
+            Execute._next = (scratch, self.km, (self._work, self._sockets, self._private))
+        except Exception:
+            _discard(self.km)
+            remove_tree(scratch)
+        finally:
+            self.km = None
+            metadata["path"] = path
+
+    def _take_ahead(self):
+        """(scratch folder, kernel manager) of the kernel started ahead when it is still alive, else None."""
+        ahead, Execute._next = Execute._next, None
+        if ahead is None:
+            return None
+        scratch, km, folders = ahead
+        if run_sync(km.is_alive)():
+            self._work, self._sockets, self._private = folders
+            return scratch, km
+        run_sync(km.shutdown_kernel)(now=True)
+        remove_tree(scratch)
+        return None
 
     def create_kernel_manager(self):
         """The kernel manager, on IPC transport: the sandboxed kernel has no network."""
@@ -191,6 +263,7 @@ class Execute(nbp.Execute):
 
     _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
+
     def output(self, outs, msg, display_id, cell_index):
         """nbclient's output handling, with at most max_output bytes shown per cell."""
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -240,6 +313,37 @@ class Execute(nbp.Execute):
             return cell, resources
         finally:
             self._spent += time.monotonic() - start
+
+
+def _discard(km):
+    """A kernel manager whose kernel failed to start: its process killed, its ZeroMQ sockets and context
+    closed without lingering (a context left to the garbage collector with a socket open blocks it
+    forever)."""
+    try:
+        if km.provisioner is not None and km.provisioner.process is not None:
+            km.provisioner.process.kill()
+    except Exception:
+        pass
+    try:
+        if km._control_socket is not None:
+            km._control_socket.close(linger=0)
+            km._control_socket = None
+        km.context.destroy(linger=0)
+    except Exception:
+        pass
+
+
+def _drop_ahead():
+    """At exit: the kernel started ahead that no notebook took is killed, its scratch folder deleted."""
+    ahead, Execute._next = Execute._next, None
+    if ahead:
+        scratch, km, _ = ahead
+        try:
+            km.provisioner.process.kill()
+        except Exception:
+            pass
+        remove_tree(scratch)
+
 
 
 _warned_no_secret = []

@@ -112,3 +112,39 @@ def test_the_grader_never_reconnects_through_links_the_kernel_made(tmp_path):
         stop.set()
     assert heard == [], f"the grader connected {len(heard)} times to the canary"
     assert sum(v for v, _ in course.scores("01_channels_kernel")["relinker"].values()) == 5
+
+
+def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
+    """Plain `nbgrader autograde` of several students (a kernel started ahead for a next notebook that never
+    comes, the judge's one zygote, an answer that leaves files and a closed folder in its own folder):
+    when it ends, its temp folder is empty and none of its kernels or answer processes runs."""
+    import os
+    import subprocess
+    from autograder.classroom.course import Course
+    a = "01_channels_kernel"
+    grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
+    subs = [grace] + [s for s in CORPUS if s.assignment == a and s is not grace][:1]
+    course = Course(tmp_path / "course", [a])
+    course.release()
+    for s in subs:
+        course.submit(s)
+    litter = ("\nimport os\nopen('left.txt', 'w').close()\nos.makedirs('closed/inner', exist_ok=True)"
+              "\nos.chmod('closed', 0)\n")
+    course.submit(dataclasses.replace(grace, student="litter", edits=[
+        (op, gid, arg, body + litter if gid == "conv1d_answer" else body) for op, gid, arg, body in grace.edits]))
+    import shutil
+    import tempfile
+    from pathlib import Path
+    # a short TMPDIR of its own, so that the kernels' scratch folders (their sockets' paths must fit in
+    # 107 bytes) are made there too; the course root stays outside /tmp
+    temp = Path(tempfile.mkdtemp(prefix="c1d-"))
+    try:
+        r = course.autograde(a, *LIMITS, env={"TMPDIR": str(temp)})
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert "--existing " + str(temp) in r.stdout + r.stderr, "the kernels did not use TMPDIR"
+        assert set(course.scores(a)) == {s.student for s in subs} | {"litter"}
+        assert sorted(p.name for p in temp.iterdir()) == []
+        left = subprocess.run(["pgrep", "-af", str(temp)], capture_output=True, text=True).stdout
+        assert left == "", left
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

@@ -360,7 +360,7 @@ def on_result(bar, r):
     gets a line of its own above the bar."""
     if not (r.ok and not r.timeouts and not r.dead_kernel):
         bar.write(f"PROBLEM {r.assignment}/{r.student}: {r.error or 'a time limit or a dead kernel'} "
-                  f"({r.seconds:.1f} s)")
+                  f"({r.seconds:.1f} s)", file=bar.fp)
     bar.set_postfix_str(f"{r.assignment}/{r.student}", refresh=False)
     bar.update(1)
 

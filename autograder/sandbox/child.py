@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (the one home of the message format)
-from confine import folder_rule  # noqa: E402  (the one home of that rule)
+from confine import folder_rule, remove_tree  # noqa: E402  (the one home of those rules)
 
 _EXIT = os._exit
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 are then closed off
@@ -385,19 +385,12 @@ def zygote():
 
 
 def _emptied(folder):
-    """Delete everything in `folder` (the zygote's own: it keeps nothing there), never following a link;
-    folders an answer process closed (chmod 0) are opened first. Whether the folder is empty."""
-    import shutil
-    import stat
+    """Delete everything in `folder` (the zygote's own: it keeps nothing there; confine.remove_tree).
+    Whether the folder is empty."""
     try:
         for entry in os.scandir(folder):
             if entry.is_dir(follow_symlinks=False):
-                os.chmod(entry.path, stat.S_IRWXU)
-                for root, dirs, _ in os.walk(entry.path):       # top-down: opened before it is listed
-                    for d in dirs:
-                        if not os.path.islink(os.path.join(root, d)):
-                            os.chmod(os.path.join(root, d), stat.S_IRWXU)
-                shutil.rmtree(entry.path)
+                remove_tree(entry.path)
             else:
                 os.unlink(entry.path)
         return not os.listdir(folder)
