@@ -325,6 +325,53 @@ def test_an_answer_leaves_nothing_for_the_next_one_in_a_shared_zygote():
         zygote.close()
 
 
+def test_a_chain_of_thousands_of_folders_costs_no_other_student():
+    """Folders nested 1200 deep in the answer's folder (deleting them by recursion would exceed Python's
+    limit, once crashing the zygote and every later notebook of its grading process): the zygote empties
+    the folder, the grader closes nothing with an error, and the next students are graded."""
+    zygote = judge.Zygote()
+    try:
+        deep = ("import os\nhome = os.getcwd()\nfor i in range(1200):\n    os.mkdir('d')\n    os.chdir('d')\n"
+                "open('f', 'w').close()\nos.chmod('.', 0)\nos.chdir(home)\nx = 1\n")
+        zygote.start()
+        pid = zygote.proc.pid
+        verdict = judge.judge_cell("assert x == 1", [deep], 60, zygote)
+        assert verdict.passed, verdict.error
+        for _ in range(2):
+            verdict = judge.judge_cell("assert x == ['.cache', '.config', 'tmp'], x",
+                                       ["import os\nx = sorted(os.listdir('.'))\n"], 30, zygote)
+            assert verdict.passed, verdict.error
+        assert zygote.proc.pid == pid, "the zygote could not empty the folder"
+    finally:
+        zygote.close()
+    assert not os.path.exists(zygote.dir)
+
+
+def test_no_writing_outside_the_answer_folder_through_a_folder_descriptor():
+    """dir_fd paths cannot be checked by the folder rule: they are refused, and so is opening a folder
+    outside the answer's own (whose descriptor would serve as one). Nothing reaches the next student."""
+    zygote = judge.Zygote()
+    try:
+        tries = {"open a folder": "fd = os.open('/tmp', os.O_RDONLY)",
+                 "open its parent": "fd = os.open('..', os.O_RDONLY)",
+                 "mkdir by dir_fd": "fd = os.open('.', os.O_RDONLY)\nos.mkdir('x', dir_fd=fd)",
+                 "symlink by dir_fd": "fd = os.open('.', os.O_RDONLY)\nos.symlink('/tmp', 'x', dir_fd=fd)",
+                 "rename by dir_fd": "open('a', 'w').close()\nfd = os.open('.', os.O_RDONLY)\n"
+                                     "os.rename('a', 'b', src_dir_fd=fd)"}
+        for what, code in tries.items():
+            answer = f"import os\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines()) + \
+                     "    x = 'done'\nexcept PermissionError as e:\n    x = str(e)\n"
+            verdict = judge.judge_cell("assert 'grading sandbox' in x, x", [answer], 30, zygote)
+            assert verdict.passed, (what, verdict.error)
+        planted = ("import os\ntry:\n    fd = os.open('/tmp', os.O_RDONLY)\n"
+                   "    os.close(os.open('planted', os.O_CREAT | os.O_WRONLY, dir_fd=fd))\nexcept OSError:\n    pass\n")
+        judge.judge_cell("pass", [planted], 30, zygote)
+        verdict = judge.judge_cell("assert 'planted' not in x, x", ["import os\nx = os.listdir('/tmp')\n"], 30, zygote)
+        assert verdict.passed, verdict.error
+    finally:
+        zygote.close()
+
+
 @pytest.mark.parametrize("zygote", [False, True])
 def test_an_answer_that_ends_its_process_is_told_so(zygote):
     z = judge.Zygote() if zygote else None
@@ -341,10 +388,15 @@ def test_an_answer_that_ends_its_process_is_told_so(zygote):
 
 def test_an_answer_process_cannot_rewrite_its_zygote():
     """The zygote is not dumpable: a forked answer process cannot open /proc/<zygote>/mem (to make
-    later forks skip the guard), nor read it."""
+    later forks skip the guard), nor read it; nor open a pidfd on it."""
     zygote = judge.Zygote()
     try:
         answer = ("import os\ntry:\n    open(f'/proc/{os.getppid()}/mem', 'r+b').close()\n    x = 'opened'\n"
+                  "except OSError as e:\n    x = type(e).__name__\n")
+        verdict = judge.judge_cell("assert x == 'PermissionError', x", [answer], 30, zygote)
+        assert verdict.passed, verdict.error
+        # nor signal it, or take its descriptors, through a pidfd (no audit event: seccomp refuses it)
+        answer = ("import os\ntry:\n    os.pidfd_open(os.getppid())\n    x = 'opened'\n"
                   "except OSError as e:\n    x = type(e).__name__\n")
         verdict = judge.judge_cell("assert x == 'PermissionError', x", [answer], 30, zygote)
         assert verdict.passed, verdict.error

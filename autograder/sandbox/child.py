@@ -389,12 +389,9 @@ def _emptied(folder):
     Whether the folder is empty."""
     try:
         for entry in os.scandir(folder):
-            if entry.is_dir(follow_symlinks=False):
-                remove_tree(entry.path)
-            else:
-                os.unlink(entry.path)
+            remove_tree(entry.path)
         return not os.listdir(folder)
-    except OSError:
+    except Exception:
         return False
 
 

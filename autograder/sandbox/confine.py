@@ -169,21 +169,43 @@ def kernel_main(argv):
 
 
 def remove_tree(path):
-    """Delete folder `path`, which untrusted code wrote in, whoever the grader runs as: links are
-    deleted, never followed, and folders it closed (chmod 0, which stops a grader that is not root)
-    are opened first. Whether it is gone."""
-    import stat
+    """Delete `path` (a folder that untrusted code wrote in) whoever the grader runs as, never raising:
+    links are deleted, never followed; folders it closed (chmod 0, which stops a grader that is not
+    root) are opened first; however deep its folders nest, the walk holds two descriptors and no
+    recursion (a chain of thousands of folders must not stop the grader). Whether it is gone."""
     try:
-        if not os.path.islink(path):
-            os.chmod(path, stat.S_IRWXU)
-            for root, dirs, _ in os.walk(path):          # top-down: each folder opened before it is listed
-                for d in dirs:
-                    if not os.path.islink(os.path.join(root, d)):
-                        os.chmod(os.path.join(root, d), stat.S_IRWXU)
-            shutil.rmtree(path)
-        else:
+        if os.path.islink(path) or not os.path.isdir(path):
             os.unlink(path)
-    except OSError:
+            return True
+        os.chmod(path, 0o700)
+        names = []                                   # the walk's way down from `path`, as names
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            while True:
+                down = None
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            down = entry.name
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+                if down is not None:                 # go down into one folder, opened first
+                    os.chmod(down, 0o700, dir_fd=fd, follow_symlinks=True)
+                    child = os.open(down, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                    os.close(fd)
+                    fd = child
+                    names.append(down)
+                    continue
+                if not names:                        # `path` itself is empty
+                    break
+                parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)   # go up, delete it
+                os.close(fd)
+                fd = parent
+                os.rmdir(names.pop(), dir_fd=fd)
+        finally:
+            os.close(fd)
+        os.rmdir(path)
+    except Exception:
         pass
     return not os.path.lexists(path)
 
@@ -201,10 +223,16 @@ def folder_rule(folders):
         return (os.path.realpath(os.fsdecode(path)) + os.sep).startswith(allowed)
 
     def rule(event, args):
-        if event == "open" and args[0] is not None and opens_for_writing(args[1], args[2]) and not inside(args[0]):
-            return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
-        if event in PATH_EVENTS and not all(inside(args[i]) for i in PATH_EVENTS[event]):
-            return PermissionError(f"grading sandbox: {event} outside your own folder")
+        if event == "open" and args[0] is not None and not isinstance(args[0], int) and not inside(args[0]):
+            if opens_for_writing(args[1], args[2]):
+                return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
+            if os.path.isdir(args[0]):      # a folder's descriptor would be a dir_fd for writing there
+                return PermissionError(f"grading sandbox: no opening folders outside your own ({args[0]})")
+        if event in PATH_EVENTS:
+            if any(i < len(args) and args[i] not in (None, -1) for i in DIR_FD_ARGS.get(event, ())):
+                return PermissionError(f"grading sandbox: {event} with dir_fd is not allowed here")
+            if not all(inside(args[i]) for i in PATH_EVENTS[event]):
+                return PermissionError(f"grading sandbox: {event} outside your own folder")
         if event in ("os.kill", "os.killpg") and args[0] != me:
             return PermissionError("grading sandbox: no signals to other processes")
         return None
@@ -229,6 +257,11 @@ def kernel_inner(workdir, argv):
     launch_new_instance()
 
 
+# audit event -> which of its arguments are folder descriptors (dir_fd) its paths are relative to: refused,
+# since the rule could not tell where such a path leads
+DIR_FD_ARGS = {"os.mkdir": (2,), "os.remove": (1,), "os.rmdir": (1,), "os.rename": (2, 3), "os.replace": (2, 3),
+               "os.chmod": (2,), "os.chown": (3,), "os.link": (2, 3), "os.symlink": (2,), "os.mkfifo": (2,),
+               "os.mknod": (3,), "os.utime": (3,)}
 # audit event -> which of its arguments are paths that get changed
 PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
                "shutil.rmtree": (0,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.link": (1,),

@@ -8,6 +8,7 @@ from autograder/notebook/check.py. The names the test needs from the student (`C
 are computed here, where the student's code never runs. See docs/grading-security.md.
 """
 import ast
+import atexit
 import builtins
 import contextlib
 import functools
@@ -71,6 +72,7 @@ class Zygote:
         calls this first, so that it loads while the student's kernel starts)."""
         if cls._shared is None:
             cls._shared = cls()
+            atexit.register(cls._shared.close)
         cls._shared.start()
         return cls._shared
 
@@ -119,11 +121,12 @@ class Zygote:
             return None
 
     def close(self):
-        if self.proc is not None:
-            _end(self.proc)
+        """End the zygote (its answer process goes with it) and delete its folder, never raising."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            _end(proc)
             self.control.close()
-            self.dir.cleanup()
-            self.proc = None
+            confine.remove_tree(self.dir)
 
 
 def _sandboxed(mode=None, channel=None):
@@ -131,12 +134,12 @@ def _sandboxed(mode=None, channel=None):
     its own, with the answer process's limits, talking over 1 MiB pipes, or over `channel` (a socket)
     as its fd 0 and 1. A zygote's answer processes get `answer/` in that folder as their home, temp and
     config folder (child.py zygote makes it afresh for each)."""
-    folder = tempfile.TemporaryDirectory(prefix="conv1d-judge-")
-    home = os.path.join(folder.name, "answer") if channel is not None else folder.name
+    folder = tempfile.mkdtemp(prefix="conv1d-judge-")      # deleted with confine.remove_tree
+    home = os.path.join(folder, "answer") if channel is not None else folder
     if channel is None:
-        os.mkdir(os.path.join(folder.name, "tmp"))
+        os.mkdir(os.path.join(folder, "tmp"))
     stdio = subprocess.PIPE if channel is None else channel
-    proc = subprocess.Popen(confine.child_argv(folder.name, mode, home), cwd=folder.name, env=confine.child_env(home),
+    proc = subprocess.Popen(confine.child_argv(folder, mode, home), cwd=folder, env=confine.child_env(home),
                             stdin=stdio, stdout=stdio, stderr=subprocess.DEVNULL,
                             preexec_fn=confine.limiter(confine.CHILD_LIMITS))
     if channel is None:
@@ -322,7 +325,7 @@ class Child:
         zygote must report that it has; if anything is amiss (or `failed`), the zygote goes with it."""
         if self.zygote is None:
             _end(self.proc)
-            self.dir.cleanup()
+            confine.remove_tree(self.dir)
             return
         for name in ("to_fd", "from_fd"):
             fd = getattr(self, name, None)

@@ -21,7 +21,8 @@ SYSCALLS_EPERM = {"execve": 59, "execveat": 322, "fork": 57, "vfork": 58, "ptrac
                   "umount2": 166, "unshare": 272, "setns": 308, "open_by_handle_at": 304,
                   "name_to_handle_at": 303, "process_vm_writev": 311, "kexec_load": 246, "init_module": 175,
                   "finit_module": 313, "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "pivot_root": 155,
-                  "chroot": 161}
+                  "chroot": 161, "process_vm_readv": 310, "pidfd_send_signal": 424, "pidfd_open": 434,
+                  "pidfd_getfd": 438}
 CLONE, CLONE3 = 56, 435
 CLONE_THREAD = 0x00010000
 AUDIT_ARCH_X86_64 = 0xC000003E
