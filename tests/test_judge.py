@@ -414,3 +414,15 @@ def test_a_second_numpy_from_another_environment_is_refused():
               f"    sys.modules.update(saved)\n")
     verdict = judge.judge_cell(ONE_CASE, [attack + GRACE], timeout=60)
     assert not verdict.passed and verdict.error[0] == "ForbiddenRoutine", verdict.error
+
+
+def test_the_released_notebooks_answer_cells_are_not_flagged():
+    """The stubs as released (their docstrings say "cross-correlated") and the solutions' answers give an
+    instructor nothing to look at: flags are for what a student added."""
+    import nbformat
+    from autograder.build.release import assignments, notebook_path, solution_answers
+    for a in assignments():
+        nb = nbformat.read(notebook_path(a), as_version=4)
+        stubs = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert stubs and judge.answer_flags(stubs) == [], (a, judge.answer_flags(stubs))
+        assert judge.answer_flags(list(solution_answers(a).values())) == [], a

@@ -609,8 +609,13 @@ def answer_flags(answer_cells):
             tree = ast.parse(source)
         except SyntaxError:
             continue
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
         for node in ast.walk(tree):
             what = None
+            if id(node) in docstrings:      # the stubs' own docstrings say "cross-correlated"
+                continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
                 bad = sorted({n for n in names if n.split(".")[0] in SUSPECT_MODULES or "multiarray" in n})
