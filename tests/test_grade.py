@@ -231,3 +231,19 @@ def test_a_renamed_notebook_is_graded_and_said_to_be_renamed(tmp_path):
     with open(course.root / "grades.csv", newline="") as f:
         status = {row["student_id"]: row["status"] for row in csv.DictReader(f)}
     assert status == {s: "graded" for s in ("colab", "jupyter", "browser", "lms", "examples__grace")}
+
+
+def test_flags_csv_keeps_what_this_run_did_not_regrade(tmp_path):
+    """Grading one notebook (or only what changed) replaces the flags of the submissions it graded and
+    keeps every other row: an instructor who grades notebook by notebook loses no earlier flag."""
+    import csv
+    from autograder.classroom.grade import Result, write_flags
+
+    def rows():
+        with open(tmp_path / "flags.csv", newline="") as f:
+            return list(csv.reader(f))[1:]
+    write_flags(tmp_path, [Result("07", "ann", flags=["imports ctypes"]), Result("07", "bob", flags=["uses gc"])])
+    write_flags(tmp_path, [Result("01", "ann", flags=["calls eval()"])])                  # another notebook
+    assert rows() == [["01", "ann", "calls eval()"], ["07", "ann", "imports ctypes"], ["07", "bob", "uses gc"]]
+    write_flags(tmp_path, [Result("07", "ann"), Result("07", "bob", skipped=True)])        # ann fixed it
+    assert rows() == [["01", "ann", "calls eval()"], ["07", "bob", "uses gc"]]

@@ -387,7 +387,8 @@ def summary(assignment, results, table):
     timeouts = [r for r in results if r.timeouts]
     failed = [r for r in results if not r.ok]
     lines = [f"{assignment}: {len(table)} graded"
-             + (f", {sum(r.skipped for r in results)} unchanged (not regraded)" if any(r.skipped for r in results) else "")
+             + (f" ({sum(r.ok and not r.skipped for r in results)} in this run, {sum(r.skipped for r in results)} "
+                "unchanged since an earlier run)" if any(r.skipped for r in results) else "")
              + (f", {len(failed)} NOT graded (left out of the statistics, listed below)" if failed else "")]
     if values:
         lines.append(f"  score out of {best:g}: mean {statistics.mean(values):.2f}, median {statistics.median(values):g}, "
@@ -415,20 +416,28 @@ def summary(assignment, results, table):
 
 
 def write_flags(root, results):
-    """flags.csv at the course root: assignment, student, flag (one row per flag), for every run."""
+    """flags.csv at the course root: assignment, student, flag (one row per flag), sorted. The rows of
+    the submissions graded in this run are replaced; every other row (other notebooks, submissions
+    that did not change) stays as an earlier run wrote it."""
     import csv
-    with open(Path(root) / "flags.csv", "w", newline="") as f:
+    path = Path(root) / "flags.csv"
+    graded = {(r.assignment, r.student) for r in results if not r.skipped}
+    rows = []
+    if path.exists():
+        with open(path, newline="") as f:
+            rows = [row for row in list(csv.reader(f))[1:] if len(row) == 3 and tuple(row[:2]) not in graded]
+    rows += [[r.assignment, r.student, flag] for r in results if not r.skipped for flag in r.flags]
+    with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["assignment", "student", "flag"])
-        for r in results:
-            for flag in r.flags:
-                out.writerow([r.assignment, r.student, flag])
+        out.writerows(sorted(rows))
 
 
 # ----------------------------------------------------------------------------- the command
 def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, timeout=900.0, extra=(),
-        export=True, progress=True):
-    """Grade `assignments` (ids); returns (results, wall seconds). One pool serves every assignment."""
+        export=True, progress=True, feedback_hint=True):
+    """Grade `assignments` (ids); returns (results, wall seconds). One pool serves every assignment.
+    feedback_hint: end by saying that nbgrader generate_feedback writes the students' feedback."""
     root = Path(root).resolve()
     extra = list(extra) + ([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
     db = db_url or course_db_url(root)
@@ -478,12 +487,15 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         table = {s: v for s, v in scores(db, a).items() if s in graded}
         for line in summary(a, mine, table):
             print(line)
-    print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
+    if tasks:
+        print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
     spent = sum((collections.Counter(r.spent) for r in results), collections.Counter())
     if spent:
         print("where the workers' time went: " + ", ".join(
             f"{what} {share:.0%}" for what, share in timing.shares(spent).items()))
     write_flags(root, results)
+    print("writing flags.csv" + (", grades.csv" if export else "") + " and the class report ...", file=sys.stderr,
+          flush=True)
     if export:
         from .course import ENV
         subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",
@@ -495,6 +507,10 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         print(f"class report: {report(root, assignments, db)}")
     except Exception as e:          # the grades are in; a report that fails must not hide them
         print(f"class report NOT written: {type(e).__name__}: {e} (python -m autograder report retries)")
+    if tasks and feedback_hint:
+        which = assignments[0] if len(assignments) == 1 else '"*"'
+        print(f"feedback for students is not written by this command: nbgrader generate_feedback {which} "
+              f"(in {root})")
     return results, wall
 
 
