@@ -417,3 +417,14 @@ def test_np_pad_with_torchs_mode_names_and_a_bias_added_per_input_channel_are_na
             return y
     assert "once per input channel" in _hint(lambda: check.check_values(
         BiasPerChannel, [check.case(N=2, C_in=3, L=7, C_out=2, K=3, bias=True)]))
+
+
+def test_the_error_checks_point_an_unanswered_layer_at_its_stub():
+    """A stub that still raises NotImplementedError is told so by the error checks too, not that it
+    raised NotImplementedError('') where torch raises ValueError."""
+    class Stub:
+        def __init__(self, *args, **kwargs):
+            raise NotImplementedError()
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_errors(Stub, [check.error_case(4, 6, 3, groups=4, says=["divisible"])])
+    assert "still raises NotImplementedError, the stub's" in str(e.value), e.value

@@ -843,6 +843,8 @@ def check_errors(Conv1d, cases, hidden=False):
             got_stage, err = "construction", _raised(lambda: built.append(Conv1d(*e["args"], **e["conv"])))
             if err is None and stage == "forward":
                 got_stage, err = "forward", _raised(lambda: built[0](np.zeros(e["x"])))
+        if isinstance(err, NotImplementedError):
+            raise CheckFailed(f"{where}: {STUB_HINT}") from err
         if err is None:
             raise CheckFailed(f"{where}: torch raises {want} when the layer is built; yours raised nothing."
                               if stage == "construction" else
