@@ -163,8 +163,7 @@ class Execute(nbp.Execute):
                 atexit.register(_drop_ahead)
             Execute._next = (scratch, self.km, (self._work, self._sockets, self._private))
         except Exception:
-            _discard(self.km)
-            remove_tree(scratch)
+            _abandon(scratch, self.km)
         finally:
             self.km = None
             metadata["path"] = path
@@ -178,8 +177,7 @@ class Execute(nbp.Execute):
         if run_sync(km.is_alive)():
             self._work, self._sockets, self._private = folders
             return scratch, km
-        run_sync(km.shutdown_kernel)(now=True)
-        remove_tree(scratch)
+        _abandon(scratch, km)
         return None
 
     def create_kernel_manager(self):
@@ -263,7 +261,6 @@ class Execute(nbp.Execute):
 
     _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
-
     def output(self, outs, msg, display_id, cell_index):
         """nbclient's output handling, with at most max_output bytes shown per cell."""
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -333,17 +330,18 @@ def _discard(km):
         pass
 
 
+def _abandon(scratch, km):
+    """A kernel nobody will use (it failed to start, died while waiting, or is left at exit): killed,
+    its ZeroMQ sockets closed (_discard), its scratch folder deleted."""
+    _discard(km)
+    remove_tree(scratch)
+
+
 def _drop_ahead():
-    """At exit: the kernel started ahead that no notebook took is killed, its scratch folder deleted."""
+    """At exit: the kernel started ahead that no notebook took is abandoned."""
     ahead, Execute._next = Execute._next, None
     if ahead:
-        scratch, km, _ = ahead
-        try:
-            km.provisioner.process.kill()
-        except Exception:
-            pass
-        remove_tree(scratch)
-
+        _abandon(*ahead[:2])
 
 
 _warned_no_secret = []

@@ -315,8 +315,10 @@ def _quiet():
     return log
 
 
-def _folder():
-    folder = os.getcwd()
+def _folder(folder=None):
+    """The answer's folder (default: the working folder), made if need be, with its tmp/, .config/ and
+    .cache/ (its temp and config folders: child_env in confine.py)."""
+    folder = folder or os.getcwd()
     for sub in ("tmp", ".config", ".cache"):
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
     return folder
@@ -362,8 +364,7 @@ def zygote():
             for fd in fds:
                 os.close(fd)
             continue
-        for sub in ("", "tmp", ".config", ".cache"):
-            os.mkdir(os.path.join(answer_dir, sub))
+        _folder(answer_dir)
         pid = os.fork()
         if pid == 0:
             try:
@@ -406,7 +407,7 @@ def _undumpable():
 
 def _answer(start, np, log):
     """Run the answer cells of request `start`, then answer the judge's requests until it closes the
-    channel or says {"op": "exit"}."""
+    channel."""
     namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
     shell = GradingShell(namespace)
     namespace["get_ipython"] = lambda: shell
@@ -420,7 +421,7 @@ def _answer(start, np, log):
     send("errors", errors, refs)
     while True:
         req, blob = receive()
-        if req is None or req.get("op") == "exit":
+        if req is None:
             return
         try:
             op = req["op"]

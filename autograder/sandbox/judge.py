@@ -262,14 +262,13 @@ class Child:
             self.close(failed=not self.ended)
             if status is None:
                 raise Abort("your code closed the grader's channel")
-            if os.WIFSIGNALED(status):
-                raise Abort(f"your code's process was killed (signal {os.WTERMSIG(status)}), e.g. for using too "
-                            "much memory")
-            raise Abort(f"your code ended its process (exit code {os.WEXITSTATUS(status)})")
-        code = self.proc.poll()
-        self.close(failed=True)
-        if code is not None and code < 0:
-            raise Abort(f"your code's process was killed (signal {-code}), e.g. for using too much memory")
+            signum, code = (os.WTERMSIG(status), None) if os.WIFSIGNALED(status) else (None, os.WEXITSTATUS(status))
+        else:
+            code = self.proc.poll()
+            self.close(failed=True)
+            signum, code = (-code, None) if code is not None and code < 0 else (None, code)
+        if signum:
+            raise Abort(f"your code's process was killed (signal {signum}), e.g. for using too much memory")
         raise Abort(f"your code ended its process (exit code {code})")
 
     def request(self, **msg):
