@@ -1,60 +1,43 @@
-"""Grade a whole class in parallel: `python -m autograder grade ASSIGNMENT... --jobs N` (or `make grade`).
+"""Grade a whole class on Dask: `python -m autograder grade ASSIGNMENT... [--jobs N | --scheduler ADDRESS]`.
 
 Every submission goes through nbgrader's own autograde (the `nbgrader autograde ASSIGNMENT
---student=ID --force` application, run in a long-lived worker process so that Python, nbgrader and
-torch are imported once per worker, not once per student). What this adds:
+--student=ID --force` application, run in a long-lived grading process so that Python, nbgrader and
+torch are imported once per worker, not once per student: autograder/classroom/worker.py). One Dask task
+grades one submission (autograder/classroom/cluster.py): this command reads the student's files and
+sends them with the task, the worker grades them in a course folder of its own against the gradebook
+and sends back the autograded notebook, which this command writes into autograded/. What this adds:
 
-- N worker processes (default: one per core), a progress bar with ETA (tqdm), then a summary per notebook
-  (mean, median, full and zero scores, errors and timeouts) and nbgrader's CSV export (grades.csv).
-- A failure in one student's grading (timeout, crash, dead kernel, a worker killed) is reported in
-  the summary and never stops the others. A submission that runs past --submission-timeout has its
-  worker killed and replaced.
+- A local Dask cluster of N workers (default: one per core), or an existing cluster (--scheduler: `dask
+  scheduler` + `dask worker`, SLURM through dask-jobqueue, Kubernetes), which then needs a gradebook
+  every worker reaches (PostgreSQL: nbgrader's db_url, --db-url). No shared file system.
+- A progress bar with ETA (tqdm) and the dashboard's address, then one summary per notebook for the
+  whole class (mean, median, full and zero scores, errors and timeouts), nbgrader's CSV export
+  (grades.csv), flags.csv and the class report.
+- A failure in one student's grading (timeout, crash, dead kernel, a grading process or a whole worker
+  killed) is reported in the summary and never stops the others: a submission that runs past
+  --submission-timeout has its grading process killed and replaced; the tasks of a worker that dies are
+  graded by another (Dask), and each result is written once.
 - A re-run grades only what is missing or changed (the submission's files hash differently from
-  the last grading), unless --force.
-- The gradebook stays consistent under parallel writers: with SQLite, each worker's connections
-  begin every transaction with BEGIN IMMEDIATE and wait (busy timeout) instead of failing with
-  "database is locked"; PostgreSQL (nbgrader's db_url, --db-url) needs nothing.
-- Several machines: each runs the same command with --share i/k and takes every k-th student
-  (sorted ids), all against one PostgreSQL gradebook and shared submitted/ and autograded/ folders.
+  the last grading, or the assignment changed), unless --force.
+- The gradebook stays consistent under parallel writers: with SQLite, each grading process's
+  connections begin every transaction with BEGIN IMMEDIATE and wait (busy timeout) instead of failing
+  with "database is locked"; PostgreSQL needs nothing.
 """
 import argparse
 import collections
-import multiprocessing
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
-
-import nbformat
 
 from .. import timing
 from ..sandbox import intake
 from ..sandbox.confine import NO_SECRET, SECRET_VARIABLE, sandbox_status
+from .worker import Result, grading_environment
 
 DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: what was graded
-TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
-
-
-@dataclass
-class Result:
-    assignment: str
-    student: str
-    ok: bool = True
-    seconds: float = 0.0
-    error: str = ""
-    timeouts: int = 0          # cells stopped by a time limit
-    dead_kernel: bool = False  # the student's kernel or answer process died
-    skipped: bool = False
-    note: str = ""                              # what the grader did (a renamed notebook)
-    manual: list = field(default_factory=list)  # manual grades cleared or kept (manual_grades())
-    flags: list = field(default_factory=list)   # for the instructor to look at (judge's flags)
-    spent: dict = field(default_factory=dict)   # seconds by part (autograder/timing.py)
-    log: str = field(default="", repr=False)
 
 
 # ----------------------------------------------------------------------------- which submissions
@@ -132,219 +115,6 @@ def todo(root, assignment, students, db_url, force):
         same = last == now and graded_under == version and not now.startswith("refused")
         (fresh if same and s in known else grade).append(s)
     return grade, fresh
-
-
-# ----------------------------------------------------------------------------- SQLite under parallel writers
-def serialize_sqlite_writers(busy_timeout_s=300):
-    """Make nbgrader's SQLite connections in this process start every transaction with BEGIN
-    IMMEDIATE and wait up to `busy_timeout_s` for the lock. Two writers can then never deadlock
-    upgrading read locks (SQLite's immediate "database is locked"); they take turns."""
-    import nbgrader.api
-    from sqlalchemy import event
-
-    create = nbgrader.api.create_engine
-
-    def create_engine(url, *args, **kwargs):
-        engine = create(url, *args, **kwargs)
-        if engine.dialect.name == "sqlite":
-            @event.listens_for(engine, "connect")
-            def connect(dbapi_connection, record):
-                dbapi_connection.isolation_level = None          # SQLAlchemy's begin event opens them
-                dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-
-            @event.listens_for(engine, "begin")
-            def begin(connection):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-        return engine
-
-    nbgrader.api.create_engine = create_engine
-
-
-# ----------------------------------------------------------------------------- one worker
-def outcome(root, assignment, student):
-    """Timeouts, a dead kernel and the judge's flags, read from the autograded notebooks (which
-    only nbgrader writes: the student's code runs in a scratch folder of its own)."""
-    timeouts, dead, flags = 0, False, []
-    for path in (Path(root) / "autograded" / student / assignment).glob("*.ipynb"):
-        nb = nbformat.read(path, as_version=4)
-        flags += [str(f) for f in nb.metadata.get("conv1d", {}).get("flags", [])]
-        for cell in nb.cells:
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    name, value = out.get("ename"), out.get("evalue", "")
-                    timeouts += name in TIMEOUT_ERRORS and "time" in value
-                    dead |= name in ("KernelDied", "NotRun") or (name == "AnswerStopped" and "process" in value)
-    return timeouts, dead, flags
-
-
-def manual_grades(db_url, assignment, student):
-    """{grade cell: manual score} a grader gave this submission (formgrader), from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-    with Gradebook(db_url) as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return {}
-        return {g.name: g.manual_score for nb in sub.notebooks for g in nb.grades if g.manual_score is not None}
-
-
-def settle_manual_grades(db_url, assignment, student, before, changed):
-    """The course's policy for manual grades when a submission is graded again (README, "Manual
-    grades"): a manual grade was given to the submission as it was then. When the student's files
-    have changed since, it is cleared (the new answer gets the autograder's score) and reported;
-    when they have not (--force, or a changed assignment), it is kept and reported. Returns the
-    report lines."""
-    if not before:
-        return []
-    if not changed:
-        return [f"kept manual grade {cell} = {score:g}" for cell, score in sorted(before.items())]
-    from nbgrader.api import Gradebook, MissingEntry
-    lines = []
-    with Gradebook(db_url) as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return []
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                if g.name in before:
-                    g.manual_score = None
-                    lines.append(f"cleared manual grade {g.name} = {before[g.name]:g} (resubmitted; "
-                                 f"autograde now gives {g.auto_score or 0:g})")
-        gb.db.commit()
-    return sorted(lines)
-
-
-def grade_one(root, assignment, student, extra, db_url=None):
-    """nbgrader's own autograde for one student, in this process."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
-    from nbgrader.utils import capture_log
-    from .gradebook import fingerprint
-    start = time.monotonic()
-    source = Path(root) / "submitted" / student / assignment
-    before = digest(source)
-    db_url = db_url or course_db_url(root)
-    last, _ = last_graded(root, assignment, student)
-    manual = manual_grades(db_url, assignment, student)
-    app = AutogradeApp()
-    try:
-        app.initialize([assignment, f"--student={student}", "--force", "--log-level=WARN", *extra])
-        result = capture_log(app)
-    finally:
-        app.reset()
-    r = Result(assignment, student, ok=bool(result.get("success")), seconds=time.monotonic() - start,
-               error="" if result.get("success") else failure_reason(result), log=(result.get("log") or "")[-4000:])
-    if r.ok:
-        r.timeouts, r.dead_kernel, r.flags = outcome(root, assignment, student)
-        # graded by hand, then changed: before it was first graded here (no DIGEST), any manual grade
-        # counts as given to an earlier version only if the files differ from what nbgrader last saw
-        r.manual = settle_manual_grades(db_url, assignment, student, manual, changed=last is not None and last != before)
-        (Path(root) / "autograded" / student / assignment / DIGEST).write_text(
-            f"{before}\n{fingerprint(db_url, assignment)}\n")
-    return r
-
-
-def failure_reason(result):
-    """One line saying why nbgrader could not grade a submission, from capture_log's result: a refused
-    submission's reason (autograder/sandbox/intake.py), else the last exception nbgrader logged, else
-    how the application ended."""
-    lines = [line.strip() for text in (result.get("log"), result.get("error")) for line in (text or "").splitlines()]
-    refused = [line.split("Rejected: ", 1)[1] for line in lines if "intake.Rejected: " in line]
-    if refused:
-        return "submission refused: " + refused[-1]
-    raised = [line.split(":", 1)[0].rsplit(".", 1)[-1] + ":" + line.split(":", 1)[1] for line in lines
-              if re.match(r"^[\w.]+(Error|Exception)\b[^:]*: ", line) and "Please see the" not in line]
-    return raised[-1] if raised else (lines[-1] if lines else "nbgrader autograde failed")
-
-
-def worker(conn, root, extra, db_url=None):
-    os.chdir(root)
-    # The kernels' own chatter ("Kernel is running over TCP ...") is not the grader's news: what
-    # nbgrader logs is captured per student (capture_log) and reported in the summary.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    serialize_sqlite_writers()
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        assignment, student = task
-        timing.SPENT.clear()
-        try:
-            with timing.part("submission"):
-                r = grade_one(root, assignment, student, extra, db_url)
-        except BaseException as e:        # never lose the worker over one student
-            r = Result(assignment, student, ok=False, error=f"{type(e).__name__}: {e}")
-        r.spent = dict(timing.SPENT)
-        conn.send(r)
-
-
-class Pool:
-    """N worker processes fed one (assignment, student) at a time; a worker that overruns is killed
-    and replaced."""
-
-    def __init__(self, jobs, root, extra, timeout, db_url=None):
-        self.ctx = multiprocessing.get_context("spawn")
-        self.args = (str(root), list(extra), db_url)
-        self.timeout = timeout
-        self.workers = [self._start() for _ in range(jobs)]
-
-    def _start(self):
-        parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=worker, args=(child, *self.args), daemon=True)
-        proc.start()
-        child.close()
-        return {"proc": proc, "conn": parent, "task": None, "since": 0.0}
-
-    def run(self, tasks, on_result):
-        queue = list(tasks)
-        busy = lambda: [w for w in self.workers if w["task"] is not None]   # noqa: E731
-        while queue or busy():
-            for w in self.workers:
-                if w["task"] is None and queue:
-                    w["task"], w["since"] = queue.pop(0), time.monotonic()
-                    w["conn"].send(w["task"])
-            ready = wait([w["conn"] for w in busy()], timeout=1.0)
-            for w in busy():
-                task, took = w["task"], time.monotonic() - w["since"]
-                if w["conn"] in ready:
-                    try:
-                        r = w["conn"].recv()
-                    except (EOFError, OSError):
-                        r = Result(*task, ok=False, error="the grading worker died")
-                        self._replace(w)
-                elif not w["proc"].is_alive():
-                    r = Result(*task, ok=False, error=f"the grading worker died (exit {w['proc'].exitcode})")
-                    self._replace(w)
-                elif took > self.timeout:
-                    r = Result(*task, ok=False, timeouts=1,
-                               error=f"grading took more than {self.timeout:g} s; stopped")
-                    self._replace(w)
-                else:
-                    continue
-                r.seconds = r.seconds or took      # measured before a replaced worker resets `since`
-                w["task"] = None
-                on_result(r)
-
-    def _replace(self, w):
-        w["proc"].kill()
-        w["proc"].join()
-        w.update(self._start())
-
-    def close(self):
-        for w in self.workers:
-            try:
-                w["conn"].send(None)
-            except OSError:
-                pass
-        for w in self.workers:
-            w["proc"].join(timeout=10)
-            if w["proc"].is_alive():
-                w["proc"].kill()
 
 
 # ----------------------------------------------------------------------------- progress and summary
@@ -434,20 +204,20 @@ def write_flags(root, results):
 
 
 # ----------------------------------------------------------------------------- the command
-def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, timeout=900.0, extra=(),
-        export=True, progress=True, feedback_hint=True):
-    """Grade `assignments` (ids); returns (results, wall seconds). One pool serves every assignment.
+def run(assignments, root=".", jobs=None, force=False, db_url=None, timeout=900.0, extra=(), export=True,
+        progress=True, feedback_hint=True, scheduler=None):
+    """Grade `assignments` (ids) on a local Dask cluster of `jobs` workers, or on the cluster whose
+    scheduler is at `scheduler`; returns (results, wall seconds).
     feedback_hint: end by saying that nbgrader generate_feedback writes the students' feedback."""
+    from . import cluster
     root = Path(root).resolve()
-    extra = list(extra) + ([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
     db = db_url or course_db_url(root)
-    tasks, results, wanted = [], [], {}
-    notes = {}
+    if scheduler and db.startswith("sqlite"):
+        raise SystemExit(f"--scheduler: the workers need a gradebook they all reach, not SQLite ({db}); "
+                         "give nbgrader's db_url a PostgreSQL server: --db-url postgresql://user@host/db")
+    todo_list, results, notes = [], [], {}
     for a in assignments:
         students = submitted(root, a)
-        if share:
-            students = students[share[0]::share[1]]
-        wanted[a] = set(students)
         for s in list(students):
             note, refusal = find_notebook(root / "submitted" / s / a, a)
             if refusal:
@@ -456,28 +226,40 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
             elif note:
                 notes[a, s] = note
         grade, fresh = todo(root, a, students, db, force)
-        tasks += [(a, s) for s in grade]
+        todo_list += [(a, s) for s in grade]
         results += [Result(a, s, skipped=True) for s in fresh]
         print(f"{a}: {len(students)} submissions, {len(grade)} to grade, {len(fresh)} unchanged", file=sys.stderr)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo_list) or 1))
     print(f"Sandbox: {sandbox_status()}", file=sys.stderr)
-    if tasks and not os.environ.get(SECRET_VARIABLE):
+    if todo_list and not os.environ.get(SECRET_VARIABLE):
         print(f"WARNING: {NO_SECRET}", file=sys.stderr)
     start = time.monotonic()
-    if tasks:
-        print(f"grading {len(tasks)} submissions with {jobs} worker(s)", file=sys.stderr)
-        bar = progress_bar(len(tasks)) if progress else None
-        pool = Pool(jobs, root, extra, timeout, db)
+    if todo_list:
+        from .gradebook import fingerprint
+        versions = {a: fingerprint(db, a) for a in assignments}
+        common = dict(db_url=db, extra=list(extra), secret=os.environ.get(SECRET_VARIABLE, ""), timeout=timeout,
+                      environment=grading_environment())
+        sources = {a: intake.read_folder(root / "solutions" / a) for a in {a for a, _ in todo_list}}
+        tasks = (cluster.read_task(root, a, s, source=sources[a], last=last_graded(root, a, s)[0], **common)
+                 for a, s in todo_list)
+        bar = progress_bar(len(todo_list)) if progress else None
 
-        def done(r):
+        def done(task, graded):
+            r = graded.result
+            if not isinstance(task, Result):
+                cluster.store(root, task, graded, versions[task.assignment])
             r.note = notes.get((r.assignment, r.student), "")
             results.append(r)
             if bar:
                 on_result(bar, r)
         try:
-            pool.run(tasks, done)
+            with cluster.connect(scheduler, jobs) as (client, local):
+                where = f"{jobs} local worker(s)" if local else f"the Dask cluster at {scheduler}"
+                link = cluster.dashboard(client, local)
+                message = f"grading {len(todo_list)} submissions on {where}" + (f"; dashboard: {link}" if link else "")
+                (bar.write(message, file=bar.fp) if bar else print(message, file=sys.stderr))
+                cluster.grade(client, tasks, done)
         finally:
-            pool.close()
             if bar:
                 bar.close()
     wall = time.monotonic() - start
@@ -487,8 +269,13 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         table = {s: v for s, v in scores(db, a).items() if s in graded}
         for line in summary(a, mine, table):
             print(line)
-    if tasks:
-        print(f"wall time {wall:.1f} s for {len(tasks)} submissions ({jobs} worker(s))")
+    if todo_list:
+        print(f"wall time {wall:.1f} s for {len(todo_list)} submissions ("
+              + (f"{jobs} worker(s))" if not scheduler else f"Dask cluster {scheduler})"))
+    unconfined = sorted({r.host for r in results if r.host and not r.sandboxed})
+    if unconfined:
+        print(f"WARNING: student code was NOT confined on {', '.join(unconfined)}: bubblewrap is missing there "
+              "(see README, 'Grading on a cluster')")
     spent = sum((collections.Counter(r.spent) for r in results), collections.Counter())
     if spent:
         print("where the workers' time went: " + ", ".join(
@@ -507,7 +294,7 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
         print(f"class report: {report(root, assignments, db)}")
     except Exception as e:          # the grades are in; a report that fails must not hide them
         print(f"class report NOT written: {type(e).__name__}: {e} (python -m autograder report retries)")
-    if tasks and feedback_hint:
+    if todo_list and feedback_hint:
         which = assignments[0] if len(assignments) == 1 else '"*"'
         print(f"feedback for students is not written by this command: nbgrader generate_feedback {which} "
               f"(in {root})")
@@ -517,23 +304,18 @@ def run(assignments, root=".", jobs=None, force=False, share=None, db_url=None, 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
     ap.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
-    ap.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: one per core)")
+    ap.add_argument("--jobs", "-j", type=int, default=None,
+                    help="workers of the local Dask cluster (default: one per core)")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="grade on this Dask cluster instead (e.g. tcp://10.0.0.5:8786); needs --db-url postgresql://...")
     ap.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     ap.add_argument("--root", default=".", help="the course root (default: here)")
     ap.add_argument("--db-url", default=None, help="nbgrader's gradebook URL, e.g. postgresql://user@host/db")
-    ap.add_argument("--share", default=None, metavar="I/K", help="grade only students I, I+K, ... (0-based), "
-                                                                 "for several machines")
     ap.add_argument("--submission-timeout", type=float, default=900.0, help="seconds for one submission")
     ap.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     args, extra = ap.parse_known_args(argv)
-    share = None
-    if args.share:
-        i, k = (int(v) for v in args.share.split("/"))
-        if not 0 <= i < k:
-            ap.error("--share I/K needs 0 <= I < K")
-        share = (i, k)
-    results, _ = run(args.assignments, args.root, args.jobs, args.force, share, args.db_url,
-                     args.submission_timeout, extra, export=not args.no_export)
+    results, _ = run(args.assignments, args.root, args.jobs, args.force, args.db_url, args.submission_timeout,
+                     extra, export=not args.no_export, scheduler=args.scheduler)
     return 1 if any(not r.ok for r in results) else 0
 
 

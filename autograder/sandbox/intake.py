@@ -107,13 +107,25 @@ def read_file(path, limit=MAX_FILE):
         os.close(fd)
 
 
+def read_folder(folder):
+    """A submission folder's files as (path relative to the folder, bytes), sorted; Rejected as
+    check_folder. What the grading command ships to a worker."""
+    base = os.path.dirname(os.path.dirname(os.path.abspath(folder)))
+    return [(rel.split("/", 2)[2], read_file(os.path.join(base, rel))) for rel in check_folder(folder)]
+
+
+def digest_files(student, assignment, files):
+    """A hash of a submission's files (read_folder's pairs) with their paths <student>/<assignment>/...."""
+    h = hashlib.sha256()
+    for rel, data in files:
+        h.update(f"{student}/{assignment}/{rel}".encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
+
+
 def digest(folder):
     """A hash of a submission (its files' relative paths and contents); Rejected as check_folder."""
-    h = hashlib.sha256()
-    for rel in check_folder(folder):
-        data = read_file(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(folder))), rel))
-        h.update(rel.encode() + b"\0" + data + b"\0")
-    return h.hexdigest()
+    folder = os.path.abspath(folder)
+    return digest_files(os.path.basename(os.path.dirname(folder)), os.path.basename(folder), read_folder(folder))
 
 
 BOM = b"\xef\xbb\xbf"

@@ -1,0 +1,148 @@
+"""The grading command's side of Dask: a cluster to grade on, tasks out, results back into the course.
+
+`connect` gives a Dask client: by default on a local cluster (one worker per job, each a thread of this
+process whose grading runs in processes of its own: autograder/classroom/worker.py), or on an existing
+cluster (`--scheduler tcp://host:8786`: `dask scheduler` and `dask worker` on a department's machines,
+dask-jobqueue on SLURM, dask-kubernetes). `grade` feeds it one submission per task, a few more than it has
+threads at a time (so memory holds a window of submissions, not a class), and hands each result to the
+caller exactly once, in the order they finish; `store` writes a result's autograded files at the course
+root. The only things that cross between the command and the workers are the tasks and their results:
+no shared file system.
+"""
+import contextlib
+import logging
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from ..sandbox import intake
+from ..sandbox.confine import remove_tree
+from .worker import Graded, GradingPlugin, Result, grade_task, write_files
+
+
+@contextlib.contextmanager
+def connect(scheduler=None, jobs=1):
+    """A Dask client, and whether its cluster is local: without `scheduler`, a LocalCluster of `jobs`
+    workers of one thread each, in this process, listening on 127.0.0.1 only (its dashboard on a free
+    port), its scratch space deleted at the end."""
+    import dask
+    from distributed import Client, LocalCluster
+    scratch = tempfile.mkdtemp(prefix="conv1d-dask-")
+    cluster = None
+    try:
+        with dask.config.set({"temporary-directory": scratch}):
+            if scheduler:
+                client = Client(scheduler, timeout="30s")
+            else:
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
+                                       silence_logs=logging.ERROR, dashboard_address="127.0.0.1:0",
+                                       worker_dashboard_address="127.0.0.1:0")
+                client = Client(cluster)
+            try:
+                client.register_plugin(GradingPlugin())
+                yield client, cluster is not None
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    finally:
+        remove_tree(scratch)
+
+
+def dashboard(client, local):
+    """The dashboard's address when one runs (it needs bokeh), else ''. A local cluster's listens on
+    127.0.0.1 only."""
+    try:
+        port = client.scheduler_info().get("services", {}).get("dashboard")
+    except Exception:           # a scheduler too busy to say
+        return ""
+    return "" if not port else f"http://127.0.0.1:{port}/status" if local else client.dashboard_link
+
+
+def failed(task, exc):
+    """A Result for a task Dask could not run, saying why."""
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        why = ("the Dask workers grading it died each time it was tried (distributed.scheduler.allowed-failures); "
+               "look at the workers' logs")
+    else:
+        why = f"{name}: {exc}"
+    return Result(task.assignment, task.student, ok=False, error=why)
+
+
+def grade(client, tasks, on_result, window=None):
+    """Submit `tasks` (an iterable of worker.Task, or of Result for a submission refused before it was
+    sent) and call on_result(task, Graded) once for each, as they finish. At most `window` tasks are
+    out at a time (default: twice the cluster's threads, at least 4)."""
+    from distributed import as_completed
+    tasks = iter(tasks)
+    run = uuid.uuid4().hex[:8]
+    out = {}
+
+    def send(n):
+        while n > 0:
+            task = next(tasks, None)
+            if task is None:
+                return
+            if isinstance(task, Result):
+                on_result(task, Graded(task))
+                continue
+            n -= 1
+            future = client.submit(grade_task, task, pure=False, retries=0,
+                                   key=f"grade-{task.assignment}-{task.student}-{run}")
+            out[future.key] = task
+            pending.add(future)
+
+    window = window or max(4, 2 * sum(client.nthreads().values()))
+    pending = as_completed([])
+    send(window)
+    while out:
+        future = next(pending)
+        task = out.pop(future.key)
+        if future.status == "finished":
+            graded = future.result()
+        else:
+            graded = Graded(failed(task, future.exception()))
+        future.release()
+        on_result(task, graded)
+        send(window - len(out))
+
+
+def store(root, task, graded, version):
+    """Put a graded submission at the course root: autograded/<student>/<assignment>/ replaced by the
+    worker's files and the digest of what was graded (worker.Task.digest, the assignment's gradebook
+    fingerprint), so a re-run knows it is up to date. A submission that was not graded loses its old
+    autograded folder, as with nbgrader. Paths the worker sent are checked (worker.safe_relative)."""
+    from .grade import DIGEST
+    dest = Path(root) / "autograded" / task.student / task.assignment
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    new = None
+    if graded.result.ok:
+        new = Path(os.path.realpath(dest.parent)) / f".{task.assignment}.new-{uuid.uuid4().hex[:8]}"
+        new.mkdir()
+        try:
+            write_files(new, graded.files)
+            write_files(new, [(DIGEST, f"{task.digest}\n{version}\n".encode())])
+        except (ValueError, OSError) as e:
+            remove_tree(new)
+            graded.result.ok, graded.result.error = False, f"the worker's autograded files were refused: {e}"
+            new = None
+    old = dest.parent / f".{task.assignment}.old-{uuid.uuid4().hex[:8]}"
+    if os.path.lexists(dest):
+        os.rename(dest, old)
+    if new is not None:
+        os.rename(new, dest)
+    remove_tree(old)
+
+
+def read_task(root, assignment, student, **fields):
+    """The Task for a submission at the course root (its files read within intake's limits), or the
+    Result of a submission refused there (a link, a FIFO, too big)."""
+    from .worker import Task
+    folder = Path(root) / "submitted" / student / assignment
+    try:
+        files = intake.read_folder(folder)
+    except (intake.Rejected, OSError) as e:
+        return Result(assignment, student, ok=False, error=f"submission refused: {e}")
+    return Task(assignment, student, files, digest=intake.digest_files(student, assignment, files), **fields)
