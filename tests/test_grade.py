@@ -1,13 +1,9 @@
 """`python -m autograder grade` (autograder/classroom/grade.py): a class graded in parallel gets exactly the
-grades plain `nbgrader autograde` gives, the gradebook stays whole (SQLite and PostgreSQL), failures
-stay with their student, and a re-run grades only what is missing or changed."""
+grades plain `nbgrader autograde` gives, the SQLite gradebook stays whole, failures stay with their student,
+and a re-run grades only what is missing or changed. A real Dask cluster and PostgreSQL: tests/test_cluster.py."""
 import dataclasses
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -148,64 +144,6 @@ def test_one_students_failure_never_stops_the_others(tmp_path):
     rows = {row.split(",")[3]: row for row in (course.root / "grades.csv").read_text().splitlines()[1:]}
     assert rows["broken"].endswith(",,,,5.0,not graded") and rows["examples__ada"].endswith(",graded"), rows
     assert not (course.root / "autograded" / "corpus__infinite_loop" / A).exists()
-
-
-# ----------------------------------------------------------------------------- PostgreSQL
-def _postgres_bin():
-    for name in ("initdb", "pg_ctl"):
-        if not shutil.which(name) and not list(Path("/usr/lib/postgresql").glob(f"*/bin/{name}")):
-            return None
-    found = shutil.which("pg_ctl") or str(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1])
-    return Path(found).resolve().parent
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    """A real PostgreSQL server on 127.0.0.1 (a free port) for this test module, from the Debian
-    package (installed here when missing and we are root)."""
-    if _postgres_bin() is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run("apt-get update -qq && apt-get install -y -qq postgresql", shell=True,
-                       capture_output=True, timeout=900)
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed and cannot be installed here (Debian package `postgresql`)")
-    try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        pytest.skip("the PostgreSQL driver psycopg2 is not installed (requirements.txt pins it)")
-    data = Path(tempfile.mkdtemp(prefix="conv1d-pg-"))     # not below pytest's root-only folder
-    run_as = []
-    if os.geteuid() == 0:            # PostgreSQL refuses to run as root
-        shutil.chown(data, "postgres")
-        data.chmod(0o700)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run([*run_as, bin_dir / "initdb", "-D", data, "-U", "grader", "--auth=trust"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, bin_dir / "pg_ctl", "-D", data, "-l", data / "log", "-w", "-o",
-                    f"-h 127.0.0.1 -p {port} -k {data}", "start"], check=True, capture_output=True)
-    try:
-        for _ in range(50):
-            if subprocess.run([bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "grader",
-                               "gradebook"], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.2)
-        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"
-    finally:
-        subprocess.run([*run_as, bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
-
-
-def test_a_postgresql_gradebook_gets_the_same_grades(postgres, tmp_path):
-    few = {"ada", "alan", "blank", "cheat_np_convolve"}
-    course = make_course(tmp_path / "pg", pick=few, db_url=postgres)
-    r = course.grade_parallel([A], *LIMITS, jobs=2, env=SECRET)
-    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
-    assert cells(course) == expected_cells(course, few)
-    assert all(cells(course)[s] for s in cells(course)), "every cell graded"
-    assert len(course.root.joinpath("grades.csv").read_text().splitlines()) == 1 + len(few)
 
 
 def test_a_renamed_notebook_is_graded_and_said_to_be_renamed(tmp_path):

@@ -96,9 +96,10 @@ def grading_environment():
     return dict(_ENVIRONMENT)
 
 
-def differences(theirs, ours):
-    return ", ".join(f"{k} {theirs.get(k)} here {ours.get(k)}" for k in sorted(set(theirs) | set(ours))
-                     if theirs.get(k) != ours.get(k))
+def differences(command, worker):
+    """'torch: the command 2.13.0, the worker 2.12.0; ...' for what differs between two grading_environment()s."""
+    return "; ".join(f"{k}: the command {command.get(k)}, the worker {worker.get(k)}"
+                     for k in sorted(set(command) | set(worker)) if command.get(k) != worker.get(k))
 
 
 # ----------------------------------------------------------------------------- files in, files out

@@ -1,0 +1,179 @@
+"""Grading on a real Dask cluster (autograder/classroom/cluster.py, worker.py): a `dask scheduler` and two
+`dask worker` processes on 127.0.0.1, a PostgreSQL gradebook (tests/conftest.py), no file system shared
+with the workers but what a machine has. A worker is killed in the middle of a run: every grade equals
+plain serial `nbgrader autograde`'s cell by cell, each submission is written once, and the killed
+worker's grading process ends and leaves nothing behind."""
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder.build.release import ROOT
+from autograder.classroom.course import ENV, Course
+from autograder.classroom.grade import DIGEST
+from tests.grading import LIMITS, SECRET
+from tests.test_grade import A, make_course
+
+# Correct, wrong, blank, cheating, tampered and hostile (a dead kernel), graded before and after the kill.
+PICK = {"ada", "grace", "alan", "blank", "cheat_np_convolve", "tests_edited_to_pass", "hostile_os_exit",
+        "aa_correct_before", "zz_correct_after"}
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """(scheduler address, {name: worker process}): `dask scheduler` and two one-thread `dask worker`
+    processes without a nanny (a killed worker stays dead), each worker with a TMPDIR of its own and the
+    course importable (PYTHONPATH), as README "Grading on a cluster" sets them up."""
+    base = Path(tempfile.mkdtemp(prefix="conv1d-dask-t-", dir=ROOT / "build"))
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(ENV, PYTHONPATH=str(ROOT))
+    procs = {"scheduler": subprocess.Popen(
+        [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
+        cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=open(base / "scheduler.log", "w"),
+        start_new_session=True)}
+    workers = {}
+    for name in ("w1", "w2"):
+        tmp = base / name
+        tmp.mkdir()
+        workers[name] = procs[name] = subprocess.Popen(
+            [DASK, "worker", address, "--name", name, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+             "--dashboard-address", "127.0.0.1:0", "--local-directory", str(tmp)],
+            cwd=base, env=dict(env, TMPDIR=str(tmp)), stdout=subprocess.DEVNULL,
+            stderr=open(base / f"{name}.log", "w"), start_new_session=True)
+    try:
+        from distributed import Client
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address, workers, base
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                for p in [*descendants(proc), psutil.Process(proc.pid)]:
+                    with contextlib.suppress(psutil.Error):
+                        p.kill()
+            proc.wait()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def descendants(proc):
+    return [p for p in psutil.Process(proc.pid).children(recursive=True)]
+
+
+def grading_on(address, name):
+    """The keys of the tasks the scheduler has given worker `name` and not seen finish."""
+    from distributed import Client
+    with Client(address, timeout="30s") as client:
+        by_name = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
+        return list(client.processing().get(by_name.get(name), ())) if name in by_name else []
+
+
+def test_a_class_graded_on_a_cluster_survives_a_killed_worker(postgres, dask_cluster, tmp_path):
+    address, workers, base = dask_cluster
+    course = make_course(tmp_path / "cluster", pick=PICK, db_url=postgres)
+    students = sorted(p.name for p in (course.root / "submitted").iterdir())
+    run = subprocess.Popen([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
+                            "--scheduler", address, *LIMITS], cwd=ROOT, env=dict(ENV, **SECRET),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim = workers["w1"]
+    deadline = time.monotonic() + 120
+    while not grading_on(address, "w1") and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)                                 # into the task: its kernel starts, its grades are written
+    assert run.poll() is None and grading_on(address, "w1"), "w1 was never grading while the run was on"
+    left = descendants(victim)                      # its grading process, the kernel, the judge
+    victim.kill()                                   # the machine is lost: no goodbye to the scheduler
+    victim.wait()
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, out + err[-3000:]
+    assert f"grading {len(students)} submissions on the Dask cluster at {address}" in err, err
+    assert f"{A}: {len(students)} graded\n" in out, out
+
+    # nothing lost or duplicated: one autograded folder per student, written once, no half-written copy
+    for s in students:
+        folder = course.root / "autograded" / s
+        assert sorted(p.name for p in folder.iterdir()) == [A], (s, list(folder.iterdir()))
+        assert sorted(p.name for p in (folder / A).iterdir()) == sorted([DIGEST, f"{A}.ipynb"])
+    problems = [line for line in err.splitlines() if "PROBLEM" in line]
+    assert len(problems) == 1 and "hostile_os_exit: a time limit or a dead kernel" in problems[0], problems
+
+    # every cell equals plain serial nbgrader's (its own course, SQLite, same files)
+    serial = make_course(tmp_path / "serial", pick=PICK)
+    r = serial.autograde(A, *LIMITS, env=SECRET)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert course.scores(A) == serial.scores(A)
+    assert all(course.scores(A)[s] for s in students), "every cell graded"
+    assert len((course.root / "grades.csv").read_text().splitlines()) == 1 + len(students)
+
+    # the killed worker's grading process saw its parent go and ended, deleting its folder
+    time.sleep(1.0)
+    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not list((base / "w1").glob("conv1d-*")), list((base / "w1").iterdir())
+
+    # a re-run on the one worker left grades nothing: the digests were written with the grades
+    again = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
+                            "--scheduler", address, "--no-export"], cwd=ROOT, env=dict(ENV, **SECRET),
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and f"0 to grade, {len(students)} unchanged" in again.stderr, again.stderr
+
+
+def test_a_cluster_needs_a_gradebook_its_workers_reach(tmp_path):
+    """SQLite lives on one machine: --scheduler with it is refused before anything is sent."""
+    course = Course(tmp_path / "sqlite", [A])
+    r = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
+                        "--scheduler", "tcp://127.0.0.1:9"], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert r.returncode != 0 and "not SQLite" in r.stderr and "--db-url postgresql://" in r.stderr, r.stderr
+
+
+def test_what_a_worker_sends_back_is_checked_before_it_is_written(tmp_path):
+    """A worker's autograded files are data: a path that would leave the student's folder is refused
+    (the submission is then not graded, saying why) and nothing is written outside it."""
+    from autograder.classroom.cluster import store
+    from autograder.classroom.worker import Graded, Result, Task
+    task = Task(A, "ann", files=[], source=[], db_url="sqlite://", digest="d")
+    for bad in ("../../escape", "/tmp/escape", "a/../../escape", "", "x\0y", "./x"):
+        graded = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), (bad, b"evil")])
+        store(tmp_path, task, graded, "v1")
+        assert not graded.result.ok and "refused" in graded.result.error, bad
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["ann", "autograded"], bad
+    good = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), ("data/x.csv", b"1,2")])
+    store(tmp_path, task, good, "v1")
+    folder = tmp_path / "autograded" / "ann" / A
+    assert good.result.ok and (folder / DIGEST).read_text() == "d\nv1\n" and (folder / "data" / "x.csv").exists()
+    store(tmp_path, task, Graded(Result(A, "ann", ok=False, error="crashed")), "v1")
+    assert not folder.exists(), "a submission not graded keeps no autograded copy (as with nbgrader)"
+
+
+def test_a_worker_with_other_code_or_versions_grades_nothing():
+    """Grades must not depend on which worker a submission lands on: a worker whose course code or
+    numerics differ from the grading command's refuses the task, naming the difference."""
+    from autograder.classroom.worker import Task, grade_task, grading_environment
+    theirs = dict(grading_environment(), torch="1.0.0")
+    graded = grade_task(Task(A, "ann", files=[], source=[], db_url="sqlite://", digest="d", environment=theirs))
+    assert not graded.result.ok and f"torch: the command 1.0.0, the worker {grading_environment()['torch']}" in graded.result.error, graded.result.error
+    assert "install the same course and requirements on every worker" in graded.result.error
+
+
+def test_a_submission_with_a_link_is_refused_before_it_is_sent(tmp_path):
+    from autograder.classroom.cluster import read_task
+    from autograder.classroom.worker import Result
+    folder = tmp_path / "submitted" / "ann" / A
+    folder.mkdir(parents=True)
+    (folder / f"{A}.ipynb").write_text("{}")
+    (folder / "secret").symlink_to("/etc/passwd")
+    r = read_task(tmp_path, A, "ann", source=[], db_url="sqlite://")
+    assert isinstance(r, Result) and not r.ok and r.error.startswith("submission refused: ann/01_channels_kernel/secret is a symbolic link"), r
