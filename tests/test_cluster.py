@@ -177,3 +177,25 @@ def test_a_submission_with_a_link_is_refused_before_it_is_sent(tmp_path):
     (folder / "secret").symlink_to("/etc/passwd")
     r = read_task(tmp_path, A, "ann", source=[], db_url="sqlite://")
     assert isinstance(r, Result) and not r.ok and r.error.startswith("submission refused: ann/01_channels_kernel/secret is a symbolic link"), r
+
+
+def test_a_scheduler_without_the_course_is_named_before_anything_is_sent(postgres, tmp_path):
+    """Dask's scheduler unpickles every task: one started without the course on PYTHONPATH would fail each
+    submission with a deserialization error; the command stops first and says how to start it."""
+    port = free_port()
+    scheduler = subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", "127.0.0.1:0"], cwd=tmp_path, env=ENV,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        course = Course(tmp_path / "c", [A], db_url=postgres)          # no release: nothing gets that far
+        (course.root / "submitted" / "ann" / A).mkdir(parents=True)
+        shutil.copy(ROOT / "notebooks" / A / f"{A}.ipynb", course.root / "submitted" / "ann" / A)
+        r = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
+                            "--scheduler", f"tcp://127.0.0.1:{port}"], cwd=ROOT, env=ENV, capture_output=True,
+                           text=True, timeout=120)
+    finally:
+        scheduler.kill()
+        scheduler.wait()
+    assert r.returncode != 0 and "cannot import this course's code" in r.stderr, r.stderr[-2000:]
+    assert "PYTHONPATH=/srv/conv1d .venv/bin/dask scheduler" in r.stderr
+    assert not (course.root / "autograded").exists()

@@ -34,6 +34,11 @@ def connect(scheduler=None, jobs=1):
         with dask.config.set({"temporary-directory": scratch}):
             if scheduler:
                 client = Client(scheduler, timeout="30s")
+                try:
+                    check_cluster(client, scheduler)
+                except BaseException:
+                    client.close()
+                    raise
             else:
                 cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
                                        silence_logs=logging.ERROR, dashboard_address="127.0.0.1:0",
@@ -48,6 +53,27 @@ def connect(scheduler=None, jobs=1):
                     cluster.close()
     finally:
         remove_tree(scratch)
+
+
+def check_cluster(client, address):
+    """SystemExit, saying what to do, when the scheduler or a worker cannot import the course's code:
+    Dask's scheduler unpickles every task, and a worker runs it (README, "Grading on a cluster")."""
+    def course_importable():              # sent by value (a nested function): plain Python on the other side
+        import importlib.util
+        try:
+            return importlib.util.find_spec("autograder.classroom.worker") is not None
+        except ImportError:
+            return False
+    def fix(role):
+        return (f"start it from the course's venv with the course on PYTHONPATH, e.g. `PYTHONPATH=/srv/conv1d "
+                f".venv/bin/dask {role} ...` (README, 'Grading on a cluster')")
+    if not client.run_on_scheduler(course_importable):
+        raise SystemExit(f"the Dask scheduler at {address} cannot import this course's code (autograder): "
+                         + fix("scheduler"))
+    lacking = sorted(w for w, ok in client.run(course_importable).items() if not ok)
+    if lacking:
+        raise SystemExit(f"Dask worker(s) {', '.join(lacking)} cannot import this course's code (autograder): "
+                         + fix("worker"))
 
 
 def dashboard(client, local):

@@ -85,14 +85,15 @@ _ENVIRONMENT = {}
 
 def grading_environment():
     """What must be the same on the client and every worker for grades to agree: a hash of the course
-    code (autograder/**/*.py) and the versions of Python's numerics and nbgrader."""
+    code (autograder/**/*.py), Python's minor version and the releases of torch, NumPy and nbgrader (a
+    local build label such as torch's '+cpu' aside: the CPU wheel and PyPI's compute alike on a CPU)."""
     if not _ENVIRONMENT:
         from importlib.metadata import version
         h = hashlib.sha256()
         for path in sorted(CODE.rglob("*.py")):
             h.update(str(path.relative_to(CODE)).encode() + b"\0" + path.read_bytes() + b"\0")
-        _ENVIRONMENT.update({"course code": h.hexdigest()[:16], "python": platform.python_version(),
-                             **{name: version(name) for name in ("torch", "numpy", "nbgrader")}})
+        _ENVIRONMENT.update({"course code": h.hexdigest()[:16], "python": ".".join(platform.python_version_tuple()[:2]),
+                             **{name: version(name).split("+")[0] for name in ("torch", "numpy", "nbgrader")}})
     return dict(_ENVIRONMENT)
 
 
