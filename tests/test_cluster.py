@@ -150,7 +150,7 @@ def test_what_a_worker_sends_back_is_checked_before_it_is_written(tmp_path):
         store(tmp_path, task, graded, "v1")
         assert not graded.result.ok and "refused" in graded.result.error, bad
         assert sorted(p.name for p in tmp_path.rglob("*")) == ["ann", "autograded"], bad
-    good = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), ("data/x.csv", b"1,2")])
+    good = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), ("data/x.csv", b"1,2"), (DIGEST, b"forged\nv1\n")])
     store(tmp_path, task, good, "v1")
     folder = tmp_path / "autograded" / "ann" / A
     assert good.result.ok and (folder / DIGEST).read_text() == "d\nv1\n" and (folder / "data" / "x.csv").exists()
