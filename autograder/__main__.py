@@ -2,7 +2,8 @@
 
   gradebook [ASSIGNMENT ...]           put the notebooks (points, tests) into nbgrader's gradebook
                                        (autograder/classroom/gradebook.py)
-  grade ASSIGNMENT ... [--jobs N]      grade a class in parallel (autograder/classroom/grade.py)
+  grade ASSIGNMENT ... [--jobs N | --scheduler ADDRESS]
+                                       grade a class on Dask, local or a cluster (autograder/classroom/grade.py)
   report [ASSIGNMENT ...]              the class report: scores, test cells, misconceptions
                                        (autograder/classroom/report.py)
   export canvas|moodle|csv             grades for an LMS, from nbgrader's gradebook

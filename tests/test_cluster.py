@@ -199,3 +199,40 @@ def test_a_scheduler_without_the_course_is_named_before_anything_is_sent(postgre
     assert r.returncode != 0 and "cannot import this course's code" in r.stderr, r.stderr[-2000:]
     assert "PYTHONPATH=/srv/conv1d .venv/bin/dask scheduler" in r.stderr
     assert not (course.root / "autograded").exists()
+
+
+def test_the_slurm_recipe_starts_workers_that_can_import_the_course():
+    """docs/cluster/slurm.py (dask-jobqueue): each SLURM job's script runs one-thread workers from this
+    venv, in the course root, with the course on PYTHONPATH, as check_cluster requires. (No SLURM here:
+    the job script is read, not submitted.)"""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("slurm_recipe", ROOT / "docs" / "cluster" / "slurm.py")
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    with recipe.slurm_cluster("normal", "cs101") as cluster:
+        script = cluster.job_script()
+    lines = script.splitlines()
+    assert "#SBATCH -p normal" in lines and "#SBATCH -A cs101" in lines and "#SBATCH --cpus-per-task=2" in lines
+    assert f"cd {ROOT}" in lines and f"export PYTHONPATH={ROOT}" in lines, script
+    worker = next(line for line in lines if "dask_worker" in line)
+    assert worker.startswith(f"{sys.executable} -m distributed.cli.dask_worker tcp://")
+    assert "--nthreads 1" in worker and "--nworkers 2" in worker, worker
+
+
+def test_the_kubernetes_recipe_matches_the_course():
+    """docs/cluster/dask-cluster.yaml and its image (docs/cluster/Dockerfile): one image for scheduler and
+    workers, one-thread workers allowed to make bubblewrap's namespaces, the course importable, and the
+    torch the requirements pin (no Kubernetes here: the files are read, not applied)."""
+    import re
+    import yaml
+    spec = yaml.safe_load((ROOT / "docs" / "cluster" / "dask-cluster.yaml").read_text())
+    assert spec["kind"] == "DaskCluster" and spec["apiVersion"] == "kubernetes.dask.org/v1"
+    worker = spec["spec"]["worker"]["spec"]["containers"][0]
+    scheduler = spec["spec"]["scheduler"]["spec"]["containers"][0]
+    assert worker["image"] == scheduler["image"]
+    assert worker["args"][:2] == ["dask", "worker"] and worker["args"][worker["args"].index("--nthreads") + 1] == "1"
+    assert worker["securityContext"]["seccompProfile"] == {"type": "Unconfined"}
+    docker = (ROOT / "docs" / "cluster" / "Dockerfile").read_text()
+    pinned = re.search(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    assert f"torch=={pinned}" in docker and "-r requirements.txt -c constraints.txt" in docker
+    assert "bubblewrap" in docker and "PYTHONPATH=/srv/conv1d" in docker and "WORKDIR /srv/conv1d" in docker

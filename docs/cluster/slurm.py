@@ -1,0 +1,45 @@
+"""Grade on a SLURM cluster: Dask workers as SLURM jobs (dask-jobqueue), the scheduler in this process.
+
+Run on the login node, in the course root, with the course's venv (the compute nodes must see the same
+checkout and venv, e.g. in a shared home; the students' files travel with the tasks, not through it):
+
+    .venv/bin/pip install dask-jobqueue==0.9.0
+    export CONV1D_GRADING_SECRET='...'
+    .venv/bin/python docs/cluster/slurm.py --jobs 10 --queue normal --account cs101 \\
+        01_channels_kernel 02_stride --db-url postgresql+psycopg2://grader@db-host/conv1d
+
+Each SLURM job runs 2 worker processes of one thread (2 CPUs, 6 GiB); arguments after the options go
+to `python -m autograder grade` unchanged.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def slurm_cluster(queue, account=None, walltime="02:00:00"):
+    """dask-jobqueue's SLURMCluster whose jobs each run 2 one-thread workers from this course's venv,
+    with the course importable (PYTHONPATH). Jobs are submitted by .scale(jobs=N)."""
+    from dask_jobqueue import SLURMCluster
+    return SLURMCluster(queue=queue, account=account, walltime=walltime, cores=2, processes=2, memory="6GiB",
+                        python=sys.executable, job_script_prologue=[f"cd {ROOT}", f"export PYTHONPATH={ROOT}"])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=10, help="SLURM jobs (2 workers each)")
+    ap.add_argument("--queue", required=True, help="SLURM partition (#SBATCH -p)")
+    ap.add_argument("--account", default=None, help="SLURM account (#SBATCH -A)")
+    ap.add_argument("--walltime", default="02:00:00")
+    args, grade_args = ap.parse_known_args(argv)
+    from autograder.classroom import grade
+    with slurm_cluster(args.queue, args.account, args.walltime) as cluster:
+        cluster.scale(jobs=args.jobs)
+        print(cluster.job_script(), file=sys.stderr)
+        return grade.main([*grade_args, "--root", str(ROOT), "--scheduler", cluster.scheduler_address])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
