@@ -22,7 +22,7 @@ help:
 	@echo "make browser  install Debian's chromium + chromium-driver (as root) for the browser test and screenshots"
 	@echo "make book     the solutions as a static HTML book in build/book/"
 	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
-	@echo "make bench-grade   serial nbgrader against the parallel grader on a synthetic class of 51 [BENCH_ARGS=--readme]"
+	@echo "make bench-grade   serial nbgrader against the grade command (local Dask cluster) on a synthetic class of 51 [BENCH_ARGS=--readme]"
 	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x (D: 2x)"
 
 venv: $(STAMP)

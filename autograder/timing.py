@@ -2,7 +2,7 @@
 summary of `python -m autograder grade` and `make bench-grade`.
 
 Parts (they nest; `shares()` turns them into exclusive shares of a submission's time):
-- "submission": one whole `nbgrader autograde` of one student's notebook (classroom/grade.py);
+- "submission": one whole `nbgrader autograde` of one student's notebook (classroom/worker.py);
 - "kernel": the Execute preprocessor: the sandboxed kernel's start and stop plus the student's cells;
 - "cells": of which the student's cells running in the kernel;
 - "judge": the Judge preprocessor's test cells (autograder/sandbox/judge.py, judge_cell);

@@ -1,5 +1,5 @@
 """`make bench-grade`: a synthetic class graded serially with plain `nbgrader autograde`, then by
-`python -m autograder grade --jobs N`, with both wall times, the speed-up, submissions per minute,
+`python -m autograder grade --jobs N` (a local Dask cluster of N workers), with both wall times, the speed-up, submissions per minute,
 where the workers' time went (kernel start, the student's cells, the judge's answer processes, torch
 references and checks, nbgrader itself) and a check that both gave every cell the same score.
 
@@ -70,7 +70,7 @@ def main(argv=None):
     t_parallel = time.monotonic() - start
     if r.returncode:
         sys.exit(f"python -m autograder grade failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-    print(f"parallel (python -m autograder grade --jobs {args.jobs}):          {t_parallel:6.1f} s", flush=True)
+    print(f"local Dask cluster (python -m autograder grade --jobs {args.jobs}): {t_parallel:6.1f} s", flush=True)
 
     same = all(serial.scores(a) == parallel.scores(a) for a in NOTEBOOKS)
     print(f"speed-up {t_serial / t_parallel:.2f}x with {args.jobs} workers on {os.cpu_count()} cores; "
@@ -81,7 +81,8 @@ def main(argv=None):
     print(f"where the workers' time went: {shares}")
     if args.readme:
         from tools.readme import replace_block
-        replace_block("bench-grade", f"{t_serial:.1f} s serially, {t_parallel:.1f} s with {args.jobs} workers: "
+        replace_block("bench-grade", f"{t_serial:.1f} s serially, {t_parallel:.1f} s on a local Dask cluster of "
+                      f"{args.jobs} workers: "
                       f"**{t_serial / t_parallel:.2f}×** on this {os.cpu_count()}-core machine\n  "
                       f"({datetime.date.today().isoformat()}, {len(subs)} submissions, "
                       f"**{len(subs) / t_parallel * 60:.0f} submissions per minute**, grades identical cell by cell; "

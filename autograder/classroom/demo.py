@@ -3,8 +3,9 @@ the grade table. Everything happens in build/demo/, a course folder of its own.
 
 The steps are nbgrader's own commands, and the demo prints them: generate_assignment for every
 notebook, the examples copied into submitted/, autograde (run by the class grader,
-autograder/classroom/grade.py: nbgrader's own autograde for each student, one worker per core, with a
-progress bar), generate_feedback (HTML in build/demo/feedback/), export (build/demo/grades.csv).
+autograder/classroom/grade.py: nbgrader's own autograde for each student on a local Dask cluster, one
+worker per core, with a progress bar), generate_feedback (HTML in build/demo/feedback/), export
+(build/demo/grades.csv).
 """
 import shutil
 import sys
