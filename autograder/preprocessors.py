@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 from traitlets import Bool, Integer
 
 from . import timing
-from .sandbox.confine import remove_tree
+from .sandbox.confine import remove_tree, sockets_fit
 
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
 
@@ -93,6 +93,8 @@ class Execute(nbp.Execute):
     """
 
     max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
+    max_total_output = Integer(8 * 1024 ** 2, help="Bytes of output all the student's cells of one notebook may "
+                                                   "show; the cells after that show none (a note says so).").tag(config=True)
     total_timeout = Integer(300, help="Seconds the student's cells of one notebook may take in all; the cells "
                                       "after that are not run (each cell also has `timeout`).").tag(config=True)
     max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
@@ -113,6 +115,7 @@ class Execute(nbp.Execute):
         Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
         self._dead = False
         self._spent = 0.0
+        self._shown_in_all = 0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
         ahead = self._take_ahead() if km is None else None
         scratch, km = ahead or (self._scratch(), km)
@@ -141,7 +144,7 @@ class Execute(nbp.Execute):
         (its connection file), each 0700; sets self._work, _sockets, _private. It is made in the temp
         folder (TMPDIR) when the sockets' paths fit the 107 bytes Linux allows, else in /tmp."""
         base = tempfile.gettempdir()
-        if len(os.fsencode(os.path.join(base, "conv1d-kernel-12345678", "ipc", "kernel-65535"))) > 107:
+        if not sockets_fit(base):
             base = "/tmp"
         scratch = tempfile.mkdtemp(prefix="conv1d-kernel-", dir=base)
         self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
@@ -262,15 +265,20 @@ class Execute(nbp.Execute):
     _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     def output(self, outs, msg, display_id, cell_index):
-        """nbclient's output handling, with at most max_output bytes shown per cell."""
+        """nbclient's output handling, with at most max_output bytes shown per cell and max_total_output
+        bytes in the whole notebook (a grading process holds the notebook in memory: many cells of output
+        must not fill it)."""
         size = len(json.dumps(msg.get("content", {}), default=str))
-        if self._shown + size > self.max_output:
+        over = (self.max_output if self._shown + size > self.max_output else
+                self.max_total_output if self._shown_in_all + size > self.max_total_output else None)
+        if over is not None:
             if not self._cut:
                 self._cut = True
-                outs.append(new_output("stream", name="stderr",
-                                       text=f"[output cut: this cell showed more than {self.max_output} bytes]\n"))
+                what = "this cell" if over == self.max_output else "the notebook's cells"
+                outs.append(new_output("stream", name="stderr", text=f"[output cut: {what} showed more than {over} bytes]\n"))
             return None
         self._shown += size
+        self._shown_in_all += size
         return super().output(outs, msg, display_id, cell_index)
 
     def is_students(self, cell):

@@ -84,6 +84,17 @@ def test_a_student_looking_around_sees_only_python_and_its_scratch_folder(graded
     assert "internet: OSError" in shown, shown
 
 
+def test_output_is_capped_per_cell_and_per_notebook(graded):
+    """A grading process holds the notebook in memory: a cell shows at most 1 MiB, all the student's cells
+    together at most 8 MiB (c.Execute.max_output, max_total_output); what is cut says so."""
+    course = graded[0]["01_channels_kernel"]
+    nb = nbformat.read(next((course.root / "autograded" / "corpus__hostile_print_megabytes").rglob("*.ipynb")), 4)
+    texts = ["".join(o.get("text", "") for o in cell.get("outputs", [])) for cell in nb.cells]
+    assert sum(len(t) for t in texts) < 8.5 * 1024 ** 2
+    assert any("[output cut: this cell showed more than 1048576 bytes]" in t for t in texts)
+    assert any("[output cut: the notebook's cells showed more than 8388608 bytes]" in t for t in texts)
+
+
 def test_cheats_around_the_guard_are_flagged_for_the_instructor(graded):
     course = graded[0]["02_stride"]
     for cheat in ("cheat_fresh_numpy_module", "cheat_gc_originals", "cheat_imp_create_dynamic"):

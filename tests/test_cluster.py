@@ -4,6 +4,7 @@ with the workers but what a machine has. A worker is killed in the middle of a r
 plain serial `nbgrader autograde`'s cell by cell, each submission is written once, and the killed
 worker's grading process ends and leaves nothing behind."""
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -38,7 +39,7 @@ def dask_cluster():
     """(scheduler address, {name: worker process}): `dask scheduler` and two one-thread `dask worker`
     processes without a nanny (a killed worker stays dead), each worker with a TMPDIR of its own and the
     course importable (PYTHONPATH), as README "Grading on a cluster" sets them up."""
-    base = Path(tempfile.mkdtemp(prefix="conv1d-dask-t-", dir=ROOT / "build"))
+    base = Path(tempfile.mkdtemp(prefix="d", dir=ROOT / "build"))       # short: kernels' socket paths
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(ENV, PYTHONPATH=str(ROOT))
@@ -74,6 +75,11 @@ def descendants(proc):
     return [p for p in psutil.Process(proc.pid).children(recursive=True)]
 
 
+def grading_folders(processes):
+    """The course folders of the grading processes among `processes` (their command line names it)."""
+    return [p.cmdline()[-2] for p in processes if "autograder.classroom.worker import main" in " ".join(p.cmdline())]
+
+
 def grading_on(address, name):
     """The keys of the tasks the scheduler has given worker `name` and not seen finish."""
     from distributed import Client
@@ -96,6 +102,8 @@ def test_a_class_graded_on_a_cluster_survives_a_killed_worker(postgres, dask_clu
     time.sleep(0.5)                                 # into the task: its kernel starts, its grades are written
     assert run.poll() is None and grading_on(address, "w1"), "w1 was never grading while the run was on"
     left = descendants(victim)                      # its grading process, the kernel, the judge
+    folders = grading_folders(left)
+    assert folders and all(os.path.isdir(f) for f in folders)
     victim.kill()                                   # the machine is lost: no goodbye to the scheduler
     victim.wait()
     out, err = run.communicate(timeout=600)
@@ -122,13 +130,24 @@ def test_a_class_graded_on_a_cluster_survives_a_killed_worker(postgres, dask_clu
     # the killed worker's grading process saw its parent go and ended, deleting its folder
     time.sleep(1.0)
     assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert not list((base / "w1").glob("conv1d-*")), list((base / "w1").iterdir())
+    assert not [f for f in folders if os.path.exists(f)], "a killed worker's grading folder (hidden tests) stayed"
 
     # a re-run on the one worker left grades nothing: the digests were written with the grades
     again = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
                             "--scheduler", address, "--no-export"], cwd=ROOT, env=dict(ENV, **SECRET),
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and f"0 to grade, {len(students)} unchanged" in again.stderr, again.stderr
+
+    # the worker left is idle between runs, its grading process waiting: killed, it leaves nothing either
+    idle = workers["w2"]
+    left = descendants(idle)
+    folders = grading_folders(left)
+    assert folders and all(os.path.isdir(f) for f in folders)
+    idle.kill()
+    idle.wait()
+    time.sleep(1.0)
+    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not [f for f in folders if os.path.exists(f)], "an idle worker's grading folder (hidden tests) stayed"
 
 
 def test_a_cluster_needs_a_gradebook_its_workers_reach(tmp_path):
@@ -150,7 +169,13 @@ def test_what_a_worker_sends_back_is_checked_before_it_is_written(tmp_path):
         store(tmp_path, task, graded, "v1")
         assert not graded.result.ok and "refused" in graded.result.error, bad
         assert sorted(p.name for p in tmp_path.rglob("*")) == ["ann", "autograded"], bad
-    good = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), ("data/x.csv", b"1,2"), (DIGEST, b"forged\nv1\n")])
+    for bad in ([(f"{A}.ipynb", "not bytes")], [(f"{A}.ipynb",)], "not a list of pairs"):
+        graded = Graded(Result(A, "ann"), files=bad)
+        store(tmp_path, task, graded, "v1")          # a broken or hostile worker's reply: never raises
+        assert not graded.result.ok and "refused" in graded.result.error, bad
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["ann", "autograded"], bad
+    good = Graded(Result(A, "ann"), files=[(f"{A}.ipynb", b"{}"), ("data/x.csv", b"1,2"), (DIGEST, b"forged\nv1\n"),
+                                           (f"{DIGEST}/inside", b"a folder of that name")])
     store(tmp_path, task, good, "v1")
     folder = tmp_path / "autograded" / "ann" / A
     assert good.result.ok and (folder / DIGEST).read_text() == "d\nv1\n" and (folder / "data" / "x.csv").exists()
@@ -236,3 +261,71 @@ def test_the_kubernetes_recipe_matches_the_course():
     pinned = re.search(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
     assert f"torch=={pinned}" in docker and "-r requirements.txt -c constraints.txt" in docker
     assert "bubblewrap" in docker and "PYTHONPATH=/srv/conv1d" in docker and "WORKDIR /srv/conv1d" in docker
+
+
+def test_odd_names_and_sizes_in_a_submission_stay_with_their_student(tmp_path):
+    """A file name that is not UTF-8 is hashed and sent as its bytes (it once stopped the whole class's
+    grading); a submission of more than intake.MAX_TOTAL in all is refused before it is read."""
+    from autograder.classroom.cluster import read_task
+    from autograder.classroom.grade import digest
+    from autograder.classroom.worker import Result, Task
+    from autograder.sandbox import intake
+    folder = tmp_path / "submitted" / "ann" / A
+    folder.mkdir(parents=True)
+    (folder / f"{A}.ipynb").write_text("{}")
+    (Path(os.fsdecode(bytes(folder) + b"/notes\xff.txt"))).write_bytes(b"x")
+    task = read_task(tmp_path, A, "ann", source=[], db_url="sqlite://")
+    assert isinstance(task, Task) and task.digest == digest(folder) and len(task.files) == 2
+    big = tmp_path / "submitted" / "bob" / A
+    big.mkdir(parents=True)
+    for i in range(3):                            # sparse: 3 x 19 MiB claimed, nothing written
+        with open(big / f"data{i}.bin", "wb") as f:
+            f.truncate(19 * 1024 ** 2)
+    r = read_task(tmp_path, A, "bob", source=[], db_url="sqlite://")
+    assert isinstance(r, Result) and not r.ok and f"more than {intake.MAX_TOTAL // 1024 ** 2} MiB in all" in r.error, r
+
+
+def test_what_students_made_is_printed_without_terminal_controls():
+    """File names, messages and flags come from students: an escape sequence or a newline in them is
+    shown escaped, so it can neither clear the screen nor forge a line about another student."""
+    from autograder.classroom.grade import on_result, summary
+    from autograder.classroom.worker import Result
+    evil = "big\x1b]0;pwned\x07\x1b[2J\n    examples__ada: plagiarism detected"
+    results = [Result(A, "mallory", ok=False, error=f"submission refused: {evil}"),
+               Result(A, "eve", flags=[evil]), Result(A, "ann\x1b[31m", ok=False, error="x")]
+    lines = summary(A, results, {"eve": (5.0, 5.0)})
+    assert not any(c in "".join(lines) for c in "\x1b\x07\n"), lines
+    assert any(line.startswith("    mallory: submission refused: big\\x1b]0;pwned") for line in lines), lines
+    assert not any(line.lstrip().startswith("examples__ada") for line in lines)
+
+    class Bar:
+        fp, written = None, []
+
+        def write(self, text, file=None):
+            self.written.append(text)
+
+        def set_postfix_str(self, text, refresh=False):
+            self.written.append(text)
+
+        def update(self, n):
+            pass
+    bar = Bar()
+    on_result(bar, results[0])
+    on_result(bar, results[2])
+    assert not any(c in "".join(bar.written) for c in "\x1b\x07\n"), bar.written
+
+
+def test_a_long_tmpdir_puts_a_grading_process_where_its_kernels_sockets_fit(tmp_path, monkeypatch):
+    """Kernels' sockets need short paths: with a TMPDIR too long for them, a grading process's folder
+    (which holds its kernels' and judge's folders, deleted whole after a kill) goes to /tmp instead."""
+    import tempfile as tf
+    from autograder.classroom.worker import GradingProcess
+    long = tmp_path / ("x" * 60)
+    long.mkdir()
+    monkeypatch.setattr(tf, "tempdir", str(long))
+    process = GradingProcess()
+    try:
+        assert process.folder.startswith("/tmp/conv1d-grader-"), process.folder
+    finally:
+        process._stop()
+    assert not os.path.exists(process.folder)

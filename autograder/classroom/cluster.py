@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..sandbox import intake
 from ..sandbox.confine import remove_tree
-from .worker import Graded, GradingPlugin, Result, grade_task, write_files
+from .worker import MAX_REPLY, Graded, GradingPlugin, Result, grade_task, write_files
 
 
 @contextlib.contextmanager
@@ -139,7 +139,9 @@ def store(root, task, graded, version):
     """Put a graded submission at the course root: autograded/<student>/<assignment>/ replaced by the
     worker's files and the digest of what was graded (worker.Task.digest, the assignment's gradebook
     fingerprint), so a re-run knows it is up to date. A submission that was not graded loses its old
-    autograded folder, as with nbgrader. Paths the worker sent are checked (worker.safe_relative)."""
+    autograded folder, as with nbgrader. The reply is data: its paths must be plain (worker.safe_relative),
+    its contents bytes, within intake's file count and worker.MAX_REPLY; one that is not is refused and
+    the submission counts as not graded, saying why. Never raises for a bad reply."""
     from .grade import DIGEST
     dest = Path(root) / "autograded" / task.student / task.assignment
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -148,10 +150,17 @@ def store(root, task, graded, version):
         new = Path(os.path.realpath(dest.parent)) / f".{task.assignment}.new-{uuid.uuid4().hex[:8]}"
         new.mkdir()
         try:
-            # the digest is this command's to write; a submission that holds a file of that name loses it
-            write_files(new, [(rel, data) for rel, data in graded.files if rel != DIGEST])
+            files = list(graded.files)
+            if (len(files) > 2 * intake.MAX_FILES or any(not isinstance(f, tuple) or len(f) != 2 or
+                                                         not isinstance(f[0], str) or not isinstance(f[1], bytes)
+                                                         for f in files)
+                    or sum(len(data) for _, data in files) > MAX_REPLY):
+                raise ValueError("not a list of at most "
+                                 f"{2 * intake.MAX_FILES} (path, bytes) pairs of {MAX_REPLY // 1024 ** 2} MiB in all")
+            # the digest is this command's to write: a submission's file or folder of that name is dropped
+            write_files(new, [(rel, data) for rel, data in files if rel.split("/")[0] != DIGEST])
             write_files(new, [(DIGEST, f"{task.digest}\n{version}\n".encode())])
-        except (ValueError, OSError) as e:
+        except Exception as e:                   # a reply that cannot be written is the submission's failure
             remove_tree(new)
             graded.result.ok, graded.result.error = False, f"the worker's autograded files were refused: {e}"
             new = None
@@ -170,6 +179,6 @@ def read_task(root, assignment, student, **fields):
     folder = Path(root) / "submitted" / student / assignment
     try:
         files = intake.read_folder(folder)
-    except (intake.Rejected, OSError) as e:
+        return Task(assignment, student, files, digest=intake.digest_files(student, assignment, files), **fields)
+    except (intake.Rejected, OSError, ValueError) as e:
         return Result(assignment, student, ok=False, error=f"submission refused: {e}")
-    return Task(assignment, student, files, digest=intake.digest_files(student, assignment, files), **fields)

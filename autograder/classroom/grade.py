@@ -85,7 +85,7 @@ def digest(folder):
     never followed); a refused submission hashes to its reason, so it is graded (and refused) again."""
     try:
         return intake.digest(folder)
-    except (intake.Rejected, OSError) as e:
+    except (intake.Rejected, OSError, ValueError) as e:
         return f"refused: {e}"
 
 
@@ -118,6 +118,13 @@ def todo(root, assignment, students, db_url, force):
 
 
 # ----------------------------------------------------------------------------- progress and summary
+def printable(text):
+    """`text` with every character a terminal would act on (escape sequences, newlines, other control
+    characters) written as its escape (\\x1b, \\n): what students made (file and folder names, messages
+    from their code, flags) can neither forge a line of the summary nor rewrite the screen."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 def progress_bar(total, stream=sys.stderr):
     """tqdm's bar over `total` submissions, with the elapsed time and the ETA; see on_result."""
     from tqdm import tqdm
@@ -129,9 +136,9 @@ def on_result(bar, r):
     """Move the bar on by one graded submission; a problem (not graded, a timeout, a dead kernel) also
     gets a line of its own above the bar."""
     if not (r.ok and not r.timeouts and not r.dead_kernel):
-        bar.write(f"PROBLEM {r.assignment}/{r.student}: {r.error or 'a time limit or a dead kernel'} "
-                  f"({r.seconds:.1f} s)", file=bar.fp)
-    bar.set_postfix_str(f"{r.assignment}/{r.student}", refresh=False)
+        bar.write(printable(f"PROBLEM {r.assignment}/{r.student}: {r.error or 'a time limit or a dead kernel'} "
+                            f"({r.seconds:.1f} s)"), file=bar.fp)
+    bar.set_postfix_str(printable(f"{r.assignment}/{r.student}"), refresh=False)
     bar.update(1)
 
 
@@ -150,7 +157,8 @@ def scores(db_url, assignment):
 
 
 def summary(assignment, results, table):
-    """Printable lines: per notebook (one per assignment here) score statistics and problems."""
+    """Lines to print: per notebook (one per assignment here) score statistics and problems, each made
+    printable()."""
     values = [s for s, _ in table.values()]
     best = max((m for _, m in table.values()), default=0)
     errors = [r for r in results if not r.ok or r.dead_kernel]
@@ -182,7 +190,7 @@ def summary(assignment, results, table):
         lines.append(f"  flagged for review {len(flagged)} (see flags.csv)")
         lines += [f"    {r.student}: {r.flags[0]}" + (f" (+{len(r.flags) - 1} more)" if len(r.flags) > 1 else "")
                   for r in flagged]
-    return lines
+    return [printable(line) for line in lines]
 
 
 def write_flags(root, results):
@@ -196,7 +204,7 @@ def write_flags(root, results):
     if path.exists():
         with open(path, newline="") as f:
             rows = [row for row in list(csv.reader(f))[1:] if len(row) == 3 and tuple(row[:2]) not in graded]
-    rows += [[r.assignment, r.student, flag] for r in results if not r.skipped for flag in r.flags]
+    rows += [[r.assignment, printable(r.student), printable(flag)] for r in results if not r.skipped for flag in r.flags]
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["assignment", "student", "flag"])

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import timing
 from ..sandbox import intake
-from ..sandbox.confine import SECRET_VARIABLE, bwrap, remove_tree
+from ..sandbox.confine import SECRET_VARIABLE, bwrap, remove_tree, sockets_fit
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
 CODE = Path(__file__).resolve().parents[1]          # the installed course code: autograder/
@@ -280,10 +280,11 @@ def grading_process(conn, root, parent):
             task = conn.recv()
         except EOFError:
             task = None
-        if task is None:
+        if task is None:     # asked to end, or the worker is gone (EOF): nothing of its folder may stay
             # Python's own exit would wait a second for jupyter_client's lingering ZeroMQ sockets; the
             # exit handlers (the kernel started ahead, the judge's zygote) are all that needs doing.
             atexit._run_exitfuncs()
+            remove_tree(root)
             os._exit(0)
         timing.SPENT.clear()
         try:
@@ -307,11 +308,9 @@ def grading_process(conn, root, parent):
 
 
 def autograded_files(root, task):
-    """The autograded folder's files as (relative path, bytes), within intake's limits and MAX_REPLY."""
-    files = intake.read_folder(os.path.join(root, "autograded", task.student, task.assignment))
-    if sum(len(data) for _, data in files) > MAX_REPLY:
-        raise intake.Rejected(f"the autograded files exceed {MAX_REPLY // 1024 ** 2} MiB")
-    return files
+    """The autograded folder's files as (relative path, bytes), within intake's limits, MAX_REPLY in all
+    (the submission's files, the assignment's other files, the notebook with its outputs)."""
+    return intake.read_folder(os.path.join(root, "autograded", task.student, task.assignment), MAX_REPLY)
 
 
 def main():
@@ -334,7 +333,11 @@ class GradingProcess:
         multiprocessing's Connection (a plain subprocess: Dask's worker processes are daemons, which
         multiprocessing does not let have children)."""
         from multiprocessing.connection import Connection
-        self.folder = tempfile.mkdtemp(prefix="conv1d-grader-")
+        # Its kernels' sockets go below its folder: in /tmp when TMPDIR is too long for them
+        base = tempfile.gettempdir()
+        if not sockets_fit(os.path.join(base, "conv1d-grader-12345678", "tmp")):
+            base = "/tmp"
+        self.folder = tempfile.mkdtemp(prefix="conv1d-grader-", dir=base)
         self.ready = False
         ours, theirs = socket.socketpair()
         # Its kernels' and judge's scratch folders go inside its own (TMPDIR), so deleting that folder

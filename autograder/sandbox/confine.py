@@ -58,6 +58,12 @@ def bwrap():
     return path if probe.returncode == 0 else None
 
 
+def sockets_fit(base):
+    """Whether a kernel's IPC sockets made below `base` (autograder/preprocessors.py, Execute._scratch:
+    base/conv1d-kernel-XXXXXXXX/ipc/kernel-N...) fit the 107 bytes Linux allows a socket's path."""
+    return len(os.fsencode(os.path.join(base, "conv1d-kernel-12345678", "ipc", "kernel-65535"))) <= 107
+
+
 def sandbox_status():
     return ("bubblewrap: student code sees only Python, its packages and its own scratch folder, "
             "read-only but for that folder; no network, no capabilities, no new processes"

@@ -17,6 +17,7 @@ import os
 import stat
 
 MAX_FILE = 20 * 1024 ** 2        # bytes of one file (a notebook with its outputs is well under)
+MAX_TOTAL = 50 * 1024 ** 2       # bytes of all of them (the grader holds a submission in memory)
 MAX_FILES = 200
 MAX_DEPTH = 8
 
@@ -25,18 +26,19 @@ class Rejected(Exception):
     """A submission folder that holds something other than plain files, or too much."""
 
 
-def check_folder(folder):
+def check_folder(folder, max_total=MAX_TOTAL):
     """The regular files of a submission folder (sorted paths <student>/<assignment>/...), or Rejected
     saying why.
 
     The folder itself and its two parents (submitted/<student>/<assignment>) must be real directories,
     not links; below it only directories and regular files with a single hard link, each file at most
-    MAX_FILE bytes, at most MAX_FILES files, MAX_DEPTH levels."""
+    MAX_FILE bytes, `max_total` in all, at most MAX_FILES files, MAX_DEPTH levels."""
     folder = os.path.abspath(folder)
     parts = [folder, os.path.dirname(folder), os.path.dirname(os.path.dirname(folder))]
     for path in parts:
         _expect_dir(path, os.path.dirname(parts[-1]))
     files = []
+    total = [0]
 
     def walk(path, depth):
         if depth > MAX_DEPTH:
@@ -56,8 +58,12 @@ def check_folder(folder):
                                    "MiB; clear its outputs and hand it in again")
                 else:
                     files.append(rel)
+                    total[0] += st.st_size
                     if len(files) > MAX_FILES:
                         raise Rejected(f"more than {MAX_FILES} files")
+                    if total[0] > max_total:
+                        raise Rejected(f"its files hold more than {max_total // 1024 ** 2} MiB in all; hand in "
+                                       "the notebook alone, its outputs cleared")
     walk(folder, 0)
     return sorted(files)
 
@@ -107,18 +113,25 @@ def read_file(path, limit=MAX_FILE):
         os.close(fd)
 
 
-def read_folder(folder):
+def read_folder(folder, max_total=MAX_TOTAL):
     """A submission folder's files as (path relative to the folder, bytes), sorted; Rejected as
     check_folder. What the grading command ships to a worker."""
     base = os.path.dirname(os.path.dirname(os.path.abspath(folder)))
-    return [(rel.split("/", 2)[2], read_file(os.path.join(base, rel))) for rel in check_folder(folder)]
+    files, total = [], 0
+    for rel in check_folder(folder, max_total):
+        data = read_file(os.path.join(base, rel))
+        total += len(data)
+        if total > max_total:
+            raise Rejected(f"its files grew past {max_total // 1024 ** 2} MiB while being read")
+        files.append((rel.split("/", 2)[2], data))
+    return files
 
 
 def digest_files(student, assignment, files):
     """A hash of a submission's files (read_folder's pairs) with their paths <student>/<assignment>/...."""
     h = hashlib.sha256()
-    for rel, data in files:
-        h.update(f"{student}/{assignment}/{rel}".encode() + b"\0" + data + b"\0")
+    for rel, data in files:             # os.fsencode: a name need not be UTF-8 (its bytes are what it is)
+        h.update(os.fsencode(f"{student}/{assignment}/{rel}") + b"\0" + data + b"\0")
     return h.hexdigest()
 
 

@@ -1,4 +1,5 @@
-# Hostile but correct: the answer cell prints 2 MB. Output is capped; the answer still earns full marks.
+# Hostile but correct: the answer cell prints 2 MB, and ten cells added at the end 0.9 MB each. Output is
+# capped per cell (1 MiB) and per notebook (8 MiB); the answer still earns full marks.
 # expect: test_predict=1 test_signature_weight=1 test_output_shape=1 test_values=2
 # %% answer predict_answer
 predicted_shape = (4, 8, 28)
@@ -18,3 +19,23 @@ class Conv1d:
 
     def __call__(self, x):
         return self.forward(x)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
+# %% append
+print("y" * 900_000)
