@@ -110,11 +110,15 @@ def todo(root, assignment, students, db_url, force):
     version = fingerprint(db_url, assignment)
     grade, fresh = [], []
     for s in students:
-        last, graded_under = last_graded(root, assignment, s)
-        now = digest(Path(root) / "submitted" / s / assignment)
-        same = last == now and graded_under == version and not now.startswith("refused")
+        same = unchanged(root, assignment, s) and last_graded(root, assignment, s)[1] == version
         (fresh if same and s in known else grade).append(s)
     return grade, fresh
+
+
+def unchanged(root, assignment, student):
+    """Whether a submission's files hash as they did when this command last graded them."""
+    now = digest(Path(root) / "submitted" / student / assignment)
+    return last_graded(root, assignment, student)[0] == now and not now.startswith("refused")
 
 
 # ----------------------------------------------------------------------------- progress and summary
@@ -217,8 +221,20 @@ def run(assignments, root=".", jobs=None, force=False, db_url=None, timeout=900.
     """Grade `assignments` (ids) on a local Dask cluster of `jobs` workers, or on the cluster whose
     scheduler is at `scheduler`; returns (results, wall seconds).
     feedback_hint: end by saying that nbgrader generate_feedback writes the students' feedback."""
-    from . import cluster
+    from . import cluster, worker
     root = Path(root).resolve()
+    if not scheduler and any(force or not unchanged(root, a, s) for a in assignments for s in submitted(root, a)):
+        # there is work: the local workers' grading processes import while nbgrader's settings and the
+        # class are read and the cluster starts
+        worker.start_ahead(max(1, jobs or os.cpu_count() or 1))
+    try:
+        return _run(assignments, root, jobs, force, db_url, timeout, extra, export, progress, feedback_hint, scheduler)
+    finally:
+        worker.drop_ahead()
+
+
+def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progress, feedback_hint, scheduler):
+    from . import cluster, worker
     db = db_url or course_db_url(root)
     if scheduler and db.startswith("sqlite"):
         raise SystemExit(f"--scheduler: the workers need a gradebook they all reach, not SQLite ({db}); "
@@ -237,6 +253,8 @@ def run(assignments, root=".", jobs=None, force=False, db_url=None, timeout=900.
         todo_list += [(a, s) for s in grade]
         results += [Result(a, s, skipped=True) for s in fresh]
         print(f"{a}: {len(students)} submissions, {len(grade)} to grade, {len(fresh)} unchanged", file=sys.stderr)
+    if not todo_list:
+        worker.drop_ahead()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo_list) or 1))
     print(f"Sandbox: {sandbox_status()}", file=sys.stderr)
     if todo_list and not os.environ.get(SECRET_VARIABLE):

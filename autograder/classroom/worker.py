@@ -416,13 +416,42 @@ class GradingProcess:
 
 
 # ----------------------------------------------------------------------------- on the Dask worker
+_AHEAD = []      # grading processes started before this process's local cluster (start_ahead)
+_AHEAD_LOCK = threading.Lock()
+
+
+def start_ahead(n):
+    """Start `n` grading processes now, for the workers of a local cluster in this process to take: they
+    import Python's numerics and nbgrader while the command reads the class and starts the cluster."""
+    with _AHEAD_LOCK:
+        _AHEAD.extend(GradingProcess() for _ in range(n))
+
+
+def drop_ahead():
+    """Kill the grading processes started ahead that no worker took (they have graded nothing)."""
+    with _AHEAD_LOCK:
+        left = _AHEAD[:]
+        del _AHEAD[:]
+    for process in left:
+        process._stop()
+
+
+def _take_ahead(n):
+    with _AHEAD_LOCK:
+        taken = _AHEAD[:n]
+        del _AHEAD[:n]
+    return taken
+
+
 class Graders:
     """The grading processes of one Dask worker: one per task running at once (a worker with
-    --nthreads 4 grades four submissions side by side), started ahead by GradingPlugin."""
+    --nthreads 4 grades four submissions side by side), started when it joins (GradingPlugin), or
+    taken from those started ahead (start_ahead)."""
 
     def __init__(self, n=0):
         self.lock = threading.Lock()
-        self.idle = [GradingProcess() for _ in range(n)]
+        self.idle = _take_ahead(n)
+        self.idle += [GradingProcess() for _ in range(n - len(self.idle))]
         self.all = list(self.idle)
 
     def take(self):
