@@ -100,7 +100,8 @@ def failed(task, exc):
 def grade(client, tasks, on_result, window=None):
     """Submit `tasks` (an iterable of worker.Task, or of Result for a submission refused before it was
     sent) and call on_result(task, Graded) once for each, as they finish. At most `window` tasks are
-    out at a time (default: twice the cluster's threads, at least 4)."""
+    out at a time (default: twice the cluster's threads at that moment, at least 4), so memory holds a
+    window of the class, never all of it."""
     from distributed import as_completed
     tasks = iter(tasks)
     run = uuid.uuid4().hex[:8]
@@ -120,19 +121,24 @@ def grade(client, tasks, on_result, window=None):
             out[future.key] = task
             pending.add(future)
 
-    window = window or max(4, 2 * sum(client.nthreads().values()))
+    def room():      # workers may join while it runs (dask-jobqueue, Kubernetes): counted each time
+        return (window or max(4, 2 * sum(client.nthreads().values()))) - len(out)
+
     pending = as_completed([])
-    send(window)
+    send(room())
     while out:
         future = next(pending)
         task = out.pop(future.key)
         if future.status == "finished":
             graded = future.result()
         else:
-            graded = Graded(failed(task, future.exception()))
+            try:
+                graded = Graded(failed(task, future.exception()))
+            except Exception as e:      # cancelled: the scheduler went away, or the run was stopped
+                graded = Graded(Result(task.assignment, task.student, ok=False, error=f"{type(e).__name__}: {e}"))
         future.release()
         on_result(task, graded)
-        send(window - len(out))
+        send(room())
 
 
 def store(root, task, graded, version):
