@@ -6,7 +6,7 @@ import time
 
 import nbformat
 
-from tests.grading import CORPUS, LIMITS, special_files
+from tests.grading import CORPUS, LIMITS, release, special_files
 
 
 def test_the_instructor_can_switch_the_speed_bonus_off(tmp_path):
@@ -15,7 +15,7 @@ def test_the_instructor_can_switch_the_speed_bonus_off(tmp_path):
     ada = next(s for s in CORPUS if s.assignment == "07_capstone" and s.path.stem == "ada")
     assert ada.expect["test_speed_bonus"] == 1
     course = Course(tmp_path, ["07_capstone"])
-    course.release()
+    release(course)
     course.submit(ada)
     assert course.autograde("07_capstone", *LIMITS, "--Judge.bonus=False").returncode == 0
     cells = course.scores("07_capstone")[ada.student]
@@ -35,7 +35,7 @@ def test_links_fifos_and_huge_files_in_a_submission_are_refused_and_the_others_g
     a = "01_channels_kernel"
     grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
     course = Course(tmp_path / "course", [a])
-    course.release()
+    release(course)
     course.submit(grace)
     good = course.root / "submitted" / grace.student / a / f"{a}.ipynb"
 
@@ -103,7 +103,7 @@ def test_the_grader_never_reconnects_through_links_the_kernel_made(tmp_path):
               f"print('links made')\nsys.stdout.flush()\ntime.sleep(0.5)\nos._exit(0)\n")
     sub = dataclasses.replace(grace, student="relinker", edits=grace.edits + [("append", None, None, attack)])
     course = Course(tmp_path / "course", ["01_channels_kernel"])
-    course.release()
+    release(course)
     course.submit(sub)
     try:
         assert course.autograde("01_channels_kernel", *LIMITS).returncode == 0
@@ -125,7 +125,7 @@ def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
     grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
     subs = [grace] + [s for s in CORPUS if s.assignment == a and s is not grace][:1]
     course = Course(tmp_path / "course", [a])
-    course.release()
+    release(course)
     for s in subs:
         course.submit(s)
     litter = ("\nimport os\nopen('left.txt', 'w').close()\nos.makedirs('closed/inner', exist_ok=True)"

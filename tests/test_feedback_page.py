@@ -9,7 +9,7 @@ import pytest
 from autograder.build.release import ROOT
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
-from tests.grading import LIMITS, SECRET
+from tests.grading import LIMITS, SECRET, release
 from tools import browser
 
 A = "02_stride"
@@ -20,7 +20,7 @@ def page(tmp_path_factory):
     """alan's notebook 02 (a classic mistake, so a hint) graded and its feedback generated."""
     alan = next(s for s in submissions.load(ROOT / "autograder" / "examples") if s.assignment == A and s.path.stem == "alan")
     course = Course(tmp_path_factory.mktemp("feedback"), [A])
-    course.release()
+    release(course)
     course.submit(alan)
     assert course.autograde(A, *LIMITS, env=SECRET).returncode == 0
     assert course.feedback(A).returncode == 0

@@ -11,7 +11,7 @@ import pytest
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
 from autograder.build.release import ROOT
-from tests.grading import LIMITS, SECRET, fingerprint, gradebook_intact, leaks, special_files
+from tests.grading import LIMITS, SECRET, fingerprint, gradebook_intact, leaks, release, special_files
 
 A = "01_channels_kernel"
 # Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel, looking around (links in a folder: test_autograde),
@@ -33,7 +33,7 @@ def class_of(pick=PICK):
 
 def make_course(root, pick=PICK, db_url=None):
     course = Course(root, [A], db_url=db_url)
-    course.release()
+    release(course)
     for s in class_of(pick):
         course.submit(s)
     return course

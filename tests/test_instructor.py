@@ -17,7 +17,7 @@ import pytest
 from autograder.build.release import ROOT
 from autograder.classroom import submissions
 from autograder.classroom.course import BIN, ENV, Course
-from tests.grading import LIMITS, SECRET
+from tests.grading import LIMITS, SECRET, release
 
 A = "01_channels_kernel"
 NO_SECRET = "CONV1D_GRADING_SECRET is not set"
@@ -76,7 +76,7 @@ def test_the_readme_walkthrough_runs_verbatim_in_a_copy_of_the_repository(tmp_pa
 def term(tmp_path_factory):
     """Notebook 01's example class graded with `python -m autograder grade`, without a secret."""
     course = Course(tmp_path_factory.mktemp("term"), [A])
-    course.release()
+    release(course)
     for s in examples():
         course.submit(s)
     r = course.grade_parallel([A], *LIMITS, jobs=2, env={"CONV1D_GRADING_SECRET": ""})
@@ -88,7 +88,7 @@ def test_grading_without_a_secret_warns_once_and_says_how_to_set_one(term, tmp_p
     _, r = term
     assert r.stderr.count(NO_SECRET) == 1 and "export CONV1D_GRADING_SECRET=" in r.stderr, r.stderr[-2000:]
     course = Course(tmp_path, [A])
-    course.release()
+    release(course)
     for s in examples()[:2]:        # plain nbgrader, two notebooks in one run: one warning
         course.submit(s)
     plain = course.autograde(A, *LIMITS, env={"CONV1D_GRADING_SECRET": ""})
@@ -197,7 +197,7 @@ def graded_score(course, student):
 
 def test_formgraders_exchange_releases_collects_and_returns_feedback(tmp_path):
     course = Course(tmp_path / "course", [A])
-    course.release()
+    release(course)
     assert course.nbgrader("release_assignment", A).returncode == 0
     student = tmp_path / "student"
     student.mkdir()
@@ -240,7 +240,7 @@ def lms_zip(layout, notebook_json):
 @pytest.mark.parametrize("layout", ["canvas", "canvas_resubmitted", "moodle", "moodle_folders"])
 def test_zip_collect_reads_canvas_and_moodle_downloads(tmp_path, layout):
     course = Course(tmp_path / "course", [A])
-    course.release()
+    release(course)
     archive = course.root / "downloaded" / A / "archive"
     archive.mkdir(parents=True)
     released = (course.root / "notebooks" / A / f"{A}.ipynb").read_bytes()
