@@ -189,3 +189,19 @@ def test_flags_csv_keeps_what_this_run_did_not_regrade(tmp_path):
     assert rows() == [["01", "ann", "calls eval()"], ["07", "ann", "imports ctypes"], ["07", "bob", "uses gc"]]
     write_flags(tmp_path, [Result("07", "ann"), Result("07", "bob", skipped=True)])        # ann fixed it
     assert rows() == [["01", "ann", "calls eval()"], ["07", "bob", "uses gc"]]
+
+
+def test_a_venv_reached_through_a_link_still_grades(tmp_path):
+    """A course's venv reached through a symbolic link (a symlinked home on a cluster, a shared venv):
+    the sandbox shows the venv where the interpreter's path says, not only where the link leads (every
+    kernel once failed to start: bwrap could not find the interpreter)."""
+    import subprocess
+    import sys
+    from autograder.classroom.course import ENV
+    course = make_course(tmp_path / "c", pick={"ada"})
+    link = tmp_path / "venv-link"
+    link.symlink_to(Path(sys.prefix))
+    r = subprocess.run([str(link / "bin" / "python"), "-m", "autograder", "grade", A, "--root", str(course.root),
+                        "--jobs", "1", "--no-export", *LIMITS], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    assert sum(v for v, _ in cells(course)["examples__ada"].values()) == 5

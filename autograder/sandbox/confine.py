@@ -94,6 +94,9 @@ def _bwrap_args(workdir, net, writable=None, hide=(), show=()):
         args += ["--ro-bind", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
     for path in dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
         args += ["--ro-bind", path, path]
+    for path in dict.fromkeys(os.path.abspath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
+        if os.path.realpath(path) != path:       # reached through a link (a symlinked venv or home): the
+            args += ["--ro-bind", os.path.realpath(path), path]    # same files where sys.executable says
     for path in (workdir,) if writable is None else writable:
         args += ["--bind", path, path]
     for path in hide:
