@@ -127,7 +127,7 @@ def test_a_class_graded_on_a_cluster_survives_a_killed_worker(postgres, dask_clu
         assert sorted(p.name for p in folder.iterdir()) == [A], (s, list(folder.iterdir()))
         assert sorted(p.name for p in (folder / A).iterdir()) == sorted([DIGEST, f"{A}.ipynb"])
     problems = [line for line in err.splitlines() if "PROBLEM" in line]
-    assert len(problems) == 1 and "hostile_os_exit: a time limit or a dead kernel" in problems[0], problems
+    assert len(problems) == 1 and "hostile_os_exit: the student's code ended its process" in problems[0], problems
 
     # every cell equals plain serial nbgrader's (its own course, SQLite, same files)
     serial = make_course(tmp_path / "serial", pick=PICK)
@@ -244,8 +244,8 @@ def test_the_slurm_recipe_starts_workers_that_can_import_the_course():
     assert "#SBATCH -p normal" in lines and "#SBATCH -A cs101" in lines and "#SBATCH --cpus-per-task=2" in lines
     assert f"cd {ROOT}" in lines and f"export PYTHONPATH={ROOT}" in lines, script
     worker = next(line for line in lines if "dask_worker" in line)
-    assert worker.startswith(f"{sys.executable} -m distributed.cli.dask_worker tcp://")
-    assert "--nthreads 1" in worker and "--nworkers 2" in worker, worker
+    assert worker.startswith(f"{sys.executable} -m distributed.cli.dask_worker tls://")   # not open to the node
+    assert "--nthreads 1" in worker and "--nworkers 2" in worker and "--tls-ca-file" in worker, worker
 
 
 def test_the_kubernetes_recipe_matches_the_course():
@@ -265,6 +265,8 @@ def test_the_kubernetes_recipe_matches_the_course():
     pinned = re.search(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
     assert f"torch=={pinned}" in docker and "-r requirements.txt -c constraints.txt" in docker
     assert "bubblewrap" in docker and "PYTHONPATH=/srv/conv1d" in docker and "WORKDIR /srv/conv1d" in docker
+    ignored = (ROOT / ".dockerignore").read_text().split()      # `COPY . .`: never a class's data or a venv
+    assert {".venv", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv", "build"} <= set(ignored)
 
 
 def test_odd_names_and_sizes_in_a_submission_stay_with_their_student(tmp_path):
@@ -333,3 +335,15 @@ def test_a_long_tmpdir_puts_a_grading_process_where_its_kernels_sockets_fit(tmp_
     finally:
         process._stop()
     assert not os.path.exists(process.folder)
+
+
+def test_grading_before_the_gradebook_has_the_notebook_says_what_to_run(tmp_path):
+    """A gradebook without the assignment (a new PostgreSQL database, `python -m autograder gradebook` not
+    run yet) would fail every student alike: the command stops first and names the command to run."""
+    course = Course(tmp_path / "c", [A])                                   # not released: an empty gradebook
+    (course.root / "submitted" / "ann" / A).mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / A / f"{A}.ipynb", course.root / "submitted" / "ann" / A)
+    r = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root), "--jobs", "1"],
+                       cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and f"python -m autograder gradebook {A}" in r.stderr, r.stderr[-2000:]
+    assert not (course.root / "autograded").exists()

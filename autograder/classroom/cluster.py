@@ -33,9 +33,12 @@ def connect(scheduler=None, jobs=1):
     try:
         with dask.config.set({"temporary-directory": scratch}):
             if scheduler:
-                client = Client(scheduler, timeout="30s")
                 try:
-                    check_cluster(client, scheduler)
+                    client = Client(scheduler, timeout="30s")
+                except (OSError, TimeoutError) as e:
+                    raise SystemExit(f"no Dask scheduler answers at {scheduler}: {e}") from None
+                try:
+                    check_cluster(client, client.scheduler.address)
                 except BaseException:
                     client.close()
                     raise

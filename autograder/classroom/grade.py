@@ -136,12 +136,17 @@ def progress_bar(total, stream=sys.stderr):
                 bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} submissions [{elapsed}, ETA {remaining}]{postfix}")
 
 
+def problem(r):
+    """What went wrong with a submission's grading, in one line (the summary's and the bar's)."""
+    return r.error or ("the student's code ended its process (crash, exit or memory)" if r.dead_kernel
+                       else f"{r.timeouts} cell(s) hit a time limit")
+
+
 def on_result(bar, r):
     """Move the bar on by one graded submission; a problem (not graded, a timeout, a dead kernel) also
     gets a line of its own above the bar."""
     if not (r.ok and not r.timeouts and not r.dead_kernel):
-        bar.write(printable(f"PROBLEM {r.assignment}/{r.student}: {r.error or 'a time limit or a dead kernel'} "
-                            f"({r.seconds:.1f} s)"), file=bar.fp)
+        bar.write(printable(f"PROBLEM {r.assignment}/{r.student}: {problem(r)} ({r.seconds:.1f} s)"), file=bar.fp)
     bar.set_postfix_str(printable(f"{r.assignment}/{r.student}"), refresh=False)
     bar.update(1)
 
@@ -177,9 +182,7 @@ def summary(assignment, results, table):
                      f"full {sum(v >= best for v in values)}, zero {sum(v == 0 for v in values)}")
     lines.append(f"  errors {len(errors)}, timeouts {len(timeouts)}")
     for r in errors + [r for r in timeouts if r not in errors]:
-        why = r.error or ("the student's code ended its process (crash, exit or memory)" if r.dead_kernel
-                          else f"{r.timeouts} cell(s) hit a time limit")
-        lines.append(f"    {r.student}: {why}")
+        lines.append(f"    {r.student}: {problem(r)}")
     renamed = [r for r in results if r.note]
     if renamed:
         lines.append(f"  renamed {len(renamed)}")
@@ -263,6 +266,12 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
     if todo_list:
         from .gradebook import fingerprint
         versions = {a: fingerprint(db, a) for a in assignments}
+        missing = sorted({a for a, _ in todo_list if not versions[a]})
+        if missing:
+            from sqlalchemy.engine import make_url
+            raise SystemExit(f"the gradebook ({make_url(db).render_as_string(hide_password=True)}) has no "
+                             f"{', '.join(missing)}: put the notebooks in it first, in the course root: python -m "
+                             f"autograder gradebook {' '.join(missing)}" + (f" --db-url {db_url}" if db_url else ""))
         common = dict(db_url=db, extra=list(extra), secret=os.environ.get(SECRET_VARIABLE, ""), timeout=timeout,
                       environment=grading_environment())
         sources = {a: intake.read_folder(root / "solutions" / a) for a in {a for a, _ in todo_list}}
@@ -280,9 +289,12 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
                 on_result(bar, r)
         try:
             with cluster.connect(scheduler, jobs) as (client, local):
-                where = f"{jobs} local worker(s)" if local else f"the Dask cluster at {scheduler}"
+                where = f"{jobs} local worker(s)" if local else f"the Dask cluster at {client.scheduler.address}"
                 link = cluster.dashboard(client, local)
                 message = f"grading {len(todo_list)} submissions on {where}" + (f"; dashboard: {link}" if link else "")
+                if not local and not client.nthreads():
+                    message += ("\nno worker has joined this cluster yet: the submissions wait for one "
+                                "(Ctrl-C stops; a worker that cannot start is named in its own log)")
                 (bar.write(message, file=bar.fp) if bar else print(message, file=sys.stderr))
                 cluster.grade(client, tasks, done)
         finally:
@@ -296,8 +308,8 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
         for line in summary(a, mine, table):
             print(line)
     if todo_list:
-        print(f"wall time {wall:.1f} s for {len(todo_list)} submissions ("
-              + (f"{jobs} worker(s))" if not scheduler else f"Dask cluster {scheduler})"))
+        print(f"wall time {wall:.1f} s for {len(todo_list)} submission(s) ("
+              + (f"{jobs} worker(s))" if not scheduler else "a Dask cluster)"))
     unconfined = sorted({r.host for r in results if r.host and not r.sandboxed})
     if unconfined:
         print(f"WARNING: student code was NOT confined on {', '.join(unconfined)}: bubblewrap is missing there "
@@ -327,7 +339,9 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
     return results, wall
 
 
-def main(argv=None):
+def main(argv=None, scheduler=None):
+    """The command line; `scheduler`: a Dask cluster object to grade on (docs/cluster/slurm.py) instead
+    of --scheduler's address."""
     ap = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
     ap.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     ap.add_argument("--jobs", "-j", type=int, default=None,
@@ -341,7 +355,7 @@ def main(argv=None):
     ap.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     args, extra = ap.parse_known_args(argv)
     results, _ = run(args.assignments, args.root, args.jobs, args.force, args.db_url, args.submission_timeout,
-                     extra, export=not args.no_export, scheduler=args.scheduler)
+                     extra, export=not args.no_export, scheduler=scheduler or args.scheduler)
     return 1 if any(not r.ok for r in results) else 0
 
 

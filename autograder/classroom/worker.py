@@ -250,14 +250,34 @@ def serialize_sqlite_writers(busy_timeout_s=300):
     nbgrader.api.create_engine = create_engine
 
 
+_ENDING = threading.Lock()
+
+
+def _end(folder, code):
+    """End this grading process: its kernels and judge stopped (the exit handlers: the kernel started
+    ahead, the zygote), its folder deleted (it holds the assignment's hidden tests), then os._exit. One
+    ending at a time: the loop's and the parent watch's must not cut each other's deletion short.
+    (Python's own exit would wait a second for jupyter_client's lingering ZeroMQ sockets.)"""
+    with _ENDING:
+        with contextlib.suppress(Exception):      # a student's kernel still writing in the folder: stopped
+            import psutil
+            for child in psutil.Process().children(recursive=True):
+                child.kill()
+        atexit._run_exitfuncs()
+        for _ in range(5):
+            if remove_tree(folder):
+                break
+            time.sleep(0.05)
+        os._exit(code)
+
+
 def _end_with_parent(parent, folder):
-    """A thread that ends this process (after deleting its course folder) once its parent is gone: a
-    killed worker's grading process must not go on writing grades for a task that is given to another."""
+    """A thread that ends this process once its parent is gone: a killed worker's grading process must
+    not go on writing grades for a task that is given to another, nor leave its folder behind."""
     def watch():
         while os.getppid() == parent:
             time.sleep(0.1)
-        remove_tree(folder)
-        os._exit(70)
+        _end(folder, 70)
     threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
 
 
@@ -281,11 +301,7 @@ def grading_process(conn, root, parent):
         except EOFError:
             task = None
         if task is None:     # asked to end, or the worker is gone (EOF): nothing of its folder may stay
-            # Python's own exit would wait a second for jupyter_client's lingering ZeroMQ sockets; the
-            # exit handlers (the kernel started ahead, the judge's zygote) are all that needs doing.
-            atexit._run_exitfuncs()
-            remove_tree(root)
-            os._exit(0)
+            _end(root, 0)
         timing.SPENT.clear()
         try:
             with timing.part("submission"):
