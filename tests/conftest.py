@@ -1,6 +1,5 @@
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -74,9 +73,8 @@ def postgres(tmp_path_factory):
         shutil.chown(data, "postgres")
         data.chmod(0o700)
         run_as = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.grading import free_port
+    port = free_port()
     subprocess.run([*run_as, bin_dir / "initdb", "-D", data, "-U", "grader", "--auth=trust"],
                    check=True, capture_output=True)
     subprocess.run([*run_as, bin_dir / "pg_ctl", "-D", data, "-l", data / "log", "-w", "-o",

@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import socket
 import stat
 import tempfile
 import threading
@@ -95,6 +96,13 @@ LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}", "--Execu
 SECRET = {"CONV1D_GRADING_SECRET": "corpus-secret-" + os.urandom(8).hex()}
 # Graders side by side, one per core (two per core saved only 8% and made timings noisy).
 WORKERS = int(os.environ.get("CORPUS_WORKERS", os.cpu_count() or 2))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on now (for the servers tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 _RELEASED = {}            # assignments -> a copy of what `nbgrader generate_assignment` made for them

@@ -6,7 +6,6 @@ worker's grading process ends and leaves nothing behind."""
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,18 +18,12 @@ import pytest
 from autograder.build.release import ROOT
 from autograder.classroom.course import ENV, Course
 from autograder.classroom.grade import DIGEST, digest
-from tests.grading import LIMITS, SECRET
+from tests.grading import LIMITS, SECRET, free_port
 from tests.test_grade import A, make_course
 
 # Correct, wrong, blank, cheating, tampered and hostile (a dead kernel), graded before and after the kill.
 PICK = {"ada", "grace", "blank", "cheat_np_convolve", "tests_edited_to_pass", "hostile_os_exit"}
 DASK = str(Path(sys.executable).parent / "dask")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -216,9 +209,7 @@ def test_a_scheduler_without_the_course_is_named_before_anything_is_sent(postgre
                                   "--dashboard-address", "127.0.0.1:0"], cwd=tmp_path, env=ENV,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        course = Course(tmp_path / "c", [A], db_url=postgres)          # no release: nothing gets that far
-        (course.root / "submitted" / "ann" / A).mkdir(parents=True)
-        shutil.copy(ROOT / "notebooks" / A / f"{A}.ipynb", course.root / "submitted" / "ann" / A)
+        course = make_course(tmp_path / "c", pick={"ada"}, db_url=postgres)   # its gradebook has the notebook
         r = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--root", str(course.root),
                             "--scheduler", f"tcp://127.0.0.1:{port}"], cwd=ROOT, env=ENV, capture_output=True,
                            text=True, timeout=120)

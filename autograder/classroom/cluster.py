@@ -89,8 +89,12 @@ def dashboard(client, local):
     return "" if not port else f"http://127.0.0.1:{port}/status" if local else client.dashboard_link
 
 
-def failed(task, exc):
-    """A Result for a task Dask could not run, saying why."""
+def failed(task, future):
+    """A Result for a task Dask could not run (an error, or cancelled: the scheduler gone), saying why."""
+    try:
+        exc = future.exception()
+    except Exception as e:             # a cancelled future has no exception to give: that is the reason
+        exc = e
     name = type(exc).__name__
     if name == "KilledWorker":
         why = ("the Dask workers grading it died each time it was tried (distributed.scheduler.allowed-failures); "
@@ -135,10 +139,7 @@ def grade(client, tasks, on_result, window=None):
         if future.status == "finished":
             graded = future.result()
         else:
-            try:
-                graded = Graded(failed(task, future.exception()))
-            except Exception as e:      # cancelled: the scheduler went away, or the run was stopped
-                graded = Graded(Result(task.assignment, task.student, ok=False, error=f"{type(e).__name__}: {e}"))
+            graded = Graded(failed(task, future))
         future.release()
         on_result(task, graded)
         send(room())

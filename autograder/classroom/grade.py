@@ -222,7 +222,7 @@ def write_flags(root, results):
 def run(assignments, root=".", jobs=None, force=False, db_url=None, timeout=900.0, extra=(), export=True,
         progress=True, feedback_hint=True, scheduler=None):
     """Grade `assignments` (ids) on a local Dask cluster of `jobs` workers, or on the cluster whose
-    scheduler is at `scheduler`; returns (results, wall seconds).
+    scheduler is at `scheduler` (an address, or a Dask cluster object); returns (results, wall seconds).
     feedback_hint: end by saying that nbgrader generate_feedback writes the students' feedback."""
     from . import cluster, worker
     root = Path(root).resolve()
