@@ -338,3 +338,42 @@ def test_grading_before_the_gradebook_has_the_notebook_says_what_to_run(tmp_path
                        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and f"python -m autograder gradebook {A}" in r.stderr, r.stderr[-2000:]
     assert not (course.root / "autograded").exists()
+
+
+def test_each_task_comes_back_to_its_own_submission(tmp_path):
+    """Dask keys are the tasks' own, never made of ids: student "b-x" of "hw" and student "x" of "hw-b"
+    once shared one key, and one's notebook was written as the other's."""
+    from autograder.classroom import cluster
+    from autograder.classroom.worker import Task, grading_environment
+    other = dict(grading_environment(), torch="0")        # refused at once by the worker: no grading needed
+    tasks = [Task("hw-b", "x", [], [], "sqlite://", "d1", environment=other),
+             Task("hw", "b-x", [], [], "sqlite://", "d2", environment=other)]
+    back = []
+    with cluster.connect(None, 2) as (client, _):
+        cluster.grade(client, tasks, lambda task, graded: back.append((task.digest, graded.result.assignment,
+                                                                       graded.result.student)))
+    assert sorted(back) == [("d1", "hw-b", "x"), ("d2", "hw", "b-x")]
+
+
+def test_a_mistyped_option_is_refused_not_passed_to_nbgrader():
+    """Options the command does not know are refused (a mistyped --schedular would otherwise grade on a
+    local cluster); nbgrader's own settings pass as --Class.trait=value."""
+    for wrong in ("--share", "--schedular=tcp://127.0.0.1:8786", "--bogus"):
+        r = subprocess.run([sys.executable, "-m", "autograder", "grade", A, wrong], cwd=ROOT, env=ENV,
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "unrecognized arguments" in r.stderr, (wrong, r.stderr)
+
+
+def test_a_signal_to_the_workers_process_group_still_deletes_the_grading_folder():
+    """Ctrl-C, or SLURM ending a job step, signals the worker's whole process group, its grading processes
+    included: each ends cleanly and deletes its folder (it holds the hidden tests)."""
+    import signal
+    from autograder.classroom.worker import GradingProcess
+    process = GradingProcess()
+    try:
+        assert process._wait_ready()
+        os.kill(process.proc.pid, signal.SIGTERM)
+        process.proc.wait(timeout=30)
+        assert ended([], [process.folder]), "the folder stayed"
+    finally:
+        process._stop()

@@ -111,8 +111,7 @@ def grade(client, tasks, on_result, window=None):
     window of the class, never all of it."""
     from distributed import as_completed
     tasks = iter(tasks)
-    run = uuid.uuid4().hex[:8]
-    out = {}
+    out = {}          # Dask key -> task; keys unique per task, never made of ids ("hw1" + "x-y" = "hw1-x" + "y")
 
     def send(n):
         while n > 0:
@@ -123,8 +122,7 @@ def grade(client, tasks, on_result, window=None):
                 on_result(task, Graded(task))
                 continue
             n -= 1
-            future = client.submit(grade_task, task, pure=False, retries=0,
-                                   key=f"grade-{task.assignment}-{task.student}-{run}")
+            future = client.submit(grade_task, task, pure=False, retries=0, key=f"grade-{uuid.uuid4().hex}")
             out[future.key] = task
             pending.add(future)
 

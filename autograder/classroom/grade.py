@@ -26,6 +26,7 @@ and sends back the autograded notebook, which this command writes into autograde
 import argparse
 import collections
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -354,6 +355,9 @@ def main(argv=None, scheduler=None):
     ap.add_argument("--submission-timeout", type=float, default=900.0, help="seconds for one submission")
     ap.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     args, extra = ap.parse_known_args(argv)
+    unknown = [o for o in extra if not re.fullmatch(r"--[A-Za-z_]\w*\.[A-Za-z_]\w*=.*", o, re.S)]
+    if unknown:          # only nbgrader's --Class.trait=value settings go through to nbgrader
+        ap.error(f"unrecognized arguments: {' '.join(unknown)} (nbgrader settings are passed as --Class.trait=value)")
     results, _ = run(args.assignments, args.root, args.jobs, args.force, args.db_url, args.submission_timeout,
                      extra, export=not args.no_export, scheduler=scheduler or args.scheduler)
     return 1 if any(not r.ok for r in results) else 0

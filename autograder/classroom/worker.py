@@ -18,6 +18,7 @@ import hashlib
 import os
 import platform
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -250,7 +251,7 @@ def serialize_sqlite_writers(busy_timeout_s=300):
     nbgrader.api.create_engine = create_engine
 
 
-_ENDING = threading.Lock()
+_ENDING = threading.RLock()      # a signal may arrive in the thread that is ending it
 
 
 def _end(folder, code):
@@ -284,6 +285,9 @@ def _end_with_parent(parent, folder):
 def grading_process(conn, root, parent):
     """The loop of a grading process: a Task in, a Graded out, until None or EOF."""
     _end_with_parent(parent, root)
+    # Ctrl-C or SLURM's signal to the worker's process group reaches this process too: end cleanly
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: _end(root, 70))
     os.chdir(root)
     # The kernels' own chatter ("Kernel is running over TCP ...") is not the grader's news: what
     # nbgrader logs is captured per student (capture_log) and reported in the summary.
