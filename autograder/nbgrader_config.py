@@ -8,7 +8,7 @@ import sys
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads a config file)
 
-# The course's own preprocessors (autograder/preprocessors.py) must import from any course folder.
+# The course's own preprocessors (autograder/preprocessors/) must import from any course folder.
 _repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _repo not in sys.path:
     sys.path.insert(0, _repo)

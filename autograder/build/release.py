@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.build.outputs import keep_unchanged
-from autograder.preprocessors import grade_id, is_answer_cell
+from autograder.preprocessors.cells import grade_id, is_answer_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"

@@ -21,7 +21,7 @@ Two users:
 - the student's Jupyter kernel during `nbgrader autograde` is started through the kernelspec
   autograder/sandbox/kernels/conv1d-sandbox, whose argv is `python confine.py kernel -f {connection_file}`.
   The kernel talks to nbgrader over ZeroMQ IPC sockets in a folder of their own (see
-  autograder/preprocessors.py, Execute), since it has no network.
+  autograder/preprocessors/execute.py, Execute), since it has no network.
 """
 import functools
 import importlib.util
@@ -59,7 +59,7 @@ def bwrap():
 
 
 def sockets_fit(base):
-    """Whether a kernel's IPC sockets made below `base` (autograder/preprocessors.py, Execute._scratch:
+    """Whether a kernel's IPC sockets made below `base` (autograder/preprocessors/execute.py, Execute._scratch:
     base/conv1d-kernel-XXXXXXXX/ipc/kernel-N...) fit the 107 bytes Linux allows a socket's path."""
     return len(os.fsencode(os.path.join(base, "conv1d-kernel-12345678", "ipc", "kernel-65535"))) <= 107
 
@@ -157,7 +157,7 @@ def kernel_main(argv):
     """`python confine.py kernel -f CONNECTION_FILE`: start the IPython kernel inside the sandbox.
 
     The working folder is the grader's private scratch folder for this kernel (Execute in
-    autograder/preprocessors.py); the connection file is read-only in the sandbox; the ZeroMQ IPC
+    autograder/preprocessors/execute.py); the connection file is read-only in the sandbox; the ZeroMQ IPC
     sockets the connection file names live in a folder of their own, writable. No network."""
     for name, value in KERNEL_LIMITS.items():
         resource.setrlimit(getattr(resource, name), (value, value))

@@ -1,0 +1,55 @@
+"""Facts about cells and source notebooks that several preprocessors, the release build and the tests
+share. Light: nbformat only (nbgrader's CourseDirectory is imported when a source notebook is read), so the
+build imports it without a kernel client."""
+import os
+
+import nbformat
+from nbformat.v4 import new_output
+
+NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
+
+
+def is_test_cell(cell):
+    nb = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and nb.get("grade") and not nb.get("solution")
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_answer_cell(cell):
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def source_notebook(config, info):
+    """The assignment's source notebook (solutions/), for the facts a submission must not decide. Read
+    once per grading process while the file stays the same (several preprocessors ask for it, for
+    every submission); the callers only read it."""
+    from nbgrader.coursedir import CourseDirectory
+    coursedir = CourseDirectory(config=config)
+    folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
+    path = os.path.realpath(os.path.join(folder, info["notebook"] + ".ipynb"))
+    st = os.stat(path)
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _SOURCES:
+        _SOURCES[key] = nbformat.read(path, as_version=4)
+    return _SOURCES[key]
+
+
+_SOURCES = {}   # source_notebook's notebooks, by (path, mtime, size)
+
+
+def course_code(source):
+    """The sources of the course's own code cells (not answers, not tests) in a source notebook."""
+    return {c.source for c in source.cells if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)}
+
+
+def bonus_cells(source):
+    """{grade_id: extra points} of the bonus test cells of a source notebook (metadata course.bonus)."""
+    return {grade_id(c): float(c.metadata["course"]["bonus"]) for c in source.cells
+            if is_test_cell(c) and "bonus" in c.metadata.get("course", {})}
+
+
+def error_output(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])

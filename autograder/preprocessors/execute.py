@@ -1,0 +1,309 @@
+"""nbgrader's Execute, sandboxed and bounded: runs in the grading process (nbgrader autograde, or a worker's
+grading process)."""
+import asyncio
+import atexit
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+from queue import Empty
+
+import zmq
+from jupyter_core.utils import ensure_async
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_hook, run_sync
+from nbformat.v4 import new_output
+from nbgrader import preprocessors as nbp
+from traitlets import Bool, Integer
+
+from .. import timing
+from ..sandbox.confine import remove_tree, sockets_fit
+from .cells import (
+    course_code,
+    error_output,
+    is_answer_cell,
+    is_test_cell,
+    source_notebook,
+)
+
+
+def _is_socket(path):
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+class Execute(nbp.Execute):
+    """nbgrader's Execute, with two changes:
+    - A dead kernel ends the run of this notebook only: the cell that killed it and every later cell
+      get an error output (and so no points), and grading goes on.
+    - Only the student's code runs in the student's kernel: answer cells, and cells the student added
+      or edited. Graded test cells are not run there: their verdict comes from the Judge, which runs
+      each of them again outside the kernel (their outputs stay empty until the Judge fills them). The
+      course's own cells, unchanged (worked examples, the check code, the explorer panel, notebook 07's
+      timings), are not run either: nothing graded reads them (answers must stand alone, and the judge
+      runs them on their own), and they cost two thirds of a submission's grading time (import torch,
+      the examples).
+    """
+
+    max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
+    max_total_output = Integer(8 * 1024 ** 2, help="Bytes of output all the student's cells of one notebook may "
+                                                   "show; the cells after that show none (a note says so).").tag(config=True)
+    total_timeout = Integer(300, help="Seconds the student's cells of one notebook may take in all; the cells "
+                                      "after that are not run (each cell also has `timeout`).").tag(config=True)
+    max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
+                                               "disconnects it (the kernel then counts as dead).").tag(config=True)
+
+    prestart = Bool(True, help="Start the next notebook's kernel as soon as this one's is done, so that it "
+                               "boots while this submission is judged and saved. It runs nothing until the "
+                               "next notebook takes it.").tag(config=True)
+
+    _next = None        # (scratch folder, kernel manager) of a kernel started ahead, not yet taken
+
+    def preprocess(self, nb, resources=None, km=None):
+        """Run the notebook with the kernel in a private scratch folder (never the submission's folder
+        in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
+        sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed.
+        The kernel is the one started ahead for this notebook (prestart), when it is still alive."""
+        from ..sandbox.judge import Zygote
+        Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
+        self._dead = False
+        self._spent = 0.0
+        self._shown_in_all = 0
+        self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
+        ahead = self._take_ahead() if km is None else None
+        scratch, km = ahead or (self._scratch(), km)
+        metadata = resources.setdefault("metadata", {})
+        path = metadata.get("path")
+        metadata["path"] = self._work
+        try:
+            with timing.part("kernel"):
+                try:
+                    return super().preprocess(nb, resources, km)
+                except Exception:
+                    if self.km is not None and not ahead and self.kc is None:   # it never started
+                        _discard(self.km)
+                    raise
+                finally:
+                    if ahead:       # nbclient shuts down only the kernels it started itself
+                        self._cleanup_kernel()
+        finally:
+            metadata["path"] = path
+            remove_tree(scratch)
+            if self.prestart and not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
+                self._start_ahead(resources)
+
+    def _scratch(self):
+        """A new private scratch folder: work/ (the kernel's working folder), ipc/ (its sockets), conn/
+        (its connection file), each 0700; sets self._work, _sockets, _private. It is made in the temp
+        folder (TMPDIR) when the sockets' paths fit the 107 bytes Linux allows, else in /tmp."""
+        base = tempfile.gettempdir()
+        if not sockets_fit(base):
+            base = "/tmp"
+        scratch = tempfile.mkdtemp(prefix="conv1d-kernel-", dir=base)
+        self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
+        for folder in (self._work, self._sockets, self._private):
+            os.mkdir(folder, 0o700)
+        return scratch
+
+    def _start_ahead(self, resources):
+        """Start the next notebook's kernel now, the way nbclient starts one (start_new_kernel), in a
+        scratch folder of its own; a kernel that fails to start is simply not kept."""
+        scratch = self._scratch()
+        metadata = resources.setdefault("metadata", {})
+        path = metadata.get("path")
+        metadata["path"] = self._work
+        self.km = self.create_kernel_manager()
+        try:
+            self.start_new_kernel()
+            if Execute._next is None:
+                atexit.register(_drop_ahead)
+            Execute._next = (scratch, self.km, (self._work, self._sockets, self._private))
+        except Exception:
+            _abandon(scratch, self.km)
+        finally:
+            self.km = None
+            metadata["path"] = path
+
+    def _take_ahead(self):
+        """(scratch folder, kernel manager) of the kernel started ahead when it is still alive, else None."""
+        ahead, Execute._next = Execute._next, None
+        if ahead is None:
+            return None
+        scratch, km, folders = ahead
+        if run_sync(km.is_alive)():
+            self._work, self._sockets, self._private = folders
+            return scratch, km
+        _abandon(scratch, km)
+        return None
+
+    def create_kernel_manager(self):
+        """The kernel manager, on IPC transport: the sandboxed kernel has no network."""
+        km = super().create_kernel_manager()
+        km.transport = "ipc"
+        km.ip = os.path.join(self._sockets, "kernel")
+        km.connection_file = os.path.join(self._private, "kernel.json")
+        return km
+
+    async def async_start_new_kernel_client(self):
+        """Connect only once the kernel has made its sockets (before any student code can run: the
+        first cell is sent after this), only to sockets (never through a link), and for good: ZeroMQ
+        must not reconnect later to a socket path the student's code could have replaced. A message
+        over max_message disconnects the kernel rather than fill the grader's memory."""
+        deadline = time.monotonic() + self.startup_timeout
+        paths = [f"{self.km.ip}-{port}" for port in self.km.ports]
+        while not all(_is_socket(p) for p in paths):
+            if time.monotonic() > deadline or not await self.km.is_alive():
+                raise DeadKernelError("the kernel did not start")
+            await asyncio.sleep(0.02)
+        # The client (shell, iopub, stdin, heartbeat) gets a context of its own: both get the options.
+        self.kc = self.km.client()
+        for context in {self.km.context, self.kc.context}:
+            context.setsockopt(zmq.RECONNECT_IVL, -1)
+            context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+        # The manager's control socket was made before the kernel's existed: make it again, connected once.
+        self.km._close_control_socket()
+        self.km._connect_control_socket()
+        try:
+            await ensure_async(self.kc.start_channels(hb=False))    # the heartbeat would make new sockets
+            await self._kernel_ready(deadline)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)     # nbclient binds its own at class level
+
+    async def _kernel_ready(self, deadline):
+        """Return once the kernel has answered a kernel_info request on its shell channel and IOPub has
+        delivered that request's status "idle": IOPub is then subscribed (ZeroMQ drops what a kernel
+        publishes before the subscription is made, so the request is sent again until it is) and nothing
+        older is pending. jupyter_client's wait_for_ready instead waits for 0.2 s of IOPub silence, after
+        0.2 s for one IOPub message: 0.2-0.4 s of every submission's grading spent waiting. Raises
+        DeadKernelError when the kernel dies or has not answered by `deadline` (time.monotonic())."""
+        while True:
+            if time.monotonic() > deadline or not await self.km.is_alive():
+                raise DeadKernelError("the kernel did not answer kernel_info")
+            msg_id = self.kc.kernel_info()
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+            except Empty:
+                continue
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue            # the reply to an earlier try; its IOPub messages are skipped below
+            until = time.monotonic() + 0.5
+            while (left := until - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=left))
+                except Empty:
+                    break
+                if msg["msg_type"] == "status" and msg.get("parent_header", {}).get("msg_id") == msg_id \
+                        and msg["content"].get("execution_state") == "idle":
+                    self.kc._handle_kernel_info_reply(reply)
+                    return
+
+    async def _async_cleanup_kernel(self):
+        """nbclient's cleanup, without ZeroMQ's one-second linger on sockets whose kernel is gone
+        (0.9 s a submission)."""
+        kc = getattr(self, "kc", None)
+        channels = [getattr(kc, name, None) for name in ("_shell_channel", "_iopub_channel", "_stdin_channel",
+                                                         "_control_channel")] if kc is not None else []
+        sockets = [getattr(ch, "socket", None) for ch in channels] + [getattr(self.km, "_control_socket", None)]
+        for sock in sockets:
+            if sock is not None and not sock.closed:
+                sock.linger = 0
+        await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's output handling, with at most max_output bytes shown per cell and max_total_output
+        bytes in the whole notebook (a grading process holds the notebook in memory: many cells of output
+        must not fill it)."""
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        over = (self.max_output if self._shown + size > self.max_output else
+                self.max_total_output if self._shown_in_all + size > self.max_total_output else None)
+        if over is not None:
+            if not self._cut:
+                self._cut = True
+                what = "this cell" if over == self.max_output else "the notebook's cells"
+                outs.append(new_output("stream", name="stderr", text=f"[output cut: {what} showed more than {over} bytes]\n"))
+            return None
+        self._shown += size
+        self._shown_in_all += size
+        return super().output(outs, msg, display_id, cell_index)
+
+    def is_students(self, cell):
+        return not is_test_cell(cell) and (
+            is_answer_cell(cell) or cell.source not in self._course_code)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if not self.is_students(cell) and not self._dead:
+            cell.outputs = []
+            return cell, resources
+        if self._dead:
+            cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
+            return cell, resources
+        if self._spent > self.total_timeout:
+            cell.outputs = [error_output("NotRun", f"not run: the notebook's cells took more than {self.total_timeout} s "
+                                                   "in all")]
+            return cell, resources
+        self._shown, self._cut = 0, False
+        start = time.monotonic()
+        try:
+            with timing.part("cells"):
+                return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = True
+            cell.outputs.append(error_output(
+                "KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)"))
+            return cell, resources
+        except CellTimeoutError as e:
+            if "IOPub" not in str(e):
+                raise
+            self._dead = True       # its output channel is gone: a message over max_message, or worse
+            cell.outputs.append(error_output(
+                "KernelDied", f"the kernel's output was cut off in this cell (a message over {self.max_message} "
+                              "bytes, or the kernel stopped answering)"))
+            return cell, resources
+        finally:
+            self._spent += time.monotonic() - start
+
+
+def _discard(km):
+    """A kernel manager whose kernel failed to start: its process killed, its ZeroMQ sockets and context
+    closed without lingering (a context left to the garbage collector with a socket open blocks it
+    forever)."""
+    try:
+        if km.provisioner is not None and km.provisioner.process is not None:
+            km.provisioner.process.kill()
+    except Exception:
+        pass
+    try:
+        if km._control_socket is not None:
+            km._control_socket.close(linger=0)
+            km._control_socket = None
+        km.context.destroy(linger=0)
+    except Exception:
+        pass
+
+
+def _abandon(scratch, km):
+    """A kernel nobody will use (it failed to start, died while waiting, or is left at exit): killed,
+    its ZeroMQ sockets closed (_discard), its scratch folder deleted."""
+    _discard(km)
+    remove_tree(scratch)
+
+
+def _drop_ahead():
+    """At exit: the kernel started ahead that no notebook took is abandoned."""
+    ahead, Execute._next = Execute._next, None
+    if ahead:
+        _abandon(*ahead[:2])

@@ -1,0 +1,120 @@
+"""The Judge preprocessor: every graded test cell's verdict, reached outside the student's kernel; runs in
+the grading process."""
+import os
+
+from nbformat.v4 import new_output
+from nbgrader import preprocessors as nbp
+from nbgrader.api import Gradebook
+from traitlets import Bool, Integer
+
+from .. import timing
+from .cells import (
+    NOT_RUN,
+    bonus_cells,
+    course_code,
+    error_output,
+    grade_id,
+    is_test_cell,
+    source_notebook,
+)
+
+_warned_no_secret = []
+
+
+class Judge(nbp.NbGraderPreprocessor):
+    """The verdict of every graded test cell, reached outside the student's kernel (autograder/sandbox/judge.py).
+
+    Runs after Execute, before SaveAutoGrades. A test cell's outputs are replaced by the judge's: its
+    printed checks and, on failure, one error line (message and hint; no traceback, which would quote
+    hidden tests). A test cell that did not run in the kernel (dead kernel, timeout) keeps its error.
+
+    Flags for the instructor (never points): what the answer's process tried and was refused (loading
+    a compiled module, gc, files, processes, ...), shown in the test cell's output, and lines of the
+    answer that reach for NumPy's internals or around the rules (judge.answer_flags). All of them go
+    to the autograded notebook's metadata conv1d.flags, which `python -m autograder grade` lists.
+    """
+
+    timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
+    bonus = Bool(True, help="Judge the bonus test cells (metadata course.bonus in the source notebook: "
+                            "notebook 07's speed bonus). False: they are not run, fail with a note, and "
+                            "nobody gets their extra credit.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from ..sandbox import confine, judge
+        (self.log.info if confine.bwrap() else self.log.warning)("Sandbox: %s", confine.sandbox_status())
+        if not os.environ.get(confine.SECRET_VARIABLE) and not _warned_no_secret:
+            _warned_no_secret.append(True)          # once per run (one nbgrader process)
+            self.log.warning(confine.NO_SECRET)
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            answer_ids = {c.name for c in notebook.solution_cells}
+            test_ids = {c.name for c in notebook.grade_cells} - answer_ids
+            sources = {c.name: c.source for c in notebook.source_cells if c.name in test_ids}
+        bonus_ids = bonus_cells(source_notebook(self.config, info))
+        answers, seen = [], set()
+        for cell in nb.cells:
+            gid = grade_id(cell)
+            if cell.cell_type == "code" and gid in answer_ids and gid not in seen:
+                seen.add(gid)
+                answers.append(cell.source)
+        broken = None
+        zygote = judge.Zygote.shared()  # every test cell forks a fresh answer process from it
+        flags = judge.answer_flags([judge.to_python(a) for a in answers])
+        noted = set()
+        course = course_code(source_notebook(self.config, info))
+        elsewhere = {}      # names the student defined in cells the grader does not run: {name: cell number}
+        for number, cell in enumerate(nb.cells, 1):
+            if cell.cell_type == "code" and not is_test_cell(cell) and grade_id(cell) not in answer_ids \
+                    and cell.source not in course:
+                for name in judge.defined_names(judge.to_python(cell.source)):
+                    elsewhere.setdefault(name, number)
+        for cell in nb.cells:
+            if not is_test_cell(cell):
+                continue
+            stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
+            if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
+                cell.outputs = [error_output(stopped[-1].ename,
+                                             stopped[-1].evalue or "the cell did not finish within the time limit")]
+                continue
+            gid = grade_id(cell)
+            if gid not in sources:
+                # Not a test cell of this assignment (forged metadata): never run its source here.
+                del cell.metadata["nbgrader"]
+                continue
+            if broken:
+                text, err = "", broken
+            elif gid in bonus_ids and not self.bonus:
+                text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
+            else:
+                with timing.part("judge"):
+                    verdict = judge.judge_cell(sources[gid], answers, self.timeout, zygote)
+                text, err = verdict.text, verdict.error
+                if not verdict.started:
+                    broken = err
+                text = "".join(f"note: {n}\n" for n in verdict.notes if n not in noted) + text
+                noted.update(verdict.notes)
+                if verdict.flags:
+                    flags += [f"{gid}: {f}" for f in verdict.flags]
+                    text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
+                if err:
+                    err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
+            cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
+                           ([error_output(*err)] if err else [])
+        if flags:
+            self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
+        nb.metadata.setdefault("conv1d", {})["flags"] = flags
+        return nb, resources
+
+
+def explain(err, needed, elsewhere):
+    """A failed test cell's one-line message, never empty; when the answer cells lack a name (or still
+    raise the stub's NotImplementedError) that another cell defines, it says that cell is not graded."""
+    ename, evalue = err
+    message = evalue.strip() or f"your code raised {ename} with no message"
+    stuck = "NotImplementedError" in message or "not defined by your answer cells" in message
+    moved = sorted(n for n in needed if n in elsewhere) if stuck else []
+    for name in moved:
+        message += (f" `{name}` is defined in cell {elsewhere[name]}, which is not an answer cell: the grader runs "
+                    "only the answer cells, so move it into its answer cell.")
+    return message
