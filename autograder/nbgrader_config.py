@@ -22,13 +22,15 @@ c.CourseDirectory.course_id = "conv1d"
 c.CourseDirectory.source_directory = "solutions"   # the hand-written instructor notebooks
 c.CourseDirectory.release_directory = "notebooks"  # generated student copies, committed for Colab
 
-# A student cell that runs longer than this is interrupted and scores zero; the rest of the
-# notebook still runs. A plain-loop answer needs well under 2 s per graded cell.
-c.Execute.timeout = 30
+# Time limits (autograder/limits.py), counted as the student's own time (CPU time and sleep, never the time
+# other processes kept the student's code from a CPU), so no grade depends on how busy the machine is:
+# 30 s a cell (a student's cell in the kernel, a test cell in the judge; a plain-loop answer needs well under
+# 2 s), 300 s a submission (kernel and judge together), and a wall-clock backstop of 600 s a cell, past which
+# a cell the machine's load held up is run again, then the submission is not graded (never scored).
+c.TimeLimits.cell_seconds = 30
+c.TimeLimits.submission_seconds = 300
+c.TimeLimits.backstop_seconds = 600
 c.Execute.interrupt_on_timeout = True
-# ... and all the student's cells of one notebook together at most this long (cells added to sleep just
-# under the per-cell limit would otherwise hold the grader for hours).
-c.Execute.total_timeout = 300
 # The kernel is killed when the notebook is done, not asked to shut down (0.8 s a submission saved;
 # nothing of the kernel's is kept).
 c.Execute.shutdown_kernel = "immediate"
@@ -69,7 +71,6 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.Judge.timeout = 30
 # Notebook 07's speed bonus (extra credit). It compares the answer's speed with torch's on the grading
 # machine, turn by turn, each side's best call, far from both kinds of answer it separates (see README);
 # set False to offer no bonus (the cell then fails with a note, and nobody gets the extra point).
@@ -92,8 +93,17 @@ c.ExportApp.plugin_class = "autograder.classroom.export.CsvExport"
 # exchange/ at the course root (one machine: the instructor's and the students' accounts must be able to
 # write there); on JupyterHub, set c.Exchange.root to the shared folder (/srv/nbgrader/exchange).
 c.Exchange.root = os.path.join(os.getcwd(), "exchange")
+# `nbgrader collect` (and formgrader's Collect) through the course's collector: a folder of inbound/ is
+# collected only when the account its name gives as the student id owns it and everything in it, its
+# name parses and it holds plain files within the intake limits; others are refused one by one, with
+# their reason, and the rest collected (autograder/classroom/exchange.py; README, "Collecting").
+c.ExchangeFactory.collect = "autograder.classroom.exchange.CheckedCollect"
 
 # `nbgrader zip_collect ASSIGNMENT` reads Canvas and Moodle "download all submissions" zips out of the box
 # (downloaded/ASSIGNMENT/archive/*.zip; autograder/classroom/lms.py), and `python -m autograder export
 # canvas` (or moodle) writes what they import.
 c.ZipCollectApp.collector_plugin = "autograder.classroom.lms.LmsCollector"
+# The course's extractor reads each download as data and decides every file before nbgrader sees it: no
+# link, `..` or archive a student uploaded is unpacked, bounds per file, student and download, one student's
+# bad file never stops the others, exit code 1 when something needs a look (autograder/classroom/unpack.py).
+c.ZipCollectApp.extractor_plugin = "autograder.classroom.unpack.LmsExtractor"

@@ -90,8 +90,8 @@ class Shuffled:
 
 
 SHUFFLED = [Shuffled(seed) for seed in range(6)]   # seeds 0-5 draw every edit kind, BOM, CRLF and no ids
-TIMEOUT = 6  # seconds per cell for the corpus (the course default is 30); 2 graders share 2 cores
-LIMITS = (f"--Execute.timeout={TIMEOUT}", f"--Judge.timeout={TIMEOUT}", "--Execute.total_timeout=10")
+TIMEOUT = 6  # seconds of the student's own time per cell for the corpus (the course default is 30)
+LIMITS = (f"--TimeLimits.cell_seconds={TIMEOUT}", "--TimeLimits.submission_seconds=20")
 # The corpus is graded as an instructor should: with a grading secret, which no output may show.
 SECRET = {"CONV1D_GRADING_SECRET": "corpus-secret-" + os.urandom(8).hex()}
 # Graders side by side, one per core (two per core saved only 8% and made timings noisy).

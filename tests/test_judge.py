@@ -28,7 +28,7 @@ def test_student_values_cross_as_data_only():
               "def objects():\n    return np.array([Weird()], dtype=object)\n"
               "def complex_():\n    return np.ones(3, complex)\n"
               "def numbers():\n    return (1, 2.5, [np.float32(3)], np.arange(4.0).reshape(2, 2))\n"]
-    child = judge.Child(answer, budget=30)
+    child = judge.Child(answer, 30)
     try:
         got = child.request(op="get", name="numbers")()
         assert got[:2] == (1, 2.5) and got[2] == [3.0]
@@ -81,7 +81,7 @@ sys.modules.pop(name, None)
      "PermissionError"),
 ])
 def test_the_answer_process_refuses_what_an_answer_never_needs(attack, expect):
-    child = judge.Child([attack + "\n"], budget=30)
+    child = judge.Child([attack + "\n"], 30)
     try:
         assert [e[1] for e in child.errors] == [expect], child.errors
     finally:

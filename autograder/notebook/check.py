@@ -49,7 +49,16 @@ def _rng(seed):
 
 
 class CheckFailed(AssertionError):
-    """A check found a difference between the student's answer and torch."""
+    """A check found a difference between the student's answer and torch: `message` says what and where,
+    `hint` (or None) names the mistake that gives it. Printed as the message, then "Hint: ..." on a line of
+    its own; the grader keeps the hint apart, as data (never read back out of a message)."""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message, hint)
+        self.message, self.hint = str(message), hint or None
+
+    def __str__(self):
+        return self.message + (f"\n  Hint: {self.hint}" if self.hint else "")
 
 
 # ----------------------------------------------------------------------------- cases
@@ -412,17 +421,17 @@ def _construct(Conv1d, args, kwargs, where):
         said = "your constructor" if where.startswith("Conv1d(") else f"your constructor Conv1d({call})"
         raise CheckFailed(f"{where}: {said} raised {type(e).__name__}"
                           f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept the "
-                          "arguments torch's Conv1d takes and set self.weight and self.bias." + _hint_constructor(args, kwargs, e)) from e
+                          "arguments torch's Conv1d takes and set self.weight and self.bias.", _hint_constructor(args, kwargs, e)) from e
 
 
 def _hint_constructor(args, kwargs, err):
     """A hint for an exception raised by the student's constructor."""
     given = [*args, *kwargs.values()]
     if any(isinstance(v, tuple) for v in given) and isinstance(err, (TypeError, ValueError)):
-        return ("\n  Hint: torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the "
+        return ("torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the "
                 "int out first, e.g. `kernel_size = kernel_size[0] if isinstance(kernel_size, tuple) else kernel_size`.")
     if isinstance(kwargs.get("padding"), str) and isinstance(err, TypeError):
-        return ("\n  Hint: padding may be the string 'same' or 'valid': turn it into the left and right amounts "
+        return ("padding may be the string 'same' or 'valid': turn it into the left and right amounts "
                 "before any arithmetic with it.")
     return ""
 
@@ -456,8 +465,8 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
             said = re.sub(r"-?\d+\.\d+(e-?\d+)?", "…", said)[:160]
         raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}"
                           f"{': ' + said if said else ' (with no message)'}\n"
-                          f"  torch's output for this input has shape {expected_output(c).shape}."
-                          + _hint_error(c, err, b)) from err
+                          f"  torch's output for this input has shape {expected_output(c).shape}.",
+                          _hint_error(c, err, b)) from err
     if y is None:
         raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
     return layer, np.asarray(y)
@@ -482,7 +491,7 @@ def _pads_every_axis(c, err=None, got=None):
     sizes = {c["N"] + left + right, c["C_in"] + left + right} - {c["N"], c["C_in"]}
     if got is not None:
         return got[0] == c["N"] + left + right != c["N"]
-    return any(re.search(rf"\b{n}\b", str(err)) for n in sizes)
+    return any(re.search(rf"\b{n}\b", _said(err)) for n in sizes)
 
 
 PAD_EVERY_AXIS = ("np.pad(x, (left, right)) pads every axis (the batch and the channels too): give one pair "
@@ -493,33 +502,33 @@ def _hint_error(c, err, b):
     """A hint for an exception raised inside the student's forward (most specific first)."""
     c = dict(c, conv=_plain(c["conv"]))
     if isinstance(c["conv"].get("padding"), str) and (
-            (isinstance(err, TypeError) and "str" in str(err)) or "pad_width" in str(err)):
-        return ("\n  Hint: padding may be the string 'same' or 'valid': turn it into the left and right amounts "
+            (isinstance(err, TypeError) and "str" in _said(err)) or "pad_width" in _said(err)):
+        return ("padding may be the string 'same' or 'valid': turn it into the left and right amounts "
                 "before any arithmetic with it (or np.pad).")
-    if isinstance(err, ValueError) and re.search(r"mode '?(zeros|replicate|circular)'? is not supported", str(err)):
-        return ("\n  Hint: np.pad names the modes its own way: torch's 'zeros' is np.pad's 'constant', 'replicate' "
+    if isinstance(err, ValueError) and re.search(r"mode '?(zeros|replicate|circular)'? is not supported", _said(err)):
+        return ("np.pad names the modes its own way: torch's 'zeros' is np.pad's 'constant', 'replicate' "
                 "is 'edge', 'circular' is 'wrap' ('reflect' is 'reflect').")
     if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err):
-        return "\n  Hint: " + PAD_EVERY_AXIS
+        return PAD_EVERY_AXIS
     if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
-        return ("\n  Hint: this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
+        return ("this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
                 "x[None], and return (C_out, L_out), y[0].")
-    if b is not None and isinstance(err, ValueError) and "broadcast" in str(err):
-        return ("\n  Hint: the bias has shape (C_out,) and belongs to the channel axis: "
+    if b is not None and isinstance(err, ValueError) and "broadcast" in _said(err):
+        return ("the bias has shape (C_out,) and belongs to the channel axis: "
                 "y + bias[None, :, None], not y + bias (that lines it up with the length axis).")
-    if b is None and isinstance(err, TypeError) and "NoneType" in str(err):
-        return "\n  Hint: with bias=False, self.bias is None: add the bias only when it is not None."
+    if b is None and isinstance(err, TypeError) and "NoneType" in _said(err):
+        return "with bias=False, self.bias is None: add the bias only when it is not None."
     if c["conv"].get("dilation", 1) > 1 and isinstance(err, (IndexError, ValueError)):
-        return ("\n  Hint: with dilation d a window spans d·(K−1)+1 positions (taps at t·s + k·d), so "
+        return ("with dilation d a window spans d·(K−1)+1 positions (taps at t·s + k·d), so "
                 "L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1: check the span and where each tap reads.")
     if c["conv"].get("groups", 1) > 1:
-        return ("\n  Hint: the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
+        return ("the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
                 "only the C_in // groups channels of its group.")
-    if c["conv"].get("stride", 1) == 1 and isinstance(err, ValueError) and "broadcast" in str(err):
-        return ("\n  Hint: if a window came out shorter than K, it ran past the end: a window must fit entirely "
+    if c["conv"].get("stride", 1) == 1 and isinstance(err, ValueError) and "broadcast" in _said(err):
+        return ("if a window came out shorter than K, it ran past the end: a window must fit entirely "
                 f"inside the {'padded ' if sum(_pad_amounts(c)) else ''}input, {_length_formula(c)}.")
-    if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in str(err):
-        return f"\n  Hint: a last window that does not fit is dropped: {_length_formula(c)} (floor, not ceil)."
+    if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in _said(err):
+        return f"a last window that does not fit is dropped: {_length_formula(c)} (floor, not ceil)."
     return ""
 
 
@@ -564,8 +573,8 @@ def check_weight_shape(Conv1d, cases, hidden=False):
         shape = None if got is None else tuple(np.shape(got))
         if shape != want:
             axes = "(C_out, C_in // groups, K)" if "groups" in c["conv"] else "(C_out, C_in, K)"
-            raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}."
-                              + _hint_weight_shape(c, shape))
+            raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}.",
+                              _hint_weight_shape(c, shape))
         has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
@@ -584,12 +593,12 @@ def _hint_weight_shape(c, shape):
     """A hint for a weight of the wrong shape."""
     g = c["conv"].get("groups", 1)
     if g > 1 and shape == (c["C_out"], c["C_in"], c["K"]):
-        return (f"\n  Hint: with groups={g} each filter reads only the C_in // groups = {c['C_in'] // g} "
+        return (f"with groups={g} each filter reads only the C_in // groups = {c['C_in'] // g} "
                 "channels of its group, so the weight's second axis is C_in // groups.")
     if shape == (c["C_in"] // g, c["C_out"], c["K"]) and c["C_in"] // g != c["C_out"]:
-        return "\n  Hint: torch stores out_channels first: weight[o] is the filter of output channel o."
+        return "torch stores out_channels first: weight[o] is the filter of output channel o."
     if shape is not None and len(shape) == 3 and shape[:2] == (c["C_out"], c["C_in"] // g) and shape[2] != c["K"]:
-        return "\n  Hint: the last axis holds the K taps of the kernel (an int K, or torch's 1-tuple (K,))."
+        return "the last axis holds the K taps of the kernel (an int K, or torch's 1-tuple (K,))."
     return ""
 
 
@@ -599,8 +608,8 @@ def check_output_shape(Conv1d, cases, hidden=False):
         want = expected_output(c).shape
         _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
         if y.shape != want:
-            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}."
-                              + _hint_shape(c, want, y.shape))
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}.",
+                              _hint_shape(c, want, y.shape))
     print(f"✓ output shape: {len(cases)} configurations")
 
 
@@ -611,8 +620,8 @@ def check_values(Conv1d, cases, hidden=False):
         want = torch_conv1d(x, w, b, **c["conv"])
         _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
         if y.shape != want.shape:
-            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}."
-                              + _hint_shape(c, want.shape, y.shape))
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}.",
+                              _hint_shape(c, want.shape, y.shape))
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
             raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
         if c.get("same_dtype") and y.dtype != x.dtype:
@@ -630,7 +639,7 @@ def check_values(Conv1d, cases, hidden=False):
                 row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]"
                 msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
                        f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
-            raise CheckFailed(msg + (_hint_layout(Conv1d, c, x, w, b, want) or _hint_values(c, x, w, b, y)))
+            raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or _hint_values(c, x, w, b, y))
     print(f"✓ values match torch: {len(cases)} configurations")
 
 
@@ -644,14 +653,14 @@ def check_output_length(fn, cases, hidden=False):
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             hint = ""
             if isinstance(got, (float, np.floating)):
-                hint = ("\n  Hint: `/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, "
+                hint = ("`/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, "
                         "which keeps an int an int"
                         + (" — the value itself is right." if float(got) == want else "."))
-            raise CheckFailed(f"{where}: should return an int, got {got!r}." + hint)
+            raise CheckFailed(f"{where}: should return an int, got {got!r}.", hint)
         if got != want:   # the same diagnosis as a Conv1d output of the wrong length
             c = case(N=1, C_in=1, L=kw["L_in"], C_out=1, K=kw["kernel_size"],
                      **{k: v for k, v in kw.items() if k not in ("L_in", "kernel_size")})
-            raise CheckFailed(f"{where}: expected {want}, got {got}." + _hint_shape(c, (1, 1, want), (1, 1, got)))
+            raise CheckFailed(f"{where}: expected {want}, got {got}.", _hint_shape(c, (1, 1, want), (1, 1, got)))
     print(f"✓ output length: {len(cases)} cases")
 
 
@@ -685,8 +694,7 @@ def check_answer(name, got, want, mistakes=None):
     if got is None or type(got) is not type(want) or got != want:
         hint = next((h for v, h in (mistakes or {}).items() if value == v), None)
         raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
-                          f"from the formula above, then run the cell below it to compare."
-                          + (f"\n  Hint: {hint}" if hint else ""))
+                          f"from the formula above, then run the cell below it to compare.", hint)
     print(f"✓ {name} = {want!r}")
 
 
@@ -697,7 +705,7 @@ def check_raises(Conv1d, conv, message, hidden=False):
         with _Forbidden():
             Conv1d(**conv)
     except ValueError as e:
-        if message.lower() not in str(e).lower():
+        if message.lower() not in _said(e).lower():
             raise CheckFailed(f"Conv1d({args}) raised ValueError({str(e)!r}); torch says {message!r}.")
     except ForbiddenRoutine:
         raise
@@ -736,8 +744,8 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
         n = v.size
         if np.any(np.abs(v) > bound * (1 + 1e-6)):
             raise CheckFailed(f"default {name}: values reach {np.abs(v).max():.4g}, beyond the bound "
-                              f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K)."
-                              + _hint_init(v, C_in, K, conv.get("groups", 1)))
+                              f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K).",
+                              _hint_init(v, C_in, K, conv.get("groups", 1)))
         if np.allclose(v, v[0]):
             raise CheckFailed(f"default {name}: all values are {v[0]:.4g}; torch draws them at random.")
         # Kolmogorov-Smirnov distance to U(-bound, bound). 2.7/sqrt(n) is the critical value at
@@ -746,8 +754,8 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
         if ks > 2.7 / math.sqrt(n):
             raise CheckFailed(f"default {name}: values are not spread like U(-{bound:.4g}, {bound:.4g}) "
                               f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
-                              f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g})."
-                              + _hint_init(v, C_in, K, conv.get("groups", 1)))
+                              f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g}).",
+                              _hint_init(v, C_in, K, conv.get("groups", 1)))
     print(f"✓ default init: {', '.join(n for n, _ in named)} ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = {C_in // conv.get('groups', 1) * K}")
 
 
@@ -775,9 +783,9 @@ def _hint_init(v, C_in, K, groups):
             continue
         if (np.all(np.abs(v) <= bound * (1 + 1e-6)) and np.abs(v).max() >= bound * (1 - 8 / n)
                 and _ks_uniform(v, -bound, bound) <= 2.7 / math.sqrt(n)):     # the largest value near this bound too
-            return "\n  Hint: " + hint
+            return hint
     if np.all(v >= 0) and _ks_uniform(v, 0, 1) <= 2.7 / math.sqrt(n):
-        return ("\n  Hint: np.random.rand draws from U(0, 1): scale it, bound · (2·rand − 1), or use "
+        return ("np.random.rand draws from U(0, 1): scale it, bound · (2·rand − 1), or use "
                 "np.random.uniform(-bound, bound, shape).")
     return ""
 
@@ -810,6 +818,12 @@ def _torch_error(e):
 def _call(e):
     args = ", ".join([*(repr(a) for a in e["args"]), *(f"{k}={v!r}" for k, v in e["conv"].items())])
     return f"Conv1d({args})" + (f" on x of shape {e['x']}" if e["x"] is not None else "")
+
+
+def _said(err):
+    """What an exception raised by the student's code says, for the checks to read. The grader withholds
+    it from str() in hidden cases (it must not reach the student) and keeps it as `conv1d_message`."""
+    return getattr(err, "conv1d_message", None) or str(err)
 
 
 def _says(message, words):
@@ -854,7 +868,7 @@ def check_errors(Conv1d, cases, hidden=False):
                               f"{type(err).__name__} in its {got_stage}.")
         if type(err) is not etype:
             raise CheckFailed(f"{where}: torch raises {want}; yours raised {type(err).__name__}({str(err)!r}).")
-        lacks = _says(str(err), e["says"])
+        lacks = _says(_said(err), e["says"])
         if lacks:
             words = " and ".join("/".join((w,) if isinstance(w, str) else w) for w in lacks)
             raise CheckFailed(f"{where}: your {etype.__name__}({str(err)!r}) should say what torch's says "
@@ -947,7 +961,7 @@ def check_speed(Conv1d, c, factor=SPEED_FACTOR, rounds=20, budget=3.0):
     line = (f"{describe(c)}: yours {mine * 1e3:.2f} ms, torch {theirs * 1e3:.2f} ms "
             f"({mine / theirs:.1f}×, the bonus needs at most {factor:g}×)")
     if mine > factor * theirs:
-        raise CheckFailed(f"{line}." + _hint_speed(Conv1d))
+        raise CheckFailed(f"{line}.", _hint_speed(Conv1d))
     print(f"✓ speed: {line}")
 
 
@@ -964,12 +978,12 @@ def _hint_speed(Conv1d):
                 pass
     einsum = re.search(r"einsum\(", source)
     if einsum and not re.search(r"optimize\s*=\s*(True|['\"])", source):
-        return ("\n  Hint: np.einsum without optimize=True runs its own C loop, not BLAS: pass optimize=True "
+        return ("np.einsum without optimize=True runs its own C loop, not BLAS: pass optimize=True "
                 "(or use np.tensordot / a matmul over all windows at once).")
     if source and re.search(r"for .+ in range\(", source) and not einsum and not re.search(r"(@|matmul|tensordot|dot)\b", source):
-        return ("\n  Hint: a Python loop over positions or channels pays NumPy's call overhead at every step: "
+        return ("a Python loop over positions or channels pays NumPy's call overhead at every step: "
                 "gather all windows (sliding_window_view) and do one matmul over them.")
-    return ("\n  Hint: vectorise: gather all windows at once (sliding_window_view) and do one matmul, np.tensordot "
+    return ("vectorise: gather all windows at once (sliding_window_view) and do one matmul, np.tensordot "
             "or np.einsum with optimize=True over them; a Python loop over positions or channels, or np.einsum "
             "without optimize=True, stays slow.")
 
@@ -1059,7 +1073,7 @@ def _hint_layout(Conv1d, c, x, w, b, want):
     except CheckFailed:
         return ""
     if y.shape == want.shape and np.all(np.abs(y.astype(np.float64) - want) <= _tolerance(c, want)):
-        return ("\n  Hint: right on a contiguous copy of this input, wrong on the view: your forward assumes "
+        return ("right on a contiguous copy of this input, wrong on the view: your forward assumes "
                 "C-contiguous memory (as_strided with strides made from the shape, or ravel/reshape tricks); take "
                 "x.strides from x itself, or start with x = np.ascontiguousarray(x).")
     return ""
@@ -1067,59 +1081,59 @@ def _hint_layout(Conv1d, c, x, w, b, want):
 
 def _hint_shape(c, want, got):
     if len(got) != len(want):
-        return ("\n  Hint: an unbatched input (C_in, L_in) gives an unbatched output (C_out, L_out)."
-                if len(want) == 2 else "\n  Hint: the output must be 3-D, (N, C_out, L_out).")
+        return ("an unbatched input (C_in, L_in) gives an unbatched output (C_out, L_out)."
+                if len(want) == 2 else "the output must be 3-D, (N, C_out, L_out).")
     if len(want) == 2:      # unbatched: reason about it as a batch of one
         c, want, got = dict(c, N=1), (1, *want), (1, *got)
     c = dict(c, conv=_plain(c["conv"]))
     if got[0] != want[0] and _pads_every_axis(c, got=got):
-        return "\n  Hint: " + PAD_EVERY_AXIS
+        return PAD_EVERY_AXIS
     if got[0] != want[0]:
-        return "\n  Hint: the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
+        return "the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
     if got[1] != want[1]:
-        return "\n  Hint: one output channel per filter: the output has C_out = out_channels channels."
+        return "one output channel per filter: the output has C_out = out_channels channels."
     conv = c["conv"]
     s, d = conv.get("stride", 1), conv.get("dilation", 1)
     left, right = _pad_amounts(c)
     span = d * (c["K"] - 1) + 1
     padded = c["L"] + left + right
     if left + right and got[2] == (c["L"] - span) // s + 1:
-        return "\n  Hint: the padding is missing: pad the input on both sides before sliding the kernel."
+        return "the padding is missing: pad the input on both sides before sliding the kernel."
     if c["C_in"] != c["L"] and got[2] == max(0, (c["C_in"] + left + right - span) // s + 1):
-        return ("\n  Hint: the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
+        return ("the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
                 "and the length last, so windows run along axis 2 (x[n, :, t:t+K]), not along axis 1.")
     if d > 1:
         if got[2] in ((-(-padded // d) - c["K"]) // s + 1, (-(-c["L"] // d) + left + right - c["K"]) // s + 1):
-            return ("\n  Hint: dilation was applied to the input: it spaces the kernel taps "
+            return ("dilation was applied to the input: it spaces the kernel taps "
                     "(x[t·s + k·d]), it does not subsample x.")
         if got[2] == (padded - c["K"]) // s + 1:
-            return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not K."
+            return "the kernel span with dilation d is d·(K−1)+1, not K."
         if got[2] == (padded - d * c["K"]) // s + 1:
-            return "\n  Hint: the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."
+            return "the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."
         if conv.get("padding") == "same" and got[2] == c["L"] + c["K"] - 1 - span + 1:
-            return "\n  Hint: with dilation, padding='same' pads d·(K−1) in total (the span minus one), not K−1."
+            return "with dilation, padding='same' pads d·(K−1) in total (the span minus one), not K−1."
     if got[2] == want[2] - 1 and left + right and got[2] in ((c["L"] + left - span) // s + 1,
                                                            (c["L"] + right - span) // s + 1):
-        return ("\n  Hint: one output too short: padding goes on both sides (padding on the left and on the "
+        return ("one output too short: padding goes on both sides (padding on the left and on the "
                 f"right): {_length_formula(c)}.")
     if got[2] == want[2] - 1 and s == 1:
-        return "\n  Hint: one output too short: the last window starts at L_in − K, so there are L_in − K + 1 of them."
+        return "one output too short: the last window starts at L_in − K, so there are L_in − K + 1 of them."
     if got[2] == want[2] - 1:
-        return ("\n  Hint: one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
+        return ("one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
                 "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
     if conv.get("padding") == "same" and got[2] != want[2] and got[2] == c["L"] + 2 * (span // 2) - span + 1:
         total = "d·(K−1)" if "dilation" in conv else "K−1"
-        return (f"\n  Hint: padding='same' pads {total} in total, ⌊total/2⌋ on the left and the rest on the right; "
+        return (f"padding='same' pads {total} in total, ⌊total/2⌋ on the left and the rest on the right; "
                 "span//2 on each side is one too many when the span is even.")
     if got[2] == want[2] + 1 and s == 1:
-        return ("\n  Hint: one output too long: a window must fit entirely inside the "
+        return ("one output too long: a window must fit entirely inside the "
                 f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.")
     if s > 1 and got[2] == -(-(padded - span) // s) + 1:
-        return "\n  Hint: L_out rounds down (floor), not up: a last window that does not fit is dropped."
+        return "L_out rounds down (floor), not up: a last window that does not fit is dropped."
     if s > 1 and got[2] == padded - span + 1:
-        return f"\n  Hint: the stride is ignored: windows start every `stride` positions, {_length_formula(c)}."
+        return f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}."
     if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
-        return "\n  Hint: padding goes on both sides of the input, not one."
+        return "padding goes on both sides of the input, not one."
     return ""
 
 
@@ -1245,7 +1259,7 @@ def _hint_values(c, x, w, b, y):
     y64 = y.astype(np.float64)
     for hint, v in _variants(c, x, w, b):
         if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):
-            return "\n  Hint: " + hint
+            return hint
     return ""
 
 
@@ -1325,8 +1339,8 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
     want_y = torch_conv1d(x, w, b, **c["conv"])
     if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
         raise CheckFailed(f"{where}: your forward's output is not torch's (the forward test says where); the "
-                          "gradients are checked on a right forward, so make that pass first."
-                          + (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
+                          "gradients are checked on a right forward, so make that pass first.",
+                          (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
     with _Forbidden():
         try:
             backward = layer.backward
@@ -1347,8 +1361,8 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
         raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
                           f"{': ' + said if said else ' (with no message)'}\n"
                           f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
-                          f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}."
-                          + _hint_backward_error(c, err, b)) from err
+                          f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}.",
+                          _hint_backward_error(c, err, b)) from err
     if got is None:
         raise CheckFailed(f"{where}: backward returned None. Did you forget `return dx, dw, db`?")
     if not isinstance(got, (tuple, list)) or len(got) != 3:
@@ -1396,17 +1410,16 @@ def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
     if name == "db" and want is None:
         if got is not None:
             raise CheckFailed(f"{where}: this layer has no bias (bias=False, self.bias is None), so there is no "
-                              f"bias gradient: return None for db; yours has shape {got.shape}."
-                              "\n  Hint: with bias=False, self.bias is None: return None for db, as torch leaves "
+                              f"bias gradient: return None for db; yours has shape {got.shape}.",
+                              "with bias=False, self.bias is None: return None for db, as torch leaves "
                               "bias.grad out.")
         return
     if got is None:
-        raise CheckFailed(f"{where}: {name} is None; torch's {GRAD_OF[name]} has shape {want.shape}."
-                          + ("\n  Hint: db is None only when self.bias is None; this layer has a bias."
-                             if name == "db" else ""))
+        raise CheckFailed(f"{where}: {name} is None; torch's {GRAD_OF[name]} has shape {want.shape}.",
+                          "db is None only when self.bias is None; this layer has a bias." if name == "db" else None)
     if got.shape != want.shape:
         raise CheckFailed(f"{where}: {name} should have shape {want.shape}, like torch's {GRAD_OF[name]}; yours "
-                          f"has {got.shape}." + _hint_grad_shape(name, c, want.shape, got.shape, dy.shape))
+                          f"has {got.shape}.", _hint_grad_shape(name, c, want.shape, got.shape, dy.shape))
     if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
         raise CheckFailed(f"{where}: {name} should hold real numbers, not {got.dtype}.")
     err = np.abs(got.astype(np.float64) - want)
@@ -1422,7 +1435,7 @@ def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
         pick = worst[:-1] if len(worst) > 1 else slice(None)
         msg += (f"\n  expected{row} = {np.array2string(want[pick], precision=4)}"
                 f"\n  got{row}{' ' * 6} = {np.array2string(got[pick].astype(np.float64), precision=4)}")
-    raise CheckFailed(msg + _hint_grad_values(name, c, x, w, b, dy, got))
+    raise CheckFailed(msg, _hint_grad_values(name, c, x, w, b, dy, got))
 
 
 # ----------------------------------------------------------------------------- the backward's classic mistakes
@@ -1582,7 +1595,7 @@ def _hint_grad_values(name, c, x, w, b, dy, got):
     for hint, v in _grad_variants(name, c, x, w, b, dy):
         if v is not None and v.shape == got64.shape and np.all(np.abs(v - got64) <= _grad_tolerance(c, v, tol_terms)):
             named += [hint] if hint not in named else []
-    return "".join("\n  Hint: " + h for h in named[:2])
+    return " ".join(named[:2])
 
 
 def _hint_grad_shape(name, c, want, got, dy_shape):
@@ -1591,61 +1604,61 @@ def _hint_grad_shape(name, c, want, got, dy_shape):
     left, right = _pad_amounts(dict(c, conv=conv))
     if name == "db":
         if len(got) == 2 or (got == (dy_shape[0],) and got != want):
-            return ("\n  Hint: the bias gradient has the bias's shape (C_out,): sum dy over the batch and the length "
+            return ("the bias gradient has the bias's shape (C_out,): sum dy over the batch and the length "
                     "axes, db = dy.sum(axis=(0, 2)).")
         if got == (dy_shape[-1],):
-            return ("\n  Hint: db[o] sums dy over the batch and the length axes, keeping the channel axis: "
+            return ("db[o] sums dy over the batch and the length axes, keeping the channel axis: "
                     "db = dy.sum(axis=(0, 2)), not axis=(0, 1).")
         if got == ():
-            return "\n  Hint: one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum()."
-        return "\n  Hint: db has the bias's shape (C_out,): db = dy.sum(axis=(0, 2))."
+            return "one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum()."
+        return "db has the bias's shape (C_out,): db = dy.sum(axis=(0, 2))."
     if name == "dw":
         if G > 1 and got == (c["C_out"], c["C_in"], c["K"]):
-            return ("\n  Hint: " + GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K).")
-        return "\n  Hint: dw has the weight's shape, (C_out, C_in/groups, K): one gradient per weight."
+            return (GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K).")
+        return "dw has the weight's shape, (C_out, C_in/groups, K): one gradient per weight."
     # dx
     L = want[-1]
     span = d * (c["K"] - 1) + 1
     if got[-1] == L + left + right and left + right:
-        return ("\n  Hint: dx has x's shape, (N, C_in, L_in): the gradient of the padded input, dx_pad, still holds "
+        return ("dx has x's shape, (N, C_in, L_in): the gradient of the padded input, dx_pad, still holds "
                 "the padding; " + ("crop it, dx = dx_pad[..., left:left + L_in]." if conv.get("padding_mode", "zeros")
                                    == "zeros" else "fold it back onto the elements the padding copied."))
     dropped = (L + left + right - span) % s
     if dropped > right and got[-1] == L - (dropped - right):
-        return (f"\n  Hint: dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
+        return (f"dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
                 "and your dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as "
                 "x_pad, L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.")
     if got[-1] == dy_shape[-1] and L != dy_shape[-1]:
-        return "\n  Hint: dx has the shape of x, (N, C_in, L_in), not the shape of dy."
+        return "dx has the shape of x, (N, C_in, L_in), not the shape of dy."
     if len(got) == 3 and got[1] != want[1] and G > 1:
-        return "\n  Hint: " + GROUPS_HINT
-    return "\n  Hint: dx has the shape of x, (N, C_in, L_in)."
+        return GROUPS_HINT
+    return "dx has the shape of x, (N, C_in, L_in)."
 
 
 def _hint_backward_error(c, err, b):
     """A hint for an exception raised inside the student's backward (most specific first)."""
     conv = _plain(c["conv"])
-    text = str(err)
+    text = _said(err)
     if isinstance(err, AttributeError) and re.search(r"^'[A-Za-z_]\w*' object has no attribute", text) \
             and "module" not in text:
-        return ("\n  Hint: backward needs what the last forward saw: keep it in forward (e.g. self.x_pad = x_pad), "
+        return ("backward needs what the last forward saw: keep it in forward (e.g. self.x_pad = x_pad), "
                 "then read it in backward.")
     if b is None and isinstance(err, TypeError) and "NoneType" in text:
-        return "\n  Hint: with bias=False, self.bias is None: return None for db, and do not read the bias."
+        return "with bias=False, self.bias is None: return None for db, and do not read the bias."
     left, right = _pad_amounts(dict(c, conv=conv))
     s, span = conv.get("stride", 1), conv.get("dilation", 1) * (c["K"] - 1) + 1
     if isinstance(err, (ValueError, IndexError)) and (c["L"] + left + right - span) % s:
-        return (f"\n  Hint: the floor in L_out left the last {(c['L'] + left + right - span) % s} position(s) of x_pad "
+        return (f"the floor in L_out left the last {(c['L'] + left + right - span) % s} position(s) of x_pad "
                 "unread, so a dx_pad that stops where the windows stop, (L_out − 1)·stride + span, is shorter than "
                 "x_pad: make dx_pad as long as x_pad, L_in + left + right (the output_padding of conv_transpose1d).")
     if isinstance(err, (ValueError, IndexError)) and conv.get("groups", 1) > 1:
-        return ("\n  Hint: with groups the weight is (C_out, C_in/groups, K): output channel o, of group "
+        return ("with groups the weight is (C_out, C_in/groups, K): output channel o, of group "
                 "g = o // (C_out/groups), sends its gradient back to input channels g·C_in/groups … (g+1)·C_in/groups − 1.")
     if isinstance(err, (ValueError, IndexError)) and conv.get("stride", 1) > 1:
-        return ("\n  Hint: dy has L_out positions; position t goes back to x_pad[..., t·stride + k·dilation], the "
+        return ("dy has L_out positions; position t goes back to x_pad[..., t·stride + k·dilation], the "
                 "window that starts at t·stride.")
     if isinstance(err, (ValueError, IndexError)) and conv.get("padding_mode", "zeros") != "zeros":
-        return ("\n  Hint: fold the gradient of the padding back with the index map of the forward's padding: "
+        return ("fold the gradient of the padding back with the index map of the forward's padding: "
                 "index = np.pad(np.arange(L_in), (left, right), mode=...), np.add.at(dx, (slice(None), slice(None), "
                 "index), dx_pad).")
     return ""
@@ -1683,11 +1696,11 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                 raise CheckFailed(f"{where}: numerical_gradients still raises NotImplementedError, the stub's.") from err
             if err is not None:
                 said = _sanitised(err, where)
-                hint = ("\n  Hint: numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
+                hint = ("numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
                         "they check a backward, so they must not call it." if isinstance(err, TypeError)
-                        and "NoneType" in str(err) and "callable" in str(err) else "")
+                        and "NoneType" in _said(err) and "callable" in _said(err) else "")
                 raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
-                                  f"{': ' + said if said else ' (with no message)'}" + hint) from err
+                                  f"{': ' + said if said else ' (with no message)'}", hint) from err
             for name, before in (("weight", w), ("bias", b)):
                 after = getattr(layer, name, None)
                 if before is not None and (after is None or np.shape(after) != before.shape or not np.all(
@@ -1712,8 +1725,8 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                     worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
                     raise CheckFailed(f"{where}: numerical {name} differs from torch's {GRAD_OF[name]}. Largest "
                                       f"difference {err[worst]:.3g} at {name} index {tuple(int(j) for j in worst)}"
-                                      + ("." if hidden else f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g}).")
-                                      + _hint_numerical(c, x, w, b, dy, name, g, want[name]))
+                                      + ("." if hidden else f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
+                                      _hint_numerical(c, x, w, b, dy, name, g, want[name]))
     print(f"✓ numerical gradients (central differences) match torch.autograd: {len(cases)} configurations")
 
 
@@ -1721,15 +1734,15 @@ def _hint_numerical(c, x, w, b, dy, name, got, want):
     g = got.astype(np.float64)
     close = lambda v: v.shape == g.shape and np.all(np.abs(g - v) <= 1e-5 * (1 + np.abs(v)))
     if close(want / 2):
-        return ("\n  Hint: half the gradient: a central difference spans 2·eps, "
+        return ("half the gradient: a central difference spans 2·eps, "
                 "(L(θ + eps) − L(θ − eps)) / (2·eps).")
     if close(want * 2):
-        return "\n  Hint: twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
+        return "twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
     if np.allclose(g, 0) and not np.allclose(want, 0):
-        return ("\n  Hint: all zeros: the nudge never reached the layer. Change the array the layer reads in place "
+        return ("all zeros: the nudge never reached the layer. Change the array the layer reads in place "
                 "(x[idx] += eps, layer.weight[idx] += eps, not a copy of it), call the layer, then put the value back.")
     ones = dict(zip(GRADS, torch_conv1d_grads(x, w, b, np.ones_like(dy), **c["conv"])))[name]
     if ones is not None and close(ones):
-        return ("\n  Hint: the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
+        return ("the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
                 "computes; Σ layer(x) is the loss of dy = 1.")
     return ""

@@ -19,6 +19,8 @@ from nbgrader import preprocessors as nbp
 from traitlets import Bool, Integer
 
 from .. import timing
+from ..limits import GraderBusy, TimeLimits
+from ..sandbox import usage
 from ..sandbox.confine import remove_tree, sockets_fit
 from .cells import (
     course_code,
@@ -37,7 +39,13 @@ def _is_socket(path):
 
 
 class Execute(nbp.Execute):
-    """nbgrader's Execute, with two changes:
+    """nbgrader's Execute, with three changes:
+    - Time is the student's own (autograder/limits.py, autograder/sandbox/usage.py): a student's cell may
+      take TimeLimits.cell_seconds of the kernel's own time (CPU time plus sleep, never the time other
+      processes kept it from a CPU) and is interrupted past it; the cells of one submission together
+      TimeLimits.submission_seconds (the judge gets what is left). nbclient's own `timeout` is the
+      wall-clock backstop, TimeLimits.backstop_seconds: a cell it stops while the kernel had little time
+      of its own (the machine was busy) is run again, and stopped so twice, the submission is not graded.
     - A dead kernel ends the run of this notebook only: the cell that killed it and every later cell
       get an error output (and so no points), and grading goes on.
     - Only the student's code runs in the student's kernel: answer cells, and cells the student added
@@ -52,8 +60,6 @@ class Execute(nbp.Execute):
     max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
     max_total_output = Integer(8 * 1024 ** 2, help="Bytes of output all the student's cells of one notebook may "
                                                    "show; the cells after that show none (a note says so).").tag(config=True)
-    total_timeout = Integer(300, help="Seconds the student's cells of one notebook may take in all; the cells "
-                                      "after that are not run (each cell also has `timeout`).").tag(config=True)
     max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
                                                "disconnects it (the kernel then counts as dead).").tag(config=True)
 
@@ -71,7 +77,8 @@ class Execute(nbp.Execute):
         from ..sandbox.judge import Zygote
         Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
         self._dead = False
-        self._spent = 0.0
+        self._spent = 0.0           # the kernel's own seconds, all cells so far
+        self.limits = TimeLimits(parent=self)
         self._shown_in_all = 0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
         ahead = self._take_ahead() if km is None else None
@@ -91,6 +98,7 @@ class Execute(nbp.Execute):
                     if ahead:       # nbclient shuts down only the kernels it started itself
                         self._cleanup_kernel()
         finally:
+            resources["conv1d_kernel_seconds"] = self._spent       # the judge has what is left
             metadata["path"] = path
             remove_tree(scratch)
             if self.prestart and not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
@@ -251,20 +259,37 @@ class Execute(nbp.Execute):
         if self._dead:
             cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
             return cell, resources
-        if self._spent > self.total_timeout:
-            cell.outputs = [error_output("NotRun", f"not run: the notebook's cells took more than {self.total_timeout} s "
-                                                   "in all")]
+        if self._spent >= self.limits.submission_seconds:
+            cell.outputs = [error_output("NotRun", "not run: the submission's time is spent (its cells took "
+                                                   f"{self.limits.submission_seconds:g} s of their own in all)")]
             return cell, resources
+        for attempt in (1, 2):
+            cell, resources, busy = self._run_cell(cell, resources, index)
+            if not busy:
+                return cell, resources
+            self.log.warning("cell %d: the wall-clock backstop stopped it while the machine was busy; run again", index)
+        raise GraderBusy(f"not graded: cell {index} was stopped twice by the wall-clock backstop "
+                         f"({self.limits.backstop_seconds:g} s) while the kernel had little time of its own: the "
+                         "grading machine was too busy")
+
+    def _run_cell(self, cell, resources, index):
+        """(cell, resources, busy): the cell run once, its own time counted; busy when the backstop stopped
+        it while the machine's load, not the student, took the time."""
         self._shown, self._cut = 0, False
-        start = time.monotonic()
+        self._stopped = None                # set by the watch when it interrupts the cell
+        limit = min(self.limits.cell_seconds, self.limits.submission_seconds - self._spent)
+        main = _kernel_pid(self.km)
+        start = usage.sample(main, self.km.provisioner.process.pid if main else None)
+        self._watching = (main, start, limit)
+        busy = False
         try:
             with timing.part("cells"):
-                return super().preprocess_cell(cell, resources, index)
+                cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = True
-            cell.outputs.append(error_output(
-                "KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)"))
-            return cell, resources
+            cell.outputs.append(error_output("KernelDied", self._stopped or (
+                "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)")))
+            return cell, resources, False
         except CellTimeoutError as e:
             if "IOPub" not in str(e):
                 raise
@@ -272,9 +297,71 @@ class Execute(nbp.Execute):
             cell.outputs.append(error_output(
                 "KernelDied", f"the kernel's output was cut off in this cell (a message over {self.max_message} "
                               "bytes, or the kernel stopped answering)"))
-            return cell, resources
+            return cell, resources, False
         finally:
-            self._spent += time.monotonic() - start
+            end = usage.sample(main, self.km.provisioner.process.pid if main else None)
+            self._spent += usage.own(start, end)
+        timed_out = any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
+        if self._stopped:
+            cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + \
+                           [error_output("CellTimeoutError", self._stopped)]
+        elif timed_out:         # nbclient's backstop
+            busy = usage.busy(start, end)
+            if busy:
+                cell.outputs = []
+            else:
+                cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error_output(
+                    "CellTimeoutError", f"this cell did not finish within {self.limits.backstop_seconds:g} s")]
+        return cell, resources, busy
+
+    def _get_timeout(self, cell):
+        """nbclient's per-cell timeout: the wall-clock backstop (the student's own time is watched apart)."""
+        return self.limits.backstop_seconds
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        """nbclient's, with the cell's own time watched while it runs (_watch)."""
+        watch = asyncio.ensure_future(self._watch())
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            watch.cancel()
+
+    execute_cell = run_sync(async_execute_cell)     # nbclient binds its own at class level
+
+    async def _watch(self):
+        """Interrupt the running cell once the kernel's own time in it passes its limit; a kernel that
+        goes on for 5 s more (it caught the interrupt) is killed (the cell's and later cells' points go)."""
+        main, start, limit = self._watching
+        if main is None:
+            return
+        root = self.km.provisioner.process.pid
+        while True:
+            await asyncio.sleep(0.25)
+            own = usage.own(start, usage.sample(main, root))
+            if own > limit:
+                break
+        spent = self._spent + limit >= self.limits.submission_seconds
+        self._stopped = (f"this cell was stopped: it took more than {limit:g} s of its own time (CPU time and "
+                         "sleep; the time other processes took is not counted)" +
+                         (", the rest of the submission's time" if spent and limit < self.limits.cell_seconds else ""))
+        await ensure_async(self.km.interrupt_kernel())
+        await asyncio.sleep(5)
+        self._stopped += ", and went on after the interrupt, so the kernel was stopped"
+        self.km.provisioner.process.kill()      # bubblewrap's children die with it (--die-with-parent)
+
+
+def _kernel_pid(km):
+    """The host's pid of the Python that runs the kernel (inside bubblewrap's processes), or None."""
+    try:
+        pid = km.provisioner.process.pid
+    except AttributeError:
+        return None
+    while usage.command(pid) == "bwrap":
+        kids = usage.children(pid)
+        if not kids:
+            return None
+        pid = kids[0]
+    return pid
 
 
 def _discard(km):

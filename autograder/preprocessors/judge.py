@@ -5,9 +5,10 @@ import os
 from nbformat.v4 import new_output
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
-from traitlets import Bool, Integer
+from traitlets import Bool
 
 from .. import timing
+from ..limits import GraderBusy, TimeLimits
 from .cells import (
     NOT_RUN,
     bonus_cells,
@@ -34,7 +35,6 @@ class Judge(nbp.NbGraderPreprocessor):
     to the autograded notebook's metadata conv1d.flags, which `python -m autograder grade` lists.
     """
 
-    timeout = Integer(30, help="Seconds the student's code may take for one test cell.").tag(config=True)
     bonus = Bool(True, help="Judge the bonus test cells (metadata course.bonus in the source notebook: "
                             "notebook 07's speed bonus). False: they are not run, fail with a note, and "
                             "nobody gets their extra credit.").tag(config=True)
@@ -60,6 +60,8 @@ class Judge(nbp.NbGraderPreprocessor):
                 answers.append(cell.source)
         broken = None
         zygote = judge.Zygote.shared()  # every test cell forks a fresh answer process from it
+        limits = TimeLimits(parent=self)
+        ledger = judge.Ledger(limits.submission_seconds - resources.get("conv1d_kernel_seconds", 0.0))
         flags = judge.answer_flags([judge.to_python(a) for a in answers])
         noted = set()
         course = course_code(source_notebook(self.config, info))
@@ -72,6 +74,7 @@ class Judge(nbp.NbGraderPreprocessor):
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
+            record_hint(cell, None)
             stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
             if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
                 cell.outputs = [error_output(stopped[-1].ename,
@@ -82,29 +85,54 @@ class Judge(nbp.NbGraderPreprocessor):
                 # Not a test cell of this assignment (forged metadata): never run its source here.
                 del cell.metadata["nbgrader"]
                 continue
+            hint = None
             if broken:
                 text, err = "", broken
             elif gid in bonus_ids and not self.bonus:
                 text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
             else:
-                with timing.part("judge"):
-                    verdict = judge.judge_cell(sources[gid], answers, self.timeout, zygote)
-                text, err = verdict.text, verdict.error
+                for attempt in (1, 2):      # a cell the machine's load stopped is judged once more
+                    with timing.part("judge"):
+                        verdict = judge.judge_cell(sources[gid], answers, limits.cell_seconds, zygote,
+                                                   backstop=limits.backstop_seconds, ledger=ledger, name=gid)
+                    if not verdict.busy:
+                        break
+                    self.log.warning("%s: %s; judged again", gid, verdict.error[1])
+                if verdict.busy:
+                    raise GraderBusy(f"not graded: {gid} was stopped twice by the wall-clock backstop "
+                                     f"({limits.backstop_seconds:g} s) while the student's code had little of its "
+                                     f"own time: {verdict.error[1]}")
+                text, err, hint = verdict.text, verdict.error, verdict.hint
                 if not verdict.started:
                     broken = err
                 text = "".join(f"note: {n}\n" for n in verdict.notes if n not in noted) + text
                 noted.update(verdict.notes)
-                if verdict.flags:
-                    flags += [f"{gid}: {f}" for f in verdict.flags]
-                    text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
+                flags += [f"{gid}: {f}" for f in verdict.flags + verdict.hidden_flags]
+                text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
+            record_hint(cell, hint if err else None)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
-                           ([error_output(*err)] if err else [])
+                           ([error_output(err[0], err[1] + (f"\n  Hint: {hint}" if hint else ""))] if err else [])
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags
         return nb, resources
+
+
+def record_hint(cell, hint):
+    """The judge's hint for a test cell, as data: cell.metadata["conv1d"]["hint"] when there is one,
+    absent otherwise (whatever the submission put there is dropped). The feedback page and the class
+    report read it from here, never out of a message."""
+    meta = cell.metadata.get("conv1d")
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta.pop("hint", None)
+    if hint:
+        meta["hint"] = str(hint)
+    if meta:
+        cell.metadata["conv1d"] = meta
+    else:
+        cell.metadata.pop("conv1d", None)
 
 
 def explain(err, needed, elsewhere):

@@ -12,7 +12,9 @@ and an audit hook (which Python code cannot remove) refuses new imports outside 
 standard modules, writing files, deleting, signalling, starting processes and opening sockets.
 """
 import builtins
+import math
 import os
+import resource
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -329,6 +331,7 @@ def main():
     log = _quiet()
     start, _ = receive()
     np = _prepare()
+    _cpu_limit(start.get("cpu"))
     _lock_down(_folder())
     _answer(start, np, log)
 
@@ -373,16 +376,18 @@ def zygote():
                 os.close(PROTO_OUT)
                 PROTO_IN, PROTO_OUT = fds
                 os.chdir(answer_dir)
+                _cpu_limit(req.get("cpu"))
                 _lock_down(answer_dir, known)
                 _answer(req, np, log)
             finally:
                 _EXIT(0)        # bound before any answer ran: an answer that replaces os._exit changes nothing
         for fd in fds:
             os.close(fd)
-        _, status = os.waitpid(pid, 0)
+        _, status, spent = os.wait4(pid, 0)
         if not _emptied(home):
             _EXIT(1)        # what it left cannot be deleted: no "exited", so the judge starts a new zygote
-        send("exited", status, [])
+        frame = wire.Frame()
+        wire.write_frame(PROTO_OUT, frame.pack({"exited": status, "cpu": spent.ru_utime + spent.ru_stime}))
 
 
 def _emptied(folder):
@@ -394,6 +399,16 @@ def _emptied(folder):
         return not os.listdir(folder)
     except Exception:
         return False
+
+
+def _cpu_limit(seconds):
+    """The kernel's own limit of this process's CPU time (RLIMIT_CPU): `seconds` more than it has spent
+    (SIGXCPU then, SIGKILL a second later), all threads counted. The judge's Clock counts the student's own
+    time as it waits; this limit also holds when the answer spins a thread while the judge is not waiting."""
+    if seconds:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        soft = math.ceil(used.ru_utime + used.ru_stime + float(seconds))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
 def _undumpable():

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import timing
 from ..notebook import check
-from . import confine, wire
+from . import confine, usage, wire
 
 # What the student's process may send in one reply, checked before anything is read: its JSON part
 # holds names, numbers and small lists (big numeric lists travel as arrays), arrays travel in the blob;
@@ -104,8 +104,8 @@ class Zygote:
         return to_child[1], from_child[0]
 
     def exited(self, timeout):
-        """The wait status of the answer process that has just ended, as the zygote reports it after
-        emptying its folder; None when no such report comes within `timeout` seconds."""
+        """(wait status, CPU seconds) of the answer process that has just ended, as the zygote reports it
+        after emptying its folder; None when no such report comes within `timeout` seconds."""
         fd = self.control.fileno()
         deadline = time.monotonic() + timeout
 
@@ -116,7 +116,7 @@ class Zygote:
             return os.read(fd, n)
         try:
             reply, _ = wire.read_frame(read, 1024, 0)
-            return int(reply["exited"])
+            return int(reply["exited"]), float(reply.get("cpu", 0.0))
         except (EOFError, OSError, wire.FrameError, KeyError, TypeError, ValueError):
             return None
 
@@ -161,31 +161,97 @@ def _end(proc):
                 f.close()
 
 
+class Ledger:
+    """The time one submission's answer processes may still take, over all its test cells
+    (autograder/limits.py: submission_seconds, less what the kernel spent), and the calls that ran out
+    of time: a later cell that would make the same call is reported at once, not waited for again."""
+
+    def __init__(self, seconds):
+        self.seconds = float(seconds)
+        self.stopped = {}       # call -> (test cell, why)
+        self.cell = "an earlier test cell"      # the test cell being judged (judge_cell sets it)
+
+    def spend(self, seconds):
+        self.seconds -= max(0.0, seconds)
+
+
+class Clock:
+    """The time one test cell's answer process may take (autograder/limits.py), counted only while the
+    judge waits for it and as the student's own time (autograder/sandbox/usage.py): the grader's own work
+    (torch's references, the checks, decoding) and the time other processes kept the answer from a CPU
+    are never counted. `seconds`: own time; `backstop`: wall-clock time, however busy the machine."""
+
+    TICK = 0.25
+
+    def __init__(self, seconds, backstop=None):
+        self.seconds = float(seconds)
+        self.backstop = float(backstop if backstop is not None else max(20 * self.seconds, 60.0))
+        self.spent = 0.0        # own seconds
+        self.pid = None         # the answer process, once it runs
+
+    def wait(self, fd, write=False):
+        """Return when fd is ready; raise OutOfTime when the student's own time for the cell is spent,
+        Busy when the backstop ends the wait while the machine's load, not the student, took the time."""
+        start = usage.sample(self.pid)
+        while True:
+            left = min(self.TICK, self.backstop - (time.monotonic() - start.wall))
+            ready = select.select([] if write else [fd], [fd] if write else [], [], max(0.0, left))
+            now = usage.sample(self.pid)
+            own = self.spent + usage.own(start, now)
+            if own > self.seconds:
+                self.spent = own
+                raise OutOfTime(f"your code did not finish within {self.seconds:g} s of its own time")
+            if now.wall - start.wall >= self.backstop and not (ready[0] or ready[1]):
+                if usage.busy(start, now):
+                    raise Busy(f"the grading machine was too busy: {now.wall - start.wall:.0f} s of waiting gave "
+                               f"the answer {own:.1f} s of its own time")
+                self.spent = own
+                raise OutOfTime(f"your code did not finish: {now.wall - start.wall:.0f} s passed, of which it spent "
+                                f"{own:.1f} s of its own")
+            if ready[0] or ready[1]:
+                self.spent = own
+                self.backstop -= now.wall - start.wall
+                return
+
+
+class OutOfTime(Abort):
+    """The student's own time for a cell is spent."""
+
+
+class Busy(BaseException):
+    """The backstop ended a wait that the machine's load, not the student, made long."""
+
+
 class Child:
     """The student's process (autograder/sandbox/child.py in the sandbox), spoken to in frames
-    (autograder/sandbox/wire.py): a process of its own, or one forked by a Zygote."""
+    (autograder/sandbox/wire.py): a process of its own, or one forked by a Zygote. Its time is a Clock's
+    (one test cell), and a Ledger's (the submission): the calls that ran out of time before are refused
+    at once."""
 
-    def __init__(self, cells, budget, zygote=None):
+    def __init__(self, cells, clock, zygote=None, ledger=None):
         with timing.part("answers"):
-            self._start(cells, budget, zygote)
+            self._start(cells, clock if isinstance(clock, Clock) else Clock(clock), zygote, ledger or Ledger(math.inf))
 
-    def _start(self, cells, budget, zygote):
-        # Seconds the student's process may take, counted only while the judge waits for it: the
-        # grader's own work (torch's references, imports) never uses up the student's time.
-        self.budget = budget
-        self.zygote = zygote
-        self.ended = False
+    def _start(self, cells, clock, zygote, ledger):
+        self.clock, self.zygote, self.ledger = clock, zygote, ledger
+        self.ended = self.closed = self.hidden = False
+        self.call = ("start",), "your answer cells"
+        self._refuse_again()
+        cpu = math.ceil(clock.seconds) + 1          # the kernel's own limit of the answer's CPU time (RLIMIT_CPU)
         if zygote is None:
             self.dir, self.proc = _sandboxed()
             self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-            self._write(self._frame({"cells": cells}))
+            clock.pid = _answer_pid(self.proc, clock.backstop, child=False)
+            self._write(self._frame({"cells": cells, "cpu": cpu}))
         else:
+            request = self._frame({"op": "fork", "cells": cells, "cpu": cpu})
             try:
-                self.to_fd, self.from_fd = zygote.fork(self._frame({"op": "fork", "cells": cells}))
+                self.to_fd, self.from_fd = zygote.fork(request)
             except OSError:             # the zygote had died: a new one, once
                 zygote.close()
-                self.to_fd, self.from_fd = zygote.fork(self._frame({"op": "fork", "cells": cells}))
+                self.to_fd, self.from_fd = zygote.fork(request)
             self.proc = zygote.proc
+            clock.pid = _answer_pid(self.proc, clock.backstop, child=True)
         # Answer cells that raised: what they defined before the error stays usable.
         reply, blob = self._receive()
         try:
@@ -200,53 +266,49 @@ class Child:
         return frame.pack({k: encode(v, frame) if k in ("value", "args", "kwargs", "x") else v
                            for k, v in msg.items()})
 
+    def _refuse_again(self):
+        """A call that ran out of time in an earlier test cell of this submission is not waited for again."""
+        key, label = self.call
+        if key in self.ledger.stopped:
+            cell, why = self.ledger.stopped[key]
+            raise Abort(f"not run: {label} already ran out of time in {cell} ({why})")
+
     def _write(self, parts):
-        """Send a frame, waiting for the student's process to read it no longer than its budget allows
-        (a process that stops reading its pipe must not block the grader): the wait counts against it."""
+        """Send a frame; a process that stops reading its pipe is waited for only as its Clock allows."""
         fd = self.to_fd
         os.set_blocking(fd, False)
-        start = time.monotonic()
-        deadline = start + self.budget
-        try:
-            for part in parts:
-                view = memoryview(part).cast("B")
-                while view:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not select.select([], [fd], [], left)[1]:
-                        self._out_of_time()
-                    try:
-                        view = view[os.write(fd, view):]
-                    except BlockingIOError:
-                        continue
-                    except OSError:         # BrokenPipeError: the process is gone
-                        self._dead()
-        finally:
-            self.budget -= time.monotonic() - start
+        for part in parts:
+            view = memoryview(part).cast("B")
+            while view:
+                self._wait(fd, write=True)
+                try:
+                    view = view[os.write(fd, view):]
+                except BlockingIOError:
+                    continue
+                except OSError:         # BrokenPipeError: the process is gone
+                    self._dead()
 
     def _read_some(self, n):
-        """At most n bytes from the student's process, waiting no longer than its budget allows."""
-        left = self.deadline - time.monotonic()
-        if left <= 0 or not select.select([self.from_fd], [], [], left)[0]:
-            self._out_of_time()
+        """At most n bytes from the student's process, waited for as its Clock allows."""
+        self._wait(self.from_fd)
         return os.read(self.from_fd, n)
 
-    def _out_of_time(self):
-        self.close(failed=True)
-        raise Abort("your code did not finish within the time limit")
-
-    def _charged(self, f, *args):
-        """f(*args), its time counted against the student's budget (waiting, reading, decoding)."""
-        start = time.monotonic()
-        self.deadline = start + self.budget
+    def _wait(self, fd, write=False):
         try:
-            return f(*args)
-        finally:
-            self.budget -= time.monotonic() - start
+            self.clock.wait(fd, write)
+        except OutOfTime as e:
+            key, label = self.call
+            self.ledger.stopped[key] = (self.ledger.cell, str(e).replace("your code ", "", 1))
+            self.close(failed=True)
+            raise OutOfTime(f"{e}: {label} was stopped") from None
+        except Busy:
+            self.close(failed=True)
+            raise
 
     def _receive(self):
         """(reply, blob) of the next frame from the student's process."""
         try:
-            return self._charged(wire.read_frame, self._read_some, MAX_JSON, MAX_BLOB)
+            return wire.read_frame(self._read_some, MAX_JSON, MAX_BLOB)
         except EOFError:
             self._dead()
         except wire.FrameError:
@@ -256,57 +318,74 @@ class Child:
     def _dead(self):
         """The student's process closed its channel: say how it ended (for a forked one, as its zygote
         reports it once it has ended; one that closed the channel and lives on ends the zygote)."""
+        cpu = None
         if self.zygote is not None:
-            status = self.zygote.exited(5.0) if self.proc.poll() is None else None
-            self.ended = status is not None
+            report = self.zygote.exited(5.0) if self.proc.poll() is None else None
+            self.ended = report is not None
             self.close(failed=not self.ended)
-            if status is None:
+            if report is None:
                 raise Abort("your code closed the grader's channel")
+            status, cpu = report
             signum, code = (os.WTERMSIG(status), None) if os.WIFSIGNALED(status) else (None, os.WEXITSTATUS(status))
         else:
             code = self.proc.poll()
             self.close(failed=True)
             signum, code = (-code, None) if code is not None and code < 0 else (None, code)
+        if signum in (signal.SIGXCPU, signal.SIGKILL) and (signum == signal.SIGXCPU or (cpu or 0) >= self.clock.seconds):
+            key, label = self.call
+            why = f"it used more than {self.clock.seconds:g} s of CPU time"
+            self.ledger.stopped[key] = (self.ledger.cell, why)
+            raise OutOfTime(f"your code did not finish: {why}; {label} was stopped")
         if signum:
             raise Abort(f"your code's process was killed (signal {signum}), e.g. for using too much memory")
         raise Abort(f"your code ended its process (exit code {code})")
 
-    def request(self, **msg):
+    def request(self, label=None, **msg):
+        """Send one request and return what came back. `label`: how the call reads in a message ("your
+        Conv1d(...).forward"); the same op on the same label is one call for the Ledger."""
         with timing.part("answers"):
+            label = label or msg.get("name") or "code"
+            self.call = (msg.get("op"), label), f"your {label}"
+            self._refuse_again()
             self._write(self._frame(msg))
-            return self._result(*self._receive(), name=msg.get("name"))
+            return self._result(*self._receive(), name=msg.get("name"), label=label)
 
-    def time_request(self, ref, x):
+    def time_request(self, ref, x, label=None):
         """(what came back, seconds) of one request that sends x and has the student's process call
         object `ref` on it. The frame is built before the clock starts, and the reply decoded after it
         stops: the seconds are the round trip only."""
         parts = self._frame({"op": "time", "ref": ref, "x": x})
         with timing.part("answers"):
+            label = label or "layer(...)"
+            self.call = ("call", label), f"your {label}"
+            self._refuse_again()
             start = time.perf_counter()
             self._write(parts)
             reply, blob = self._receive()
             seconds = time.perf_counter() - start
-            return self._result(reply, blob), seconds
+            return self._result(reply, blob, label=label), seconds
 
-    def _result(self, reply, blob, name=None):
+    def _result(self, reply, blob, name=None, label=None):
         if not isinstance(reply, dict):
             raise AnswerError("an unreadable reply came back from your code")
         if "missing" in reply:
             raise self._missing(name)
         if "error" in reply:
-            error = self._decode(reply["error"], blob)
+            hidden, self.hidden = self.hidden, False     # its name and message are withheld by rebuild()
+            try:
+                error = self._decode(reply["error"], blob)
+            finally:
+                self.hidden = hidden
             if not (isinstance(error, list) and len(error) == 2):
                 raise AnswerError("an unreadable error came back from your code")
-            raise rebuild(str(error[0])[:100], str(error[1])[:2000])
+            raise rebuild(str(error[0])[:100], str(error[1])[:2000], self.hidden)
         if "ok" not in reply:
             raise AnswerError("an unreadable reply came back from your code")
-        return self._decode(reply["ok"], blob)
+        return self._decode(reply["ok"], blob, label)
 
-    def _decode(self, obj, blob):
-        value = self._charged(decode, obj, self, blob)
-        if self.budget < 0:
-            self._out_of_time()
-        return value
+    def _decode(self, obj, blob, label=None):
+        """What came back, as data (decode); the grader's own work, never counted against the student."""
+        return decode(obj, self, blob, label)
 
     def _missing(self, name):
         for cell, ename, message in self.errors:
@@ -321,10 +400,15 @@ class Child:
 
     def close(self, failed=False):
         """End the answer process. A forked one gets the end of its channel (it then exits), and the
-        zygote must report that it has; if anything is amiss (or `failed`), the zygote goes with it."""
+        zygote must report that it has; if anything is amiss (or `failed`), the zygote goes with it. The
+        CPU time the answer spent is charged to the Ledger when it is more than its own time counted."""
+        if self.closed:
+            return
+        self.closed = True
         if self.zygote is None:
             _end(self.proc)
             confine.remove_tree(self.dir)
+            self.ledger.spend(self.clock.spent)
             return
         for name in ("to_fd", "from_fd"):
             fd = getattr(self, name, None)
@@ -333,10 +417,38 @@ class Child:
                     os.close(fd)
                 setattr(self, name, None)
         if self.ended:
+            self.ledger.spend(self.clock.spent)
             return              # it has ended, and the zygote said so: ready for the next fork
         self.ended = True
-        if failed or self.proc.poll() is not None or self.zygote.exited(5.0) is None:
+        cpu = usage.cpu_seconds([self.clock.pid]) if failed and self.clock.pid else 0.0
+        report = None if failed or self.proc.poll() is not None else self.zygote.exited(5.0)
+        if report is None:
             self.zygote.close()
+        else:
+            cpu = report[1]
+        self.ledger.spend(max(self.clock.spent, cpu))
+
+
+def _answer_pid(proc, backstop, child):
+    """The host's pid of the answer process below `top` (bubblewrap's outer process, or the process itself):
+    the first process of the chain that is not bubblewrap, or, for a zygote (`child`), that process's
+    child, once the zygote has forked it (waited for, never counted: a zygote may still be starting)."""
+    deadline = time.monotonic() + backstop
+    while time.monotonic() < deadline and proc.poll() is None:
+        pid = proc.pid
+        while usage.command(pid) == "bwrap":
+            kids = usage.children(pid)
+            if not kids:
+                break
+            pid = kids[0]
+        if usage.command(pid) not in ("bwrap", None):
+            if not child:
+                return pid
+            kids = usage.children(pid)
+            if kids:
+                return kids[0]
+        time.sleep(0.002)
+    return None
 
 
 def big_pipes(proc):
@@ -387,40 +499,47 @@ class Echo:
         return self.best[key]
 
 
-def rebuild(name, message):
-    """The student's exception, as the same built-in type when it is one (hints rely on the type)."""
+def rebuild(name, message, hidden=False):
+    """The student's exception, as the same built-in type when it is one (hints rely on the type). In a
+    hidden case its message is withheld (str() says so), kept only as `conv1d_message` for the checks
+    that read what it says, and a type of the student's own is not named."""
     if name == "ForbiddenRoutine":
         return check.ForbiddenRoutine(message)
     cls = getattr(builtins, name, None)
+    err = None
     if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (check.CheckFailed,)):
         try:
-            return cls(message)
+            err = cls(WITHHELD if hidden else message)
         except Exception:
             pass
-    return AnswerError(f"{name}: {message}")
+    if err is None:
+        err = AnswerError(WITHHELD if hidden else f"{name}: {message}")
+    err.conv1d_message = message
+    return err
 
 
 class Remote:
-    """A proxy for an object that lives in the student's process."""
+    """A proxy for an object that lives in the student's process. Its label says how it was reached
+    (`Conv1d`, `Conv1d(...)`, `Conv1d(...).backward`): messages name it, and the Ledger knows a call by it."""
 
-    def __init__(self, child, ref, typename, callable_):
-        object.__setattr__(self, "_c", (child, ref, typename, callable_))
+    def __init__(self, child, ref, typename, callable_, label="your object"):
+        object.__setattr__(self, "_c", (child, ref, typename, callable_, label))
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        child, ref, _, _ = object.__getattribute__(self, "_c")
-        return child.request(op="getattr", ref=ref, name=name)
+        child, ref, _, _, label = object.__getattribute__(self, "_c")
+        return child.request(op="getattr", ref=ref, name=name, label=f"{label}.{name}")
 
     def __setattr__(self, name, value):
-        child, ref, _, _ = object.__getattribute__(self, "_c")
-        child.request(op="setattr", ref=ref, name=name, value=value)
+        child, ref, _, _, label = object.__getattribute__(self, "_c")
+        child.request(op="setattr", ref=ref, name=name, value=value, label=f"{label}.{name}")
 
     def __call__(self, *args, **kwargs):
-        child, ref, _, callable_ = object.__getattribute__(self, "_c")
+        child, ref, _, callable_, label = object.__getattribute__(self, "_c")
         if not callable_:
             raise TypeError(f"{self!r} is not callable")
-        return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs)
+        return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs, label=f"{label}(...)")
 
     def timed_call(self, x):
         """(self(x), seconds of the call), timed here with the judge's clock, outside the student's
@@ -428,17 +547,17 @@ class Remote:
         be computed ahead of it). The transfer is taken off as the judge's own process measures it
         (Echo: the same input in, an output of the same shape back), never through the student's
         process, which could slow its answers down on purpose to make its calls look faster."""
-        child, ref, _, _ = object.__getattribute__(self, "_c")
-        y, seconds = child.time_request(ref, x)
+        child, ref, _, _, label = object.__getattribute__(self, "_c")
+        y, seconds = child.time_request(ref, x, label=f"{label}(...)")
         if isinstance(y, np.ndarray):
             seconds -= Echo.shared().transfer(x, y.shape, y.dtype)
         return y, max(0.0, seconds)
 
     @property
     def __signature__(self):
-        child, ref, _, _ = object.__getattribute__(self, "_c")
+        child, ref, _, _, label = object.__getattribute__(self, "_c")
         params = []
-        for name, kind, empty, default in child.request(op="signature", ref=ref):
+        for name, kind, empty, default in child.request(op="signature", ref=ref, label=f"signature of {label}"):
             params.append(inspect.Parameter(name, getattr(inspect.Parameter, kind),
                                             default=inspect.Parameter.empty if empty else default))
         return inspect.Signature(params)
@@ -466,9 +585,10 @@ def encode(value, frame):
     raise TypeError(f"cannot send {type(value).__name__} to the answer")
 
 
-def decode(obj, child, blob):
+def decode(obj, child, blob, label=None):
     """Data from the student's process: only plain values and numeric arrays are rebuilt, at most
-    MAX_DEPTH deep and MAX_ITEMS in all."""
+    MAX_DEPTH deep and MAX_ITEMS in all. References become Remote proxies labelled by `label` (how the
+    value was reached)."""
     budget = [MAX_ITEMS]
 
     def rebuild_value(obj, depth):
@@ -479,7 +599,7 @@ def decode(obj, child, blob):
         if obj is None or isinstance(obj, (bool, int, float)):
             return obj
         if isinstance(obj, str):
-            return obj[:100_000]
+            return WITHHELD if child.hidden else obj[:100_000]
         if isinstance(obj, list):
             return [rebuild_value(v, depth + 1) for v in obj]
         if not isinstance(obj, dict):
@@ -492,7 +612,8 @@ def decode(obj, child, blob):
             if "l" in obj:
                 return [rebuild_value(v, depth + 1) for v in obj["l"]]
             if "ref" in obj:
-                return Remote(child, int(obj["ref"]), str(obj["type"])[:100], bool(obj["callable"]))
+                return Remote(child, int(obj["ref"]), "object" if child.hidden else str(obj["type"])[:100],
+                              bool(obj["callable"]), label or "your object")
         except wire.FrameError as e:
             raise AnswerError(f"{e} came back from your code") from None
         except (KeyError, TypeError, ValueError):
@@ -523,10 +644,39 @@ def trusted_namespace():
 class Verdict(typing.NamedTuple):
     passed: bool
     text: str                   # what the test cell printed
-    error: tuple = None         # (ename, evalue) when it failed
+    error: tuple = None         # (ename, evalue) when it failed: the message, without the hint
     started: bool = True        # whether the answer cells ran at all
     flags: tuple = ()           # what the answer's process tried and was refused, for the instructor
     notes: tuple = ()           # what the grader did not run (shell lines, installs, magics), for the student
+    hint: str = None            # the mistake the checks recognised (check.CheckFailed.hint), as data
+    busy: bool = False          # the backstop ended it while the machine's load, not the student, took the time
+    hidden_flags: tuple = ()    # flags raised while the hidden tests ran: for the instructor only
+
+
+WITHHELD = "(not shown: hidden cases keep their inputs private)"
+
+
+def phases(test_source):
+    """[(source, hidden)]: a test cell's parts in order, its hidden tests (between nbgrader's
+    `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`) marked. A cell whose parts do not compile on their
+    own is one hidden part (nothing of it is shown)."""
+    parts, lines, hidden = [], [], False
+    for line in test_source.splitlines(keepends=True):
+        mark = line.strip()
+        if mark in ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"):
+            if lines:
+                parts.append(("".join(lines), hidden))
+            lines, hidden = [], mark.startswith("### BEGIN")
+        else:
+            lines.append(line)
+    if lines:
+        parts.append(("".join(lines), hidden))
+    try:
+        for source, _ in parts:
+            compile(source, "<test cell>", "exec")
+    except SyntaxError:
+        return [(test_source, True)]
+    return parts
 
 
 @functools.lru_cache(maxsize=256)     # the same answer cells, once per test cell
@@ -542,46 +692,79 @@ def to_python(source):
         return source
 
 
-def judge_cell(test_source, answer_cells, timeout, zygote=None):
+def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None, ledger=None, name="this test cell"):
     """Run one test cell against the answer cells (a Verdict), in a process of its own or forked by
-    `zygote`."""
+    `zygote`. `timeout`: seconds of the student's own time the cell may take (autograder/limits.py);
+    `backstop`: its wall-clock seconds; `ledger`: the submission's Ledger (its time left, the calls that
+    ran out of time before); `name`: the test cell's, for messages.
+
+    While the cell's hidden tests run, nothing the student's process says reaches the student: exception
+    messages, names and strings that come back are withheld (the checks still read an exception's message
+    through its `conv1d_message`), an exception that escapes the checks shows only its type, and the flags
+    and notes raised then go to the instructor alone (`hidden_flags`)."""
+    ledger = ledger if ledger is not None else Ledger(math.inf)
+    ledger.cell = name
+    seconds = min(float(timeout), ledger.seconds)
+    if seconds <= 0:
+        return Verdict(False, "", ("NotRun", "not run: the submission's time is spent (its cells took all the time "
+                                             "a submission may take)"), False)
     out = io.StringIO()
     child = None
     try:
-        child = Child([to_python(source) for source in answer_cells], timeout, zygote)
+        child = Child([to_python(source) for source in answer_cells], Clock(seconds, backstop), zygote, ledger)
+    except Busy as e:
+        return Verdict(False, "", ("GraderBusy", str(e)), False, busy=True)
     except Abort as e:
         return Verdict(False, "", ("AnswerStopped", str(e)), False)
     except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
         return Verdict(False, "", ("AnswerError", str(e)), False)
+    seen = ((), ())
+    hidden = False
     try:
         ns = trusted_namespace()
         missing = {}
-        for name in names_needed(test_source) - set(ns) - set(dir(builtins)):
+        for needed in names_needed(test_source) - set(ns) - set(dir(builtins)):
             try:
-                ns[name] = child.request(op="get", name=name)
+                ns[needed] = child.request(op="get", name=needed, label=needed)
             except (NameError, check.ForbiddenRoutine) as e:
-                missing[name] = e     # raised if and when the test uses the name
+                missing[needed] = e     # raised if and when the test uses the name
         with contextlib.redirect_stdout(out):
-            try:
-                exec(compile(test_source, "<test cell>", "exec"), ns)
-            except NameError as e:
-                raise missing.get(e.name, e) from None
+            for source, hidden in phases(test_source):
+                if hidden and not child.hidden:
+                    seen = _report(child)
+                child.hidden = hidden
+                try:
+                    exec(compile(source, "<test cell>", "exec"), ns)
+                except NameError as e:
+                    raise missing.get(e.name, e) from None
         verdict = Verdict(True, out.getvalue())
+    except Busy as e:
+        verdict = Verdict(False, out.getvalue(), ("GraderBusy", str(e)), busy=True)
     except Abort as e:
         verdict = Verdict(False, out.getvalue(), ("AnswerStopped", str(e)))
+    except check.CheckFailed as e:
+        verdict = Verdict(False, out.getvalue(), (type(e).__name__, e.message), hint=e.hint)
     except Exception as e:
-        verdict = Verdict(False, out.getvalue(), (type(e).__name__, str(e)))
-    flags, notes = (), ()
+        said = f"{type(e).__name__} in a hidden case {WITHHELD}" if hidden else str(e)
+        verdict = Verdict(False, out.getvalue(), (type(e).__name__, said))
+    flags, notes = _report(child) if child.proc.poll() is None and not child.ended else seen
+    shown_flags, shown_notes = (seen if child.hidden else (flags, notes))
+    with timing.part("answers"):
+        child.close()
+    return verdict._replace(flags=tuple(shown_flags), notes=tuple(shown_notes),
+                            hidden_flags=tuple(f for f in flags if f not in shown_flags))
+
+
+def _report(child):
+    """(flags, notes) the answer's process has gathered so far (none when it cannot say)."""
+    hidden, child.hidden = child.hidden, False
     try:
-        if child.proc.poll() is None and not getattr(child, "ended", False):
-            report = child.request(op="report")
-            flags, notes = (tuple(str(f)[:300] for f in part[:20]) for part in report)
-    except (Abort, Exception):
-        pass
+        report = child.request(op="report", label="report")
+        return tuple(tuple(str(f)[:300] for f in part[:20]) for part in report[:2])
+    except (Abort, Busy, Exception):
+        return (), ()
     finally:
-        with timing.part("answers"):
-            child.close()
-    return verdict._replace(flags=flags, notes=notes)
+        child.hidden = hidden
 
 
 # Names whose use in an answer an instructor should look at: ways around the rules, not convolution.
