@@ -352,17 +352,18 @@ class Child:
 
     def time_request(self, ref, x, label=None):
         """(what came back, seconds) of one request that sends x and has the student's process call
-        object `ref` on it. The frame is built before the clock starts, and the reply decoded after it
-        stops: the seconds are the round trip only."""
+        object `ref` on it: the CPU time the answer's process spent meanwhile, all its threads, read by the
+        judge from /proc (usage.runtime), never by the answer's own clock, and the same however busy the
+        machine is. The frame is built before the reading starts, and the reply decoded after it ends."""
         parts = self._frame({"op": "time", "ref": ref, "x": x})
         with timing.part("answers"):
             label = label or "layer(...)"
             self.call = ("call", label), f"your {label}"
             self._refuse_again()
-            start = time.perf_counter()
+            before = usage.runtime(self.clock.pid)
             self._write(parts)
             reply, blob = self._receive()
-            seconds = time.perf_counter() - start
+            seconds = usage.cpu_between(before, usage.runtime(self.clock.pid))
             return self._result(reply, blob, label=label), seconds
 
     def _result(self, reply, blob, name=None, label=None):
@@ -487,15 +488,16 @@ class Echo:
         self.best = {}
 
     def transfer(self, x, shape, dtype, rounds=3):
-        """The least of `rounds` round trips for x in and an array of `shape`, `dtype` back (seconds)."""
+        """The least CPU seconds the echo process spent on `rounds` round trips of x in and an array of
+        `shape`, `dtype` back: what an answer's process spends on the transfer of a timed call."""
         frame = wire.Frame()
         parts = frame.pack({"x": encode(x, frame), "shape": list(shape), "dtype": np.dtype(dtype).str})
         key = (np.shape(x), np.asarray(x).dtype.str, tuple(shape), np.dtype(dtype).str)
         for _ in range(rounds):
-            start = time.perf_counter()
+            before = usage.runtime(self.proc.pid)
             wire.write_frame(self.proc.stdin.fileno(), parts)
             wire.read_frame(lambda n: os.read(self.proc.stdout.fileno(), n), MAX_JSON, MAX_BLOB)
-            self.best[key] = min(self.best.get(key, math.inf), time.perf_counter() - start)
+            self.best[key] = min(self.best.get(key, math.inf), usage.cpu_between(before, usage.runtime(self.proc.pid)))
         return self.best[key]
 
 
@@ -542,11 +544,10 @@ class Remote:
         return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs, label=f"{label}(...)")
 
     def timed_call(self, x):
-        """(self(x), seconds of the call), timed here with the judge's clock, outside the student's
-        process (whose clock could be patched), on an input that arrives with the request (nothing can
-        be computed ahead of it). The transfer is taken off as the judge's own process measures it
-        (Echo: the same input in, an output of the same shape back), never through the student's
-        process, which could slow its answers down on purpose to make its calls look faster."""
+        """(self(x), CPU seconds of the call), read by the judge from /proc, outside the student's process
+        (whose clock could be patched), on an input that arrives with the request (nothing can be computed
+        ahead of it). The transfer is taken off as a process of the judge's own spends it (Echo: the same
+        input in, an output of the same shape back), never as the student's process reports it."""
         child, ref, _, _, label = object.__getattribute__(self, "_c")
         y, seconds = child.time_request(ref, x, label=f"{label}(...)")
         if isinstance(y, np.ndarray):

@@ -135,3 +135,26 @@ def command(pid):
             return f.read().strip()
     except OSError:
         return None
+
+
+def runtime(pid):
+    """A reading of process pid's CPU time for cpu_between(): (nanoseconds on a CPU summed over its live
+    threads, from schedstat; clock ticks of the whole process, ended threads included, from stat)."""
+    ns = 0
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                    ns += int(f.read().split()[0])
+            except (OSError, IndexError, ValueError):
+                pass
+    except OSError:
+        pass
+    return ns, cpu_seconds([pid], children=False) * TICK
+
+
+def cpu_between(a, b):
+    """CPU seconds a process spent between two runtime() readings: the precise per-thread sum, or, when a
+    thread that did the work has ended since (its time then shows only in the process's own ticks),
+    the ticks."""
+    return max(0.0, (b[0] - a[0]) / 1e9, (b[1] - a[1]) / TICK)
