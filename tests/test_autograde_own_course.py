@@ -148,3 +148,37 @@ def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
         assert left == "", left
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_a_kernel_keeps_nothing_for_the_next_and_its_files_are_bounded(tmp_path):
+    """One student's cell writes through sqlite3, dbm and ctypes (C code, where the kernel's audit hook does
+    not look) into every place its kernel might reach, and tries to fill the memory with files; the next
+    student's kernel, in the same grading run, finds none of it, and the first could write at most the
+    sandbox's file budget (confine.KERNEL_FILES: its one writable folder is a tmpfs that size)."""
+    from autograder.classroom.course import Course
+    from autograder.sandbox import confine
+    from tests.test_judge import LOOK, PLANT
+    if not confine.bwrap():
+        import pytest
+        pytest.skip("bubblewrap is what bounds and separates the kernels' files")
+    a = "01_channels_kernel"
+    grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
+    fill = ("\nwritten = 0\nfor i in range(8):\n    try:\n        with open(f'fill-{i}', 'wb') as f:\n"
+            "            for _ in range(100):\n                f.write(b'x' * 2 ** 20)\n"
+            "                written += 2 ** 20\n    except OSError:\n        break\n"
+            "print('written MiB', written // 2 ** 20)\nprint('planted', tried)\n")
+    look = LOOK + "print('found', found)\n"
+    course = Course(tmp_path / "course", [a])
+    release(course)
+    course.submit(dataclasses.replace(grace, student="aa-planter", edits=grace.edits + [("append", None, None, PLANT + fill)]))
+    course.submit(dataclasses.replace(grace, student="zz-looker", edits=grace.edits + [("append", None, None, look)]))
+    assert course.autograde(a, *LIMITS).returncode == 0
+
+    def printed(student):
+        nb = nbformat.read(course.root / "autograded" / student / a / f"{a}.ipynb", as_version=4)
+        return nb.cells[-1].outputs[0].text if nb.cells[-1].outputs else ""
+    planted, found = printed("aa-planter"), printed("zz-looker")
+    assert "found []" in found, found
+    written = int(planted.split("written MiB ")[1].split()[0])
+    assert 0 < written <= confine.KERNEL_FILES // 2 ** 20, planted
+    assert sum(v for v, _ in course.scores(a)["zz-looker"].values()) == 5

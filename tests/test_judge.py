@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.notebook import check
-from autograder.sandbox import judge
+from autograder.sandbox import confine, judge
 from tests.notebooks import assignments, grade_id, is_test_cell, read, solution_answers
 
 
@@ -426,3 +426,59 @@ def test_the_released_notebooks_answer_cells_are_not_flagged():
         stubs = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
         assert stubs and judge.answer_flags(stubs) == [], (a, judge.answer_flags(stubs))
         assert judge.answer_flags(list(solution_answers(a).values())) == [], a
+
+
+PLANT = """import os, sys, sqlite3, dbm
+tried = []
+places = ['/tmp', '/dev/shm', '/dev', '/', os.path.dirname(sys.prefix), os.path.dirname(os.getcwd()),
+          os.path.dirname(os.path.dirname(os.getcwd()))]
+for place in places:
+    for how in ('sqlite3', 'dbm', 'ctypes'):
+        path = os.path.join(place, f'conv1d-planted-{how}')
+        try:
+            if how == 'sqlite3':
+                db = sqlite3.connect(path)
+                db.execute('create table t (x)')
+                db.execute("insert into t values ('answers of a hidden case')")
+                db.commit()
+                db.close()
+            elif how == 'dbm':
+                with dbm.open(path, 'c') as d:
+                    d['x'] = 'answers of a hidden case'
+            else:
+                import ctypes
+                libc = ctypes.CDLL(None)
+                libc.fopen.restype = ctypes.c_void_p
+                libc.fputs.argtypes = libc.fclose.argtypes = None
+                f = libc.fopen(path.encode(), b'w')
+                if not f:
+                    raise OSError(ctypes.get_errno(), path)
+                libc.fputs(b'answers of a hidden case', ctypes.c_void_p(f))
+                libc.fclose(ctypes.c_void_p(f))
+            tried.append(path)
+        except BaseException:
+            pass
+x = 1
+"""
+LOOK = """import os, sys, glob
+places = ['/tmp', '/dev/shm', '/dev', '/', os.path.dirname(sys.prefix), os.path.dirname(os.getcwd()),
+          os.path.dirname(os.path.dirname(os.getcwd()))]
+found = sorted(p for place in places for p in glob.glob(os.path.join(place, 'conv1d-planted-*')))
+"""
+
+
+def test_nothing_an_answer_writes_from_c_reaches_the_next_answer_process():
+    """sqlite3, dbm and ctypes write from C, where Python's audit hook does not look: one answer process
+    writes through each of them into every place it might reach (the sandbox's /tmp, /dev/shm, /dev, its root
+    and the folders bubblewrap made for its mounts); the next answer process of the same zygote (the next
+    notebook's, in a grading process) finds none of it. With bubblewrap the answer's folder is its only
+    writable place, and it is emptied after each process."""
+    if not confine.bwrap():
+        pytest.skip("bubblewrap is what keeps the sandbox's other folders read-only")
+    zygote = judge.Zygote()
+    try:
+        assert judge.judge_cell("assert x == 1", [PLANT], 30, zygote).passed
+        verdict = judge.judge_cell("assert found == [], found", [LOOK], 30, zygote)
+        assert verdict.passed, verdict.error
+    finally:
+        zygote.close()

@@ -32,9 +32,14 @@ import shutil
 import subprocess
 import sys
 
-GiB = 1024 ** 3
-KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * 1024 ** 2, "RLIMIT_CORE": 0}
-CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * 1024 ** 2, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 256}
+GiB, MiB = 1024 ** 3, 1024 ** 2
+KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * MiB, "RLIMIT_CORE": 0}
+CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * MiB, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 256}
+# Bytes of files a sandbox may write in all. With bubblewrap its one writable folder is a tmpfs of this size
+# (everything else is read-only: /, /tmp, /dev), so files cost at most this much of the host's memory and
+# nothing written outlives the sandbox or reaches another one; without it, only RLIMIT_FSIZE (one file) holds.
+KERNEL_FILES = 512 * MiB
+CHILD_FILES = 256 * MiB
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 NO_SECRET = (f"{SECRET_VARIABLE} is not set: the hidden tests grade with the inputs of solutions/, which are "
              f"public, so answers can be fitted to them. Before grading: export {SECRET_VARIABLE}='<something "
@@ -74,9 +79,13 @@ def sandbox_status():
             "apply. Install it: apt-get install bubblewrap")
 
 
-def _bwrap_args(workdir, net, writable=None, hide=(), show=()):
-    """bwrap's arguments: the allow-list above read-only, plus `show` read-only, `writable` (default:
-    the working folder) read-write, `hide` as empty folders; run in `workdir`."""
+def _bwrap_args(workdir, net, writable=None, hide=(), show=(), scratch=None):
+    """bwrap's arguments: the allow-list above read-only, plus `show` read-only, `writable` read-write
+    (the host's folders, default none), `scratch` (bytes) the size of a fresh tmpfs mounted on the working
+    folder (the sandbox's own, invisible to the host; default: the host's working folder, read-write),
+    `hide` as empty folders; run in `workdir`. Everything else is read-only: the root bubblewrap builds,
+    /tmp (empty) and /dev, so nothing can be stored where the next sandbox or another answer process of the
+    same sandbox would find it (a C library writes where Python's audit hook cannot see)."""
     args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
             "--cap-drop", "ALL", "--clearenv", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
@@ -97,11 +106,14 @@ def _bwrap_args(workdir, net, writable=None, hide=(), show=()):
     for path in dict.fromkeys(os.path.abspath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
         if os.path.realpath(path) != path:       # reached through a link (a symlinked venv or home): the
             args += ["--ro-bind", os.path.realpath(path), path]    # same files where sys.executable says
-    for path in (workdir,) if writable is None else writable:
+    if scratch is not None:
+        args += ["--perms", "0700", "--size", str(int(scratch)), "--tmpfs", workdir]
+    for path in ((workdir,) if writable is None and scratch is None else (writable or ())):
         args += ["--bind", path, path]
     for path in hide:
-        args += ["--tmpfs", path]
-    return args + ["--chdir", workdir]
+        args += ["--tmpfs", path, "--remount-ro", path]
+    # read-only last: the folders mounted below them were made first
+    return args + ["--remount-ro", "/dev", "--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", workdir]
 
 
 def _package_dirs(*names):
@@ -113,14 +125,14 @@ def _package_dirs(*names):
     return dirs
 
 
-def wrap(argv, workdir, env, net=False, writable=None, hide=(), show=()):
-    """argv run in the sandbox (bwrap) in `workdir` with exactly the environment `env`; without bwrap
-    argv itself (the caller passes `env` to the process)."""
+def wrap(argv, workdir, env, net=False, writable=None, hide=(), show=(), scratch=None):
+    """argv run in the sandbox (bwrap) in `workdir` with exactly the environment `env` (_bwrap_args says
+    what the other arguments are); without bwrap argv itself (the caller passes `env` to the process)."""
     exe = bwrap()
     if not exe:
         return list(argv)
     setenv = [a for k, v in env.items() for a in ("--setenv", k, v)]
-    return [exe, *_bwrap_args(str(workdir), net, writable, hide, show), *setenv, *argv]
+    return [exe, *_bwrap_args(str(workdir), net, writable, hide, show, scratch), *setenv, *argv]
 
 
 def limiter(limits):
@@ -144,13 +156,14 @@ def child_argv(workdir, mode=None, home=None):
     """The judge's student process: python -I autograder/sandbox/child.py [zygote], torch hidden, in
     `workdir` (writable), with child_env(home or workdir)."""
     return wrap([sys.executable, "-I", os.path.join(HERE, "child.py"), *([mode] if mode else [])], workdir,
-                child_env(home or workdir), hide=_package_dirs("torch"))
+                child_env(home or workdir), hide=_package_dirs("torch"), scratch=CHILD_FILES)
 
 
 def kernel_env(workdir):
-    """The student kernel's whole environment."""
+    """The student kernel's whole environment: its working folder is its home, temp and config folder."""
     return {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"]), "HOME": str(workdir),
-            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", **QUIET_ENV}
+            "TMPDIR": os.path.join(workdir, "tmp"), "IPYTHONDIR": os.path.join(workdir, ".ipython"),
+            "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"), **QUIET_ENV}
 
 
 def kernel_main(argv):
@@ -171,7 +184,7 @@ def kernel_main(argv):
             sockets.append(os.path.dirname(os.path.abspath(info["ip"])))
     env = kernel_env(here)
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, env,
-               net=not sockets, writable=[here, *sockets], show=connection)
+               net=not sockets, writable=sockets, show=connection, scratch=KERNEL_FILES)
     # bwrap itself gets the clean environment too: its own init process (PID 1 in the sandbox) would
     # otherwise show the grader's in /proc/1/environ.
     os.execve(cmd[0], cmd, env)
@@ -252,7 +265,9 @@ def kernel_inner(workdir, argv):
     """Inside the sandbox: an audit hook (which Python code cannot remove) keeps writes, deletions and
     signals inside the kernel's own folder and process, then the kernel starts. With bubblewrap this is
     a second wall; without it, the only one (ctypes can get around it)."""
-    rule = folder_rule([workdir, "/tmp", "/dev"])
+    for sub in ("tmp", ".ipython", ".config"):
+        os.makedirs(os.path.join(workdir, sub), exist_ok=True)
+    rule = folder_rule([workdir, "/dev"])      # /dev: its devices (bubblewrap mounts it read-only)
 
     def hook(event, args):
         refused = rule(event, args)
