@@ -482,3 +482,65 @@ def test_nothing_an_answer_writes_from_c_reaches_the_next_answer_process():
         assert verdict.passed, verdict.error
     finally:
         zygote.close()
+
+
+LEAKER = '''import numpy as np
+calls = [0]
+
+
+class Conv1d:
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1):
+        self.stride, self.k, self._w, self.bias = stride, kernel_size, None, None
+
+    @property
+    def weight(self):
+        return self._w
+
+    @weight.setter
+    def weight(self, w):
+        calls[0] += 1
+        if calls[0] > 1:                # the visible case is the first: every hidden one tries to leak
+            data = " ".join(str(int(v * 1e6)) for v in np.ravel(w))
+            get_ipython().system("echo LEAKSHELL " + data)
+            try:
+                import ctypes
+                ctypes.string_at(id(w), 8)
+            except Exception:
+                pass
+            raise ValueError("LEAKSETTER " + data)
+        self._w = w
+
+    def forward(self, x):
+        K, s = self.k, self.stride
+        L = (x.shape[-1] - K) // s + 1
+        return np.stack([np.einsum("nck,ock->no", x[..., t * s:t * s + K], self._w) for t in range(L)], -1)
+
+    def __call__(self, x):
+        return self.forward(x)
+'''
+LEAK_TEST = '''check_values(Conv1d, [case(N=1, C_in=1, L=5, C_out=1, K=2, seed=1)])
+### BEGIN HIDDEN TESTS
+check_values(Conv1d, random_cases(["stride"], n=3, seed=5), hidden=True)
+### END HIDDEN TESTS
+'''
+
+
+def test_no_student_text_leaves_a_hidden_case():
+    """In a hidden case the student's code tries every way out with the inputs' numbers: the message of an
+    exception raised by the weight setter (not even the checks' own code catches that one), a shell line
+    (whose note quotes it), a refused call (flagged for the instructor). The cell fails, saying only the
+    exception's type; the flag goes to the instructor alone (hidden_flags), and no note or output holds it."""
+    verdict = judge.judge_cell(LEAK_TEST, [LEAKER], 30)
+    shown = verdict.text + " ".join(verdict.error) + " ".join(verdict.notes) + " ".join(verdict.flags)
+    assert not verdict.passed and verdict.started, verdict
+    assert "LEAK" not in shown and "ValueError" in verdict.error[1], shown
+    assert any("ctypes" in f for f in verdict.hidden_flags) and not verdict.flags, verdict
+
+
+def test_hidden_inputs_change_with_the_answer():
+    """Every seed the grader draws is mixed with a hash of the submission's answer cells: the same answer is
+    graded on the same inputs every time, and an answer changed in any way (to hold what an earlier grading
+    let slip) on other ones, so hidden inputs cannot be collected over resubmissions."""
+    show = "print(random_cases(['stride', 'padding'], n=2, seed=5))"
+    drawn = [judge.judge_cell(show, [answer], 30).text for answer in ("x = 1\n", "x = 1\n", "x = 1  # again\n")]
+    assert drawn[0] == drawn[1] and drawn[0] != drawn[2], drawn

@@ -32,15 +32,20 @@ _SECRET = []   # words mixed into every seed while grading (set_grading_secret);
 _GRADER = []   # [True] in the grader's process: nothing may be skipped there
 
 
-def set_grading_secret(secret):
-    """Grading only: mix a private secret into every seed, so the grader's inputs (hidden cases
-    included) cannot be worked out from the public repository. An empty secret: seeds as written."""
-    _SECRET[:] = list(hashlib.sha256(secret.encode()).digest()[:8]) if secret else []
+def set_grading_secret(secret, salt=b""):
+    """Grading only: mix a private secret, and the submission's own `salt` (bytes), into every seed, so the
+    grader's inputs (hidden cases included) cannot be worked out from the public repository, nor
+    collected over resubmissions: an answer changed to hold what it learnt is graded on other inputs.
+    An empty secret and salt: seeds as written."""
+    words = list(hashlib.sha256(secret.encode() + b"\0" + salt).digest()[:8]) if secret or salt else []
+    if words != _SECRET:
+        _DRAWN.clear()          # random_cases' sets of another submission
+    _SECRET[:] = words
 
 
-def start_grading(secret):
-    """The judge calls this in the grader's process: the secret as above, and no check may skip."""
-    set_grading_secret(secret)
+def start_grading(secret, salt=b""):
+    """The judge calls this in the grader's process: the secret and salt as above, and no check may skip."""
+    set_grading_secret(secret, salt)
     _GRADER[:] = [True]
 
 

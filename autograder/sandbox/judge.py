@@ -629,11 +629,13 @@ def names_needed(source):
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def trusted_namespace():
+def trusted_namespace(salt=b""):
+    """The test cell's namespace: the check code's public names, numpy, torch. Every seed is mixed with the
+    grading secret and `salt`, a hash of the submission's answer cells (check.set_grading_secret)."""
     import math
 
     import torch
-    check.start_grading(os.environ.get(SECRET_VARIABLE, ""))
+    check.start_grading(os.environ.get(SECRET_VARIABLE, ""), salt)
     # One thread: with several graders on a busy machine, torch's thread pool makes each small
     # reference call 300× slower (0.08 ms -> 25 ms), enough to time out a cell of 500 cases.
     torch.set_num_threads(1)
@@ -722,7 +724,7 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
     seen = ((), ())
     hidden = False
     try:
-        ns = trusted_namespace()
+        ns = trusted_namespace(salt(answer_cells))
         missing = {}
         for needed in names_needed(test_source) - set(ns) - set(dir(builtins)):
             try:
@@ -754,6 +756,15 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         child.close()
     return verdict._replace(flags=tuple(shown_flags), notes=tuple(shown_notes),
                             hidden_flags=tuple(f for f in flags if f not in shown_flags))
+
+
+def salt(answer_cells):
+    """A hash of the answer cells: the submission's own part of every seed the grader draws."""
+    import hashlib
+    h = hashlib.sha256()
+    for source in answer_cells:
+        h.update(source.encode("utf-8", "surrogatepass") + b"\0")
+    return h.digest()
 
 
 def _report(child):
