@@ -20,6 +20,11 @@ MAX_FILE = 20 * 1024 ** 2        # bytes of one file (a notebook with its output
 MAX_TOTAL = 50 * 1024 ** 2       # bytes of all of them (the grader holds a submission in memory)
 MAX_FILES = 200
 MAX_DEPTH = 8
+# Cells and outputs of one notebook: reading a notebook costs nbformat time and memory by the number of its
+# JSON objects, not its bytes (200,000 tiny cells in 20 MiB: ~6 s and ~800 MiB). The course's notebooks have
+# under 60 cells; a student may add many more, never thousands.
+MAX_CELLS = 2000
+MAX_OUTPUTS = 20000
 
 
 class Rejected(Exception):
@@ -57,6 +62,8 @@ def check_folder(folder, max_total=MAX_TOTAL):
                     raise Rejected(f"{rel} has {st.st_size / 1024 ** 2:.1f} MiB, more than {MAX_FILE // 1024 ** 2} "
                                    "MiB; clear its outputs and hand it in again")
                 else:
+                    if entry.name.endswith(".ipynb"):
+                        _count_cells(entry.path, rel)
                     files.append(rel)
                     total[0] += st.st_size
                     if len(files) > MAX_FILES:
@@ -66,6 +73,17 @@ def check_folder(folder, max_total=MAX_TOTAL):
                                        "the notebook alone, its outputs cleared")
     walk(folder, 0)
     return sorted(files)
+
+
+def _count_cells(path, rel):
+    """Rejected when the notebook at path holds more than MAX_CELLS cells or MAX_OUTPUTS outputs, counted
+    in its bytes before anything parses it (the key `"cell_type"` cannot occur inside a JSON string, where
+    its quotes would be escaped; keys of that name elsewhere only make the count higher)."""
+    data = read_file(path)
+    for key, most, what in ((b'"cell_type"', MAX_CELLS, "cells"), (b'"output_type"', MAX_OUTPUTS, "outputs")):
+        if data.count(key) > most:
+            raise Rejected(f"{rel} has more than {most} {what}; hand in the course's notebook with your answers"
+                           + (", its outputs cleared" if what == "outputs" else ""))
 
 
 def _expect_dir(path, root):

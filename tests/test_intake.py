@@ -1,0 +1,37 @@
+"""The intake check of a submission folder (autograder/sandbox/intake.py): what it refuses before anything
+parses it. Unit tests; the end-to-end ones (links, FIFOs, huge files with real nbgrader) are in
+tests/test_autograde_own_course.py."""
+import json
+import time
+
+import nbformat
+import pytest
+
+from autograder.sandbox import intake
+
+
+def folder_with(tmp_path, nb):
+    folder = tmp_path / "submitted" / "s" / "a"
+    folder.mkdir(parents=True)
+    (folder / "a.ipynb").write_text(json.dumps(nb))       # as a student's editor could, unvalidated
+    return folder
+
+
+def test_a_notebook_of_very_many_cells_is_refused_before_it_is_parsed(tmp_path):
+    """200,000 tiny cells in 28 MiB would cost nbformat ~6 s and ~800 MiB; far fewer (MAX_CELLS + 1) are
+    refused by counting bytes, in milliseconds, saying why."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x") for _ in range(intake.MAX_CELLS + 1)])
+    folder = folder_with(tmp_path, nb)
+    start = time.process_time()
+    with pytest.raises(intake.Rejected, match=f"more than {intake.MAX_CELLS} cells"):
+        intake.check_folder(folder)
+    assert time.process_time() - start < 1.0
+
+
+def test_many_outputs_are_refused_and_text_that_names_cells_is_not_counted(tmp_path):
+    many = nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", text="1\n")
+                                                          for _ in range(intake.MAX_OUTPUTS + 1)])
+    with pytest.raises(intake.Rejected, match=f"more than {intake.MAX_OUTPUTS} outputs"):
+        intake.check_folder(folder_with(tmp_path / "many", nbformat.v4.new_notebook(cells=[many])))
+    talk = nbformat.v4.new_markdown_cell('{"cell_type": "code", "output_type": "stream"}\n' * 5000)
+    assert intake.check_folder(folder_with(tmp_path / "talk", nbformat.v4.new_notebook(cells=[talk]))) == ["s/a/a.ipynb"]
