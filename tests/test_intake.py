@@ -29,8 +29,8 @@ def test_a_notebook_of_very_many_cells_is_refused_before_it_is_parsed(tmp_path):
 
 
 def test_many_outputs_are_refused_and_text_that_names_cells_is_not_counted(tmp_path):
-    many = nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", text="1\n")
-                                                          for _ in range(intake.MAX_OUTPUTS + 1)])
+    many = nbformat.v4.new_code_cell("print(1)")
+    many.outputs = [{"output_type": "stream", "name": "stdout", "text": "1\n"}] * (intake.MAX_OUTPUTS + 1)
     with pytest.raises(intake.Rejected, match=f"more than {intake.MAX_OUTPUTS} outputs"):
         intake.check_folder(folder_with(tmp_path / "many", nbformat.v4.new_notebook(cells=[many])))
     talk = nbformat.v4.new_markdown_cell('{"cell_type": "code", "output_type": "stream"}\n' * 5000)
