@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.preprocessors import grade_id, is_answer_cell, is_test_cell  # noqa: F401
+from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell  # noqa: F401
 from autograder.build.release import (SOLUTIONS, RELEASE, STATIC_ENV, assignments, notebook_path,  # noqa: F401
                                 solution_answers, with_solution_answers)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.preprocessors import course_code, grade_id, is_answer_cell, is_test_cell
+from autograder.preprocessors.cells import course_code, grade_id, is_answer_cell, is_test_cell
 from tests.grading import CORPUS, LIMITS, SHUFFLED, WORKERS, fingerprint, gradebook_intact, leaks, special_files
 from tests.notebooks import read
 
