@@ -1,8 +1,9 @@
 # Hostile (found by red-teaming, class 6): nbgrader's limit is per cell, and a student may add any number of cells,
-# each sleeping just under it: hours of grading with plain nbgrader autograde. Execute.total_timeout bounds the
-# student's cells of one notebook together (300 s by default, 10 s in the tests); the cells after it are not run.
-# The answers keep their full marks.
-# expect: test_predict=1 test_signature_weight=1 test_output_shape=1 test_values=2
+# each sleeping just under it: hours of grading with plain nbgrader autograde. TimeLimits.submission_seconds bounds
+# the student's own time (sleep counts) for the whole submission, kernel and judge together (300 s by default, 20 s
+# in the tests): the kernel's cells after it are not run, and the judge has no time left, so its test cells say
+# "not run: the submission's time is spent".
+# expect: test_predict=0
 # %% answer predict_answer
 predicted_shape = (4, 8, 28)
 # %% answer conv1d_answer
