@@ -194,7 +194,7 @@ def leaks(root, students):
         text = page.read_text(errors="replace")
         owner = page.relative_to(root).parts[1]
         marks = {"the grading secret": SECRET["CONV1D_GRADING_SECRET"], "the course root": str(root),
-                 "/etc/passwd": "root:x:0:0"}
+                 "the course's checkout (its venv)": str(ROOT), "/etc/passwd": "root:x:0:0"}
         marks.update({f"student {s}": s for s in students if s != owner and len(s) > 12})
         found += [(str(page.relative_to(root)), what) for what, mark in marks.items() if mark in text]
     return found

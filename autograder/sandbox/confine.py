@@ -101,17 +101,20 @@ def _bwrap_args(workdir, net, writable=None, hide=(), show=(), scratch=None):
             args += ["--ro-bind", path, path]
     if os.path.isdir("/sys/devices/system/cpu"):     # how many CPUs, for OpenBLAS and NumPy
         args += ["--ro-bind", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
-    for path in dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
+    for host, there in _moved().items():
+        args += ["--ro-bind", os.path.realpath(host), there]
+    own = [p for p in (sys.base_prefix, *show) if _inside(p) == p]
+    for path in dict.fromkeys(os.path.realpath(p) for p in own):
         args += ["--ro-bind", path, path]
-    for path in dict.fromkeys(os.path.abspath(p) for p in (sys.base_prefix, sys.prefix, HERE, *show)):
-        if os.path.realpath(path) != path:       # reached through a link (a symlinked venv or home): the
+    for path in dict.fromkeys(os.path.abspath(p) for p in own):
+        if os.path.realpath(path) != path:       # reached through a link (a symlinked home): the
             args += ["--ro-bind", os.path.realpath(path), path]    # same files where sys.executable says
     if scratch is not None:
         args += ["--perms", "0700", "--size", str(int(scratch)), "--tmpfs", workdir]
     for path in ((workdir,) if writable is None and scratch is None else (writable or ())):
         args += ["--bind", path, path]
     for path in hide:
-        args += ["--tmpfs", path, "--remount-ro", path]
+        args += ["--tmpfs", _inside(path), "--remount-ro", _inside(path)]
     # read-only last: the folders mounted below them were made first
     return args + ["--remount-ro", "/dev", "--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", workdir]
 
@@ -125,14 +128,60 @@ def _package_dirs(*names):
     return dirs
 
 
+INSIDE = "/sandbox"      # where the venv and this folder appear inside bubblewrap (_moved)
+
+
+def _moved():
+    """{host folder: where the sandbox sees it}: the venv (when Python runs in one) at /sandbox/venv and this
+    folder at /sandbox/code. Their host paths are often the course root's (`make venv` puts the venv in the
+    checkout), and no path of the host's reaches the student: not sys.executable, PATH, a module's __file__,
+    nor bubblewrap's own command line (/proc/1/cmdline: its arguments travel through a descriptor, wrap)."""
+    moved = {HERE: f"{INSIDE}/code"}
+    if os.path.realpath(sys.prefix) != os.path.realpath(sys.base_prefix):
+        moved[sys.prefix] = f"{INSIDE}/venv"
+    return moved
+
+
+def _inside(path):
+    """A host path as the sandbox sees it (_moved), or the path itself. Not resolved: the venv's
+    bin/python is a link out of the venv, and must be called by its name in the venv."""
+    path = os.path.abspath(path)
+    for host, there in _moved().items():
+        for prefix in dict.fromkeys((os.path.abspath(host), os.path.realpath(host))):
+            if path == prefix or path.startswith(prefix + os.sep):
+                return there + path[len(prefix):]
+    return path
+
+
 def wrap(argv, workdir, env, net=False, writable=None, hide=(), show=(), scratch=None):
     """argv run in the sandbox (bwrap) in `workdir` with exactly the environment `env` (_bwrap_args says
-    what the other arguments are); without bwrap argv itself (the caller passes `env` to the process)."""
+    what the other arguments are); without bwrap argv itself (the caller passes `env` to the process).
+    Paths in argv and in env's PATH are translated to the sandbox's (_moved). bubblewrap reads its own
+    arguments from an inheritable descriptor (`--args N`; pass it on: inherited_fds), which it closes before
+    the sandboxed program starts."""
     exe = bwrap()
     if not exe:
         return list(argv)
+    env = sandbox_env(env)
     setenv = [a for k, v in env.items() for a in ("--setenv", k, v)]
-    return [exe, *_bwrap_args(str(workdir), net, writable, hide, show, scratch), *setenv, *argv]
+    args = [*_bwrap_args(str(workdir), net, writable, hide, show, scratch), *setenv]
+    fd = os.memfd_create("bwrap-args", 0)
+    os.write(fd, b"".join(os.fsencode(a) + b"\0" for a in args))
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.set_inheritable(fd, True)
+    return [exe, "--args", str(fd), *(_inside(a) if os.path.isabs(a) else a for a in argv)]
+
+
+def sandbox_env(env):
+    """env with its PATH in the sandbox's paths (_moved): what bubblewrap and the sandboxed program get."""
+    if not bwrap() or "PATH" not in env:
+        return dict(env)
+    return dict(env, PATH=os.pathsep.join(_inside(p) for p in env["PATH"].split(os.pathsep)))
+
+
+def inherited_fds(argv):
+    """The descriptors a wrapped argv needs passed to its process (subprocess's pass_fds)."""
+    return (int(argv[2]),) if len(argv) > 2 and argv[1] == "--args" else ()
 
 
 def limiter(limits):
@@ -187,7 +236,7 @@ def kernel_main(argv):
                net=not sockets, writable=sockets, show=connection, scratch=KERNEL_FILES)
     # bwrap itself gets the clean environment too: its own init process (PID 1 in the sandbox) would
     # otherwise show the grader's in /proc/1/environ.
-    os.execve(cmd[0], cmd, env)
+    os.execve(cmd[0], cmd, sandbox_env(env))
 
 
 def remove_tree(path):

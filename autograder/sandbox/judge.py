@@ -139,9 +139,14 @@ def _sandboxed(mode=None, channel=None):
     if channel is None:
         os.mkdir(os.path.join(folder, "tmp"))
     stdio = subprocess.PIPE if channel is None else channel
-    proc = subprocess.Popen(confine.child_argv(folder, mode, home), cwd=folder, env=confine.child_env(home),
-                            stdin=stdio, stdout=stdio, stderr=subprocess.DEVNULL,
-                            preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+    argv = confine.child_argv(folder, mode, home)
+    passed = confine.inherited_fds(argv)
+    try:
+        proc = subprocess.Popen(argv, cwd=folder, env=confine.child_env(home), stdin=stdio, stdout=stdio,
+                                stderr=subprocess.DEVNULL, pass_fds=passed, preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+    finally:
+        for fd in passed:
+            os.close(fd)
     if channel is None:
         big_pipes(proc)
     return folder, proc

@@ -1,6 +1,7 @@
 # Hostile (class 2 of docs/grading-security.md): a correct answer, and a cell added at the end that looks around the
 # machine and prints what it finds: the file system's root and the folders up from its own, home folders, system
-# files, the environment (the grading secret, tokens), the network. The sandbox shows it only Python, its
+# files, the environment (the grading secret, tokens), bubblewrap's command line and Python's paths (where the
+# course root would show: the venv lives there), the network. The sandbox shows it only Python, its
 # packages and an empty scratch folder, with a clean environment and no network; tests/test_autograde.py checks
 # that nothing from outside the submission appears in any output.
 # expect: test_predict=1 test_signature_weight=1 test_output_shape=1 test_values=2
@@ -39,5 +40,10 @@ for up in ("..", "../..", "../../..", "../../../..", "/work", "/root", "/home", 
 for path in ("/etc/passwd", "/etc/shadow", "/etc/hostname", os.path.expanduser("~/.bash_history")):
     show(path, lambda: open(path).read()[:300])
 show("environment:", lambda: dict(os.environ))
+import sys
+import numpy
+show("bubblewrap's command line:", lambda: open("/proc/1/cmdline", "rb").read().replace(b"\0", b" ").decode())
+show("bubblewrap's environment:", lambda: open("/proc/1/environ", "rb").read().replace(b"\0", b" ").decode())
+show("python:", lambda: (sys.executable, sys.prefix, sys.path, numpy.__file__))
 show("network:", lambda: socket.create_connection(("127.0.0.1", 5432), timeout=1))
 show("internet:", lambda: socket.create_connection(("1.1.1.1", 53), timeout=1))
