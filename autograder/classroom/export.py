@@ -7,13 +7,24 @@ plus `status`:
 - `not graded`: a submission exists but was refused or failed (see the grader's summary for why);
   its score cells are left empty;
 - `not submitted`: no submission; score 0, as nbgrader writes it.
+
+grades.csv goes through autograder/classroom/spreadsheet.py: a text cell that starts like a formula (a
+student id or name `=HYPERLINK(...)`) is written as text.
+
+One bad row never stops the export: a student or submission whose row raises (a gradebook row
+SQLAlchemy cannot load, an odd value) is left out of the file and named in nbgrader's log in one line
+with its reason (student-made text made printable); the other rows are written, and the command
+(`nbgrader export`, `python -m autograder export csv`) then exits with code 1 (0 when every row was
+written).
 """
-import csv
 import os
+import sys
 
 from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
+
+from . import spreadsheet
 
 KEYS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email", "raw_score",
         "late_submission_penalty", "score", "max_score", "status"]
@@ -24,8 +35,9 @@ class CsvExport(CsvExportPlugin):
         dest = self.to or "grades.csv"
         coursedir = CourseDirectory(config=self.config)
         students, assignments = [str(s) for s in self.student], [str(a) for a in self.assignment]
+        left_out = []
         with open(dest, "w", newline="") as f:
-            out = csv.DictWriter(f, KEYS)
+            out = spreadsheet.DictWriter(f, KEYS)
             out.writeheader()
             for assignment in gradebook.assignments:
                 if assignments and assignment.name not in assignments:
@@ -33,8 +45,16 @@ class CsvExport(CsvExportPlugin):
                 for student in gradebook.students:
                     if students and student.id not in students:
                         continue
-                    out.writerow(self.row(gradebook, coursedir, assignment, student))
+                    try:
+                        out.writerow(self.row(gradebook, coursedir, assignment, student))
+                    except Exception as e:      # a row that cannot be read: the others still go out
+                        gradebook.db.rollback()
+                        left_out.append(one_line(f"{dest}: left out {assignment.name}/{student.id}: {reason(e)}"))
+                        self.log.error("%s", left_out[-1])
         self.log.info("Exported grades to %s", dest)
+        if left_out:
+            self.log.error("%s: %d row(s) left out (listed above); every other row is written", dest, len(left_out))
+            sys.exit(1)
 
     @staticmethod
     def row(gradebook, coursedir, assignment, student):
@@ -59,3 +79,15 @@ def is_graded(folder, notebooks):
     """Whether nbgrader wrote an autograded copy of every notebook (gradebook Notebook rows) in the
     submission's autograded folder: the one rule for `graded` (grades.csv, LMS exports, class report)."""
     return bool(notebooks) and all(os.path.isfile(os.path.join(folder, f"{nb.name}.ipynb")) for nb in notebooks)
+
+
+def reason(e):
+    """An exception as one line: its type and the first line of its message."""
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0][:300]}" if lines else type(e).__name__
+
+
+def one_line(text):
+    """Student-made text as one printable line (the class grader's rule, autograder/classroom/grade.py)."""
+    from .grade import printable
+    return printable(text)

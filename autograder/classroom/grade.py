@@ -204,17 +204,25 @@ def summary(assignment, results, table):
 def write_flags(root, results):
     """flags.csv at the course root: assignment, student, flag (one row per flag), sorted. The rows of
     the submissions graded in this run are replaced; every other row (other notebooks, submissions
-    that did not change) stays as an earlier run wrote it."""
+    that did not change) stays as an earlier run wrote it. Written through spreadsheet.py (a student id
+    or flag that starts like a formula is a text cell, `'=...`); the rows read back are compared and kept
+    in that written form, so a re-run finds and replaces them."""
     import csv
+
+    from . import spreadsheet
+
+    def written(values):            # a row as the file holds it
+        return [spreadsheet.cell(printable(v)) for v in values]
     path = Path(root) / "flags.csv"
-    graded = {(r.assignment, r.student) for r in results if not r.skipped}
+    graded = {tuple(written([r.assignment, r.student])) for r in results if not r.skipped}
     rows = []
     if path.exists():
         with open(path, newline="") as f:
-            rows = [row for row in list(csv.reader(f))[1:] if len(row) == 3 and tuple(row[:2]) not in graded]
-    rows += [[r.assignment, printable(r.student), printable(flag)] for r in results if not r.skipped for flag in r.flags]
+            rows = [[spreadsheet.cell(v) for v in row] for row in list(csv.reader(f))[1:] if len(row) == 3]
+        rows = [row for row in rows if tuple(row[:2]) not in graded]
+    rows += [written([r.assignment, r.student, flag]) for r in results if not r.skipped for flag in r.flags]
     with open(path, "w", newline="") as f:
-        out = csv.writer(f)
+        out = spreadsheet.writer(f)
         out.writerow(["assignment", "student", "flag"])
         out.writerows(sorted(rows))
 
