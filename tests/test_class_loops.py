@@ -126,6 +126,12 @@ def test_export_writes_every_other_row_past_one_that_raises_and_formulas_as_text
         formula = next(row for row in rows if row["student_id"] == "'=1+2")
         assert (formula["first_name"], formula["last_name"], formula["email"]) == ("'+cmd|' /C calc'!A0", "'-2+3", "'@x")
         no_formula(course.root / "grades.csv")
+    for lms, dest in (("canvas", "canvas-grades.csv"), ("moodle", f"moodle-{A}.csv")):   # the LMS exports too
+        r = python(course, "export", lms)
+        assert r.returncode == 1 and lines_naming(r.stderr + r.stdout, "left out"), (lms, r.stderr[-2000:])
+        text = (course.root / dest).read_text()
+        assert "grace" in text and ",odd" not in text and "\x1b" not in r.stderr + r.stdout, (lms, text)
+        no_formula(course.root / dest)
 
 
 # ----------------------------------------------------------------------------- python -m autograder report

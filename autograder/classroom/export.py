@@ -17,6 +17,7 @@ with its reason (student-made text made printable); the other rows are written, 
 (`nbgrader export`, `python -m autograder export csv`) then exits with code 1 (0 when every row was
 written).
 """
+import contextlib
 import os
 import sys
 
@@ -35,7 +36,7 @@ class CsvExport(CsvExportPlugin):
         dest = self.to or "grades.csv"
         coursedir = CourseDirectory(config=self.config)
         students, assignments = [str(s) for s in self.student], [str(a) for a in self.assignment]
-        left_out = []
+        left_out = LeftOut(self.log, dest, gradebook)
         with open(dest, "w", newline="") as f:
             out = spreadsheet.DictWriter(f, KEYS)
             out.writeheader()
@@ -45,16 +46,10 @@ class CsvExport(CsvExportPlugin):
                 for student in gradebook.students:
                     if students and student.id not in students:
                         continue
-                    try:
+                    with left_out.row(f"{assignment.name}/{student.id}"):
                         out.writerow(self.row(gradebook, coursedir, assignment, student))
-                    except Exception as e:      # a row that cannot be read: the others still go out
-                        gradebook.db.rollback()
-                        left_out.append(one_line(f"{dest}: left out {assignment.name}/{student.id}: {reason(e)}"))
-                        self.log.error("%s", left_out[-1])
         self.log.info("Exported grades to %s", dest)
-        if left_out:
-            self.log.error("%s: %d row(s) left out (listed above); every other row is written", dest, len(left_out))
-            sys.exit(1)
+        left_out.finish()
 
     @staticmethod
     def row(gradebook, coursedir, assignment, student):
@@ -79,6 +74,29 @@ def is_graded(folder, notebooks):
     """Whether nbgrader wrote an autograded copy of every notebook (gradebook Notebook rows) in the
     submission's autograded folder: the one rule for `graded` (grades.csv, LMS exports, class report)."""
     return bool(notebooks) and all(os.path.isfile(os.path.join(folder, f"{nb.name}.ipynb")) for nb in notebooks)
+
+
+class LeftOut:
+    """The rows an export could not write (grades.csv, the LMS exports): each named in one line of the log,
+    with its reason, while the other rows are written; finish() then exits with code 1."""
+
+    def __init__(self, log, dest, gradebook):
+        self.log, self.dest, self.gradebook, self.lines = log, dest, gradebook, []
+
+    @contextlib.contextmanager
+    def row(self, what):
+        try:
+            yield
+        except Exception as e:      # a row that cannot be read: the others still go out
+            self.gradebook.db.rollback()
+            self.lines.append(one_line(f"{self.dest}: left out {what}: {reason(e)}"))
+            self.log.error("%s", self.lines[-1])
+
+    def finish(self):
+        if self.lines:
+            self.log.error("%s: %d row(s) left out (listed above); every other row is written", self.dest,
+                           len(self.lines))
+            sys.exit(1)
 
 
 def reason(e):

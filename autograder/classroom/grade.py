@@ -332,10 +332,10 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
           flush=True)
     if export:
         from .course import ENV
-        subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",
-                        *([f"--CourseDirectory.db_url={db_url}"] if db_url else [])],
-                       cwd=root, env=ENV, check=True)
-        print(f"CSV: {root / 'grades.csv'}")
+        exported = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN",
+                                   *([f"--CourseDirectory.db_url={db_url}"] if db_url else [])], cwd=root, env=ENV)
+        print(f"CSV: {root / 'grades.csv'}" + ("" if exported.returncode == 0 else
+                                                " (rows left out: nbgrader export named each above)"))
     from .report import report
     try:
         print(f"class report: {report(root, assignments, db)}")

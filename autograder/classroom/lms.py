@@ -77,6 +77,7 @@ from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 from traitlets import TraitError
 
 from . import spreadsheet
+from .export import CsvExport, LeftOut
 
 CANVAS, CANVAS_ANONYMOUS, MOODLE = "Canvas", "Canvas (anonymous grading)", "Moodle"
 LMS_FORMS = (CANVAS, CANVAS_ANONYMOUS, MOODLE)
@@ -268,9 +269,18 @@ class LmsCollector(FileNameCollectorPlugin):
 
 def _score(gradebook, coursedir, assignment, student):
     """(score or "" when not graded or not submitted, status) as in autograder/classroom/export.py."""
-    from .export import CsvExport
     row = CsvExport.row(gradebook, coursedir, assignment, student)
     return ("" if row["status"] != "graded" else round(float(row["score"]), 4)), row["status"]
+
+
+def _handed_in(gradebook, assignment):
+    """Whether somebody handed `assignment` in (also when a submission's row cannot be read: its row is then
+    left out of the worksheet, with its reason)."""
+    try:
+        return bool(assignment.submissions)
+    except Exception:
+        gradebook.db.rollback()
+        return True
 
 
 class CanvasExport(ExportPlugin):
@@ -285,13 +295,16 @@ class CanvasExport(ExportPlugin):
             out = spreadsheet.writer(f)
             out.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(a.name for a in assignments)])
             out.writerow(["    Points Possible", "", "", "", "", *(f"{a.max_score:g}" for a in assignments)])
+            left_out = LeftOut(self.log, dest, gradebook)
             for student in gradebook.students:
                 if self.student and student.id not in [str(s) for s in self.student]:
                     continue
-                name = ", ".join(n for n in (student.last_name, student.first_name) if n) or student.id
-                out.writerow([name, student.id, "", "", "",
-                              *(_score(gradebook, coursedir, a, student)[0] for a in assignments)])
+                with left_out.row(student.id):
+                    name = ", ".join(n for n in (student.last_name, student.first_name) if n) or student.id
+                    out.writerow([name, student.id, "", "", "",
+                                  *(_score(gradebook, coursedir, a, student)[0] for a in assignments)])
         self.log.info("Exported Canvas grades to %s", dest)
+        left_out.finish()
 
 
 class MoodleExport(ExportPlugin):
@@ -301,23 +314,26 @@ class MoodleExport(ExportPlugin):
         coursedir = CourseDirectory(config=self.config)
         folder = self.to or "."
         wanted = [str(a) for a in self.assignment]
+        left_out = LeftOut(self.log, "moodle-*.csv", gradebook)
         for assignment in gradebook.assignments:
-            if (wanted and assignment.name not in wanted) or not (wanted or assignment.submissions):
+            if (wanted and assignment.name not in wanted) or not (wanted or _handed_in(gradebook, assignment)):
                 continue            # by default, the notebooks somebody handed in
             dest = os.path.join(folder, f"moodle-{assignment.name}.csv")
             with open(dest, "w", newline="") as f:
                 out = spreadsheet.writer(f)
                 out.writerow(["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade"])
                 for student in gradebook.students:
-                    try:
-                        gradebook.find_submission(assignment.name, student.id)
-                    except MissingEntry:
-                        continue            # not a participant of this Moodle assignment
-                    score, status = _score(gradebook, coursedir, assignment, student)
-                    name = " ".join(n for n in (student.first_name, student.last_name) if n)
-                    out.writerow([f"Participant {student.id}", name, student.email or "", status, score,
-                                  f"{assignment.max_score:g}"])
+                    with left_out.row(f"{assignment.name}/{student.id}"):
+                        try:
+                            gradebook.find_submission(assignment.name, student.id)
+                        except MissingEntry:
+                            continue            # not a participant of this Moodle assignment
+                        score, status = _score(gradebook, coursedir, assignment, student)
+                        name = " ".join(n for n in (student.first_name, student.last_name) if n)
+                        out.writerow([f"Participant {student.id}", name, student.email or "", status, score,
+                                      f"{assignment.max_score:g}"])
             self.log.info("Exported Moodle grading worksheet to %s", dest)
+        left_out.finish()
 
 
 EXPORTERS = {"csv": "autograder.classroom.export.CsvExport", "canvas": "autograder.classroom.lms.CanvasExport",
