@@ -538,9 +538,9 @@ def test_no_student_text_leaves_a_hidden_case():
 
 
 def test_hidden_inputs_change_with_the_answer():
-    """Every seed the grader draws is mixed with a hash of the submission's answer cells: the same answer is
-    graded on the same inputs every time, and an answer changed in any way (to hold what an earlier grading
+    """Every input's numbers are drawn with a hash of the submission's answer cells mixed in: the same answer
+    is graded on the same inputs every time, and an answer changed in any way (to hold what an earlier grading
     let slip) on other ones, so hidden inputs cannot be collected over resubmissions."""
-    show = "print(random_cases(['stride', 'padding'], n=2, seed=5))"
+    show = "print(make_data(random_cases(['stride', 'padding'], n=2, seed=5)[1])[0])"
     drawn = [judge.judge_cell(show, [answer], 30).text for answer in ("x = 1\n", "x = 1\n", "x = 1  # again\n")]
     assert drawn[0] == drawn[1] and drawn[0] != drawn[2], drawn

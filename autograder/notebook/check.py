@@ -29,18 +29,20 @@ FORBIDDEN_HINT = ("The exercise is to compute the convolution (and, in notebook 
 
 
 _SECRET = []   # words mixed into every seed while grading (set_grading_secret); empty in notebooks
+_SALTED = []   # ... and, for the numbers of every input, the submission's own words too
 _GRADER = []   # [True] in the grader's process: nothing may be skipped there
 
 
 def set_grading_secret(secret, salt=b""):
-    """Grading only: mix a private secret, and the submission's own `salt` (bytes), into every seed, so the
-    grader's inputs (hidden cases included) cannot be worked out from the public repository, nor
-    collected over resubmissions: an answer changed to hold what it learnt is graded on other inputs.
-    An empty secret and salt: seeds as written."""
-    words = list(hashlib.sha256(secret.encode() + b"\0" + salt).digest()[:8]) if secret or salt else []
-    if words != _SECRET:
-        _DRAWN.clear()          # random_cases' sets of another submission
-    _SECRET[:] = words
+    """Grading only: mix a private secret into every seed, so the grader's inputs (hidden cases
+    included) cannot be worked out from the public repository; and mix the submission's own `salt`
+    (bytes: a hash of its answer cells) into the seeds of every input's numbers, so they cannot be collected
+    over resubmissions either: an answer changed to hold what it learnt is graded on other numbers. (The
+    layers a case set draws depend on the secret alone: drawn once per grading process.) An empty secret
+    and salt: seeds as written."""
+    words = lambda b: list(hashlib.sha256(b).digest()[:8])
+    _SECRET[:] = words(secret.encode()) if secret else []
+    _SALTED[:] = words(secret.encode() + b"\0" + salt) if secret or salt else []
 
 
 def start_grading(secret, salt=b""):
@@ -50,7 +52,13 @@ def start_grading(secret, salt=b""):
 
 
 def _rng(seed):
+    """The generator of a case set's layers (random_cases): the secret mixed in."""
     return np.random.default_rng([seed, *_SECRET] if _SECRET else seed)
+
+
+def _data_rng(*seed):
+    """The generator of an input's numbers: the secret and the submission's salt mixed in."""
+    return np.random.default_rng([*seed, *_SALTED] if _SALTED else list(seed) if len(seed) > 1 else seed[0])
 
 
 class CheckFailed(AssertionError):
@@ -305,7 +313,7 @@ def make_data(c):
         return c["data"]
     if c.get("worked_example"):
         return _worked_example_data(c)
-    rng = _rng(c["seed"])
+    rng = _data_rng(c["seed"])
     groups = c["conv"].get("groups", 1)
     x = rng.standard_normal((c["N"], c["C_in"], c["L"]))
     bound = 1 / math.sqrt(c["C_in"] // groups * c["K"])
@@ -957,7 +965,7 @@ def check_speed(Conv1d, c, factor=SPEED_FACTOR, rounds=20, budget=3.0):
     and NumPy's BLAS if threadpoolctl is installed). A slow layer stops after three rounds once its
     calls have taken `budget` seconds in all."""
     x, w, b = make_data(c)
-    rng = _rng(c["seed"] + 1)
+    rng = _data_rng(c["seed"] + 1)
     wt, bt = torch.from_numpy(w), None if b is None else torch.from_numpy(b)
     conv = {k: v for k, v in c["conv"].items() if k != "bias"}
     with _Forbidden():
@@ -1292,7 +1300,7 @@ def make_dy(c):
     if c.get("worked_example"):
         return _worked_example_data(c, dy=True)[3]
     shape = expected_output(c).shape
-    rng = np.random.default_rng([c["seed"], 8, *_SECRET])
+    rng = _data_rng(c["seed"], 8)
     return rng.standard_normal(shape).astype(np.dtype(c["dtype"]))
 
 

@@ -306,7 +306,7 @@ class Execute(nbp.Execute):
             cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + \
                            [error_output("CellTimeoutError", self._stopped)]
         elif timed_out:         # nbclient's backstop
-            busy = usage.busy(start, end)
+            busy = usage.busy(usage.between(start, end))
             if busy:
                 cell.outputs = []
             else:

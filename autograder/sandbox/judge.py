@@ -192,31 +192,44 @@ class Clock:
         self.seconds = float(seconds)
         self.backstop = float(backstop if backstop is not None else max(20 * self.seconds, 60.0))
         self.spent = 0.0        # own seconds
-        self.pid = None         # the answer process, once it runs
+        self.waited = usage.Spent(0.0, 0.0, 0.0)    # the waits so far, summed (the gaps between them left out)
+        self.pid = None         # the answer process, once it runs (watch)
+        self.probe = usage.Probe(None)
+
+    def watch(self, pid):
+        """Count the time of process pid (the answer's) from now on."""
+        self.probe.close()
+        self.pid, self.probe = pid, usage.Probe(pid)
 
     def wait(self, fd, write=False):
         """Return when fd is ready; raise OutOfTime when the student's own time for the cell is spent,
-        Busy when the backstop ends the wait while the machine's load, not the student, took the time."""
-        start = usage.sample(self.pid)
+        Busy when the backstop ends the cell's waits while the machine's load, not the student, took their
+        time (usage.busy over all of them)."""
+        ready = select.select([] if write else [fd], [fd] if write else [], [], 0)
+        if ready[0] or ready[1]:
+            return                  # no wait: nothing to count
+        start = self.probe.sample()
         while True:
             left = min(self.TICK, self.backstop - (time.monotonic() - start.wall))
             ready = select.select([] if write else [fd], [fd] if write else [], [], max(0.0, left))
-            now = usage.sample(self.pid)
+            now = self.probe.sample()
             own = self.spent + usage.own(start, now)
             if own > self.seconds:
                 self.spent = own
                 raise OutOfTime(f"your code did not finish within {self.seconds:g} s of its own time")
-            if now.wall - start.wall >= self.backstop and not (ready[0] or ready[1]):
-                if usage.busy(start, now):
-                    raise Busy(f"the grading machine was too busy: {now.wall - start.wall:.0f} s of waiting gave "
-                               f"the answer {own:.1f} s of its own time")
-                self.spent = own
-                raise OutOfTime(f"your code did not finish: {now.wall - start.wall:.0f} s passed, of which it spent "
-                                f"{own:.1f} s of its own")
             if ready[0] or ready[1]:
                 self.spent = own
                 self.backstop -= now.wall - start.wall
+                self.waited = self.waited + usage.between(start, now)
                 return
+            if now.wall - start.wall >= self.backstop:
+                waited = self.waited + usage.between(start, now)
+                if usage.busy(waited):
+                    raise Busy(f"the grading machine was too busy: {waited.wall:.0f} s of waiting gave the answer "
+                               f"{own:.1f} s of its own time")
+                self.spent = own
+                raise OutOfTime(f"your code did not finish: {waited.wall:.0f} s passed, of which it spent "
+                                f"{own:.1f} s of its own")
 
 
 class OutOfTime(Abort):
@@ -246,7 +259,7 @@ class Child:
         if zygote is None:
             self.dir, self.proc = _sandboxed()
             self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-            clock.pid = _answer_pid(self.proc, clock.backstop, child=False)
+            clock.watch(_answer_pid(self.proc, clock.backstop, child=False))
             self._write(self._frame({"cells": cells, "cpu": cpu}))
         else:
             request = self._frame({"op": "fork", "cells": cells, "cpu": cpu})
@@ -256,7 +269,7 @@ class Child:
                 zygote.close()
                 self.to_fd, self.from_fd = zygote.fork(request)
             self.proc = zygote.proc
-            clock.pid = _answer_pid(self.proc, clock.backstop, child=True)
+            clock.watch(_answer_pid(self.proc, clock.backstop, child=True))
         # Answer cells that raised: what they defined before the error stays usable.
         reply, blob = self._receive()
         try:
@@ -411,6 +424,7 @@ class Child:
         if self.closed:
             return
         self.closed = True
+        self.clock.probe.close()
         if self.zygote is None:
             _end(self.proc)
             confine.remove_tree(self.dir)

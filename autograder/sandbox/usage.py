@@ -103,6 +103,42 @@ def sample(pid, root=None):
     return Sample(time.monotonic(), cpu, run_delay(pid) if pid is not None else None, my_run_delay())
 
 
+class Probe:
+    """sample() for one process, many times a second (the judge samples around every wait for an answer):
+    its /proc files and the grader's own schedstat are opened once and read again in place. The grader's
+    thread is the one that made the Probe."""
+
+    def __init__(self, pid):
+        self.fds = {}
+        for key, path in (("stat", f"/proc/{pid}/stat"), ("sched", f"/proc/{pid}/schedstat"),
+                          ("mine", "/proc/thread-self/schedstat")):
+            try:
+                self.fds[key] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                pass
+
+    def _read(self, key):
+        try:
+            return os.pread(self.fds[key], 4096, 0).decode()
+        except (KeyError, OSError):
+            return None
+
+    def sample(self):
+        stat, sched, mine = self._read("stat"), self._read("sched"), self._read("mine")
+        try:
+            fields = stat.rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / TICK
+        except (AttributeError, IndexError, ValueError):
+            cpu = 0.0
+        delay = lambda text: int(text.split()[1]) / 1e9 if text else None
+        return Sample(time.monotonic(), cpu, delay(sched), delay(mine))
+
+    def close(self):
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+
+
 def own(a, b):
     """The student's own seconds between samples a and b (see the module's docstring). While the grader
     itself waited for a CPU, the student's process may have waited on it (a reply the grader was slow to
@@ -116,16 +152,32 @@ def own(a, b):
     return max(cpu, wall - waited)
 
 
-def busy(a, b):
-    """Whether the machine's load, not the student, took the wall-clock time between samples a and b: the
-    watched process waited for a CPU at least half of it; without schedstat, it spent less than a quarter
-    of it on a CPU (something else had the CPUs, or it slept: the two cannot be told apart then)."""
-    wall = b.wall - a.wall
-    if wall <= 0:
+class Spent(typing.NamedTuple):
+    """What passed between two samples (between), or over several stretches (added up with +)."""
+    wall: float
+    cpu: float
+    delay: float | None         # run-queue seconds of the watched process (None: unknown)
+
+    def __add__(self, other):
+        delay = None if self.delay is None or other.delay is None else self.delay + other.delay
+        return Spent(self.wall + other.wall, self.cpu + other.cpu, delay)
+
+
+def between(a, b):
+    """The Spent between samples a and b."""
+    return Spent(b.wall - a.wall, max(0.0, b.cpu - a.cpu),
+                 None if a.delay is None or b.delay is None else max(0.0, b.delay - a.delay))
+
+
+def busy(spent):
+    """Whether the machine's load, not the student, took the wall-clock time of `spent` (a Spent): the watched
+    process waited for a CPU at least half of it; without schedstat, it spent less than a quarter of it on a
+    CPU (something else had the CPUs, or it slept: the two cannot be told apart then)."""
+    if spent.wall <= 0:
         return False
-    if a.delay is None or b.delay is None:
-        return (b.cpu - a.cpu) < 0.25 * wall
-    return (b.delay - a.delay) >= 0.5 * wall
+    if spent.delay is None:
+        return spent.cpu < 0.25 * spent.wall
+    return spent.delay >= 0.5 * spent.wall
 
 
 def command(pid):
