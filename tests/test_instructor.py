@@ -221,34 +221,41 @@ def test_formgraders_exchange_releases_collects_and_returns_feedback(tmp_path):
     assert list((student / A / "feedback").rglob(f"{A}.html"))
 
 
-def lms_zip(layout, notebook_json):
-    """A "download all submissions" zip as Canvas or Moodle makes it, for students 1001 and 1002."""
-    names = {"canvas": ["smithjane_1001_55501_{f}", "doejohn_LATE_1002_55502_{f}"],
-             "canvas_resubmitted": ["smithjane_1001_55501_01_channels_kernel-1.ipynb",
-                                    "doejohn_1002_55502_01_channels_kernel-2.ipynb"],
-             "moodle": ["Jane Smith_1001_assignsubmission_file_{f}", "John Doe_1002_assignsubmission_file_{f}"],
-             "moodle_folders": ["Jane Smith_1001_assignsubmission_file_/{f}",
-                                "John Doe_1002_assignsubmission_file_/{f}"]}[layout]
+LAYOUTS = ["canvas", "canvas_resubmitted", "moodle", "moodle_folders"]
+
+
+def lms_zip(layout, notebook_json, first=1001):
+    """A "download all submissions" zip as Canvas or Moodle makes it, for students `first` and `first` + 1."""
+    one, two = first, first + 1
+    names = {"canvas": [f"smithjane_{one}_55501_{{f}}", f"doejohn_LATE_{two}_55502_{{f}}"],
+             "canvas_resubmitted": [f"smithjane_{one}_55501_01_channels_kernel-1.ipynb",
+                                    f"doejohn_{two}_55502_01_channels_kernel-2.ipynb"],
+             "moodle": [f"Jane Smith_{one}_assignsubmission_file_{{f}}", f"John Doe_{two}_assignsubmission_file_{{f}}"],
+             "moodle_folders": [f"Jane Smith_{one}_assignsubmission_file_/{{f}}",
+                                f"John Doe_{two}_assignsubmission_file_/{{f}}"]}[layout]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name in names:
             z.writestr(name.format(f=f"{A}.ipynb"), notebook_json)
-        z.writestr("readme.txt" if layout.startswith("canvas") else "Jane Smith_1001_onlinetext_/notes.txt", "x")
+        z.writestr("readme.txt" if layout.startswith("canvas") else f"Jane Smith_{one}_onlinetext_/notes.txt", "x")
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("layout", ["canvas", "canvas_resubmitted", "moodle", "moodle_folders"])
-def test_zip_collect_reads_canvas_and_moodle_downloads(tmp_path, layout):
+def test_zip_collect_reads_canvas_and_moodle_downloads(tmp_path):
+    """One download of each form (Canvas, Canvas with re-upload suffixes, Moodle's files, Moodle's folders) in
+    the archive folder, collected by one `nbgrader zip_collect`: every student filed under the LMS's id."""
     course = Course(tmp_path / "course", [A])
     release(course)
     archive = course.root / "downloaded" / A / "archive"
     archive.mkdir(parents=True)
     released = (course.root / "notebooks" / A / f"{A}.ipynb").read_bytes()
-    (archive / "submissions.zip").write_bytes(lms_zip(layout, released))
+    for i, layout in enumerate(LAYOUTS):
+        (archive / f"{layout}.zip").write_bytes(lms_zip(layout, released, 1001 + 10 * i))
     r = course.nbgrader("zip_collect", A, check=False)
     assert r.returncode == 0, r.stderr
     got = sorted(str(p.relative_to(course.root / "submitted")) for p in (course.root / "submitted").rglob("*.ipynb"))
-    assert got == [f"1001/{A}/{A}.ipynb", f"1002/{A}/{A}.ipynb"], (got, r.stderr[-2000:])
+    assert got == [f"{s}/{A}/{A}.ipynb" for i in range(len(LAYOUTS)) for s in (1001 + 10 * i, 1002 + 10 * i)], \
+        (got, r.stderr[-2000:])
     assert (course.root / "submitted" / "1001" / A / f"{A}.ipynb").read_bytes() == released
 
 

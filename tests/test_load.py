@@ -2,7 +2,8 @@
 
 The test keeps every core busy with spinning processes, several per core, each in a session of its own (with
 the kernel's autogroup, the processes of one session share one slot and would hide the load), and grades
-correct 07 and 08 submissions with plain `nbgrader autograde`: they get every point, the speed bonus included.
+correct 07 and 08 submissions with the class grader (nbgrader's autograde in each of two grading processes): they
+get every point, the speed bonus included.
 In the same run an answer whose forward never returns is still stopped by its own time and loses only the
 cells that call it. The test asserts grades, never times.
 """
@@ -32,9 +33,8 @@ def test_a_busy_machine_changes_no_grade_and_a_loop_is_still_stopped_once(tmp_pa
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
                 for _ in range(SPINNERS_PER_CORE * (os.cpu_count() or 2))]
     try:
-        for assignment in ("07_capstone", "08_backward"):
-            r = course.autograde(assignment, "--TimeLimits.cell_seconds=6", env=SECRET)
-            assert r.returncode == 0, r.stderr[-3000:]
+        r = course.grade_parallel(["07_capstone", "08_backward"], "--TimeLimits.cell_seconds=6", jobs=2, env=SECRET)
+        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
         loads = [float(v) for v in open("/proc/loadavg").read().split()[:1]]
     finally:
         for p in spinners:
