@@ -248,3 +248,23 @@ def test_feedback_and_the_report_of_a_20_mib_notebook_of_200000_cells_are_bounde
     with capsys.disabled():
         print(f"\n  200,000 cells, {len(data) / 1024 ** 2:.1f} MiB: autograded copy rebuilt in {rebuilt:.1f} s; feedback "
               f"{seconds:.1f} s, {mib:.0f} MiB; report (unbounded notebook) {report_seconds:.1f} s, {report_mib:.0f} MiB")
+
+
+def test_a_bonus_cell_is_counted_once_for_every_graded_student(tmp_path):
+    """A bonus cell (0 points, extra credit when passed) is in the report for every graded student, with its
+    extra credit counted once: nbgrader's score already holds it (it was added twice, mean 2.00 for a 1-point
+    bonus, and only its earners were counted)."""
+    from types import SimpleNamespace as NS
+    from autograder.classroom.report import read_submission
+    for student in ("fast", "slow"):
+        folder = tmp_path / "autograded" / student / "07"
+        folder.mkdir(parents=True)
+        (folder / "07.ipynb").write_text("{}")
+    grade = lambda name, top, score, extra: NS(name=name, max_score=top, score=score, extra_credit=extra)
+    subs = {"fast": [grade("test_values", 2.0, 2.0, None), grade("test_speed_bonus", 0.0, 1.0, 1.0)],
+            "slow": [grade("test_values", 2.0, 2.0, None), grade("test_speed_bonus", 0.0, 0.0, 0.0)]}
+    cells = {s: read_submission(tmp_path, "07", s, NS(max_score=2.0, score=sum(g.score for g in grades),
+                                                       notebooks=[NS(name="07", grades=grades)]))[1]
+             for s, grades in subs.items()}
+    assert cells == {"fast": {"test_values": (2.0, 2.0), "test_speed_bonus": (0.0, 1.0)},
+                     "slow": {"test_values": (2.0, 2.0), "test_speed_bonus": (0.0, 0.0)}}

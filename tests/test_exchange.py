@@ -201,7 +201,7 @@ def test_a_folder_naming_bob_written_by_another_account_is_refused_and_bobs_own_
     forged = [p.name for p in inbound(course).iterdir() if p.stat().st_uid == eve.pw_uid]
     assert len(forged) == 1 and forged[0].startswith(f"conv1d_bob+{A}+")
     r = collect(course)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr      # a folder was refused: exit code 1, the others collected
     refusal(r, forged[0], f"owned by conv1d_eve (uid {eve.pw_uid}), not by conv1d_bob")
     assert collected(course) == ["conv1d_bob"]
     assert (course.root / "submitted" / "conv1d_bob" / A / f"{A}.ipynb").read_bytes() == notebook(course, "bob")
@@ -226,7 +226,7 @@ def test_malformed_names_timestamps_and_unsafe_ids_are_skipped_one_line_each_and
         folder(course, name, mallory)
     os.mkdir(os.fsencode(inbound(course)) + b"/\xff\xfe+" + A.encode() + b"+" + T1.encode())   # not UTF-8
     r = collect(course)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr      # a folder was refused: exit code 1, the others collected
     assert collected(course) == ["conv1d_alice"]
     refusal(r, f"conv1d_bob+{A}+2026-13-45 99:99:99 UTC", "malformed timestamp")
     refusal(r, f"conv1d_bob+{A}+not a time", "malformed timestamp")
@@ -264,7 +264,7 @@ def test_links_fifos_hard_links_and_huge_files_in_an_inbound_folder_are_refused_
     (planted / "notes.txt").write_text("eve was here")                               # oscar's folder (0777)
     os.chown(planted / "notes.txt", eve.pw_uid, eve.pw_gid)
     r = collect(course)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr      # a folder was refused: exit code 1, the others collected
     refusal(r, name["conv1d_alice"], "notes.txt is a symbolic link")
     refusal(r, name["conv1d_bob"], "data.bin is a symbolic link")
     refusal(r, name["conv1d_carol"], "pipe is a FIFO")
@@ -289,7 +289,7 @@ def test_an_inbound_folder_that_is_a_symbolic_link_is_not_followed(course, users
     os.lchown(link, bob.pw_uid, bob.pw_gid)                 # bob's own link: the owner check passes
     folder(course, f"conv1d_mallory+{A}+{T1}", mallory, notebook(course, "mallory"))
     r = collect(course)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr      # a folder was refused: exit code 1, the others collected
     refusal(r, link.name, "a symbolic link, not a folder")
     assert collected(course) == ["conv1d_mallory"]
     for path in files_under(course.root, skip=course.root / "exchange"):
@@ -316,7 +316,7 @@ def test_where_owners_cannot_be_told_apart_nothing_is_collected_unless_names_are
     folder(course, f"conv1d_alice+{A}+{T1}", root, notebook(course, "alice"))
     folder(course, f"conv1d_bob+{A}+{T1}", root, notebook(course, "bob"))
     r = collect(course)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr      # a folder was refused: exit code 1, the others collected
     for student in ("conv1d_alice", "conv1d_bob"):
         refusal(r, f"{student}+{A}+{T1}", f"owned by root (uid 0), not by {student}")
     assert "belongs to root (uid 0): on this exchange the operating system cannot tell students apart" in r.stderr

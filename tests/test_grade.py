@@ -134,7 +134,7 @@ def test_one_students_failure_never_stops_the_others(tmp_path):
     # one worker, in student order: broken, corpus__infinite_loop (its answer's endless loop would hold each
     # test cell 60 s), examples__ada (a few seconds): far on either side of the 15 s limit, on any machine
     scratch = Path(tempfile.mkdtemp(prefix="conv1d-t-", dir=ROOT / "build"))     # short: kernels' socket paths
-    r = course.grade_parallel([A], "--Execute.timeout=60", "--Judge.timeout=60", "--Execute.total_timeout=120",
+    r = course.grade_parallel([A], "--TimeLimits.cell_seconds=60",
                               "--submission-timeout=15", jobs=1, env={"TMPDIR": str(scratch)})
     assert not list(scratch.iterdir()), "the killed grading process's kernel and judge folders are deleted"
     scratch.rmdir()
@@ -175,6 +175,29 @@ def test_a_renamed_notebook_is_graded_and_said_to_be_renamed(tmp_path):
     with open(course.root / "grades.csv", newline="") as f:
         status = {row["student_id"]: row["status"] for row in csv.DictReader(f)}
     assert status == {s: "graded" for s in ("colab", "jupyter", "browser", "lms", "examples__grace")}
+    # colab hands in again, and this time the folder holds two candidates: refused, and its earlier grade
+    # is not exported as if it were this submission's
+    shutil.copy(grace, course.root / "submitted" / "colab" / A / f"{A}-Copy2.ipynb")
+    (course.root / "submitted" / "colab" / A / f"{A}.ipynb").rename(course.root / "submitted" / "colab" / A / "x.ipynb")
+    shutil.copy(grace, course.root / "submitted" / "colab" / A / f"Copy of {A}.ipynb")
+    r = course.grade_parallel([A], *LIMITS, jobs=2)
+    assert "colab: not graded: several notebooks could be" in r.stdout, r.stdout
+    with open(course.root / "grades.csv", newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert rows["colab"]["status"] == "not graded" and rows["colab"]["score"] == "", rows["colab"]
+    assert rows["jupyter"]["status"] == "graded"
+
+
+def test_the_course_roots_time_limits_travel_to_the_workers(tmp_path):
+    """A limit set in the course root's nbgrader_config.py reaches the grade command's workers (which read
+    only the installed course's settings), as it reaches plain `nbgrader autograde`."""
+    from autograder.classroom.grade import carried_options
+    (tmp_path / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text().replace(
+        'load_subconfig("autograder/nbgrader_config.py")', f'load_subconfig({str(ROOT / "autograder" / "nbgrader_config.py")!r})')
+        + "c.TimeLimits.cell_seconds = 7\nc.Judge.bonus = False\n")
+    options = carried_options(tmp_path)
+    assert "--TimeLimits.cell_seconds=7" in options and "--Judge.bonus=False" in options, options
+    assert "--TimeLimits.submission_seconds=300" in options, options      # the course's own, as nbgrader reads it
 
 
 def test_flags_csv_keeps_what_this_run_did_not_regrade(tmp_path):

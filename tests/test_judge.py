@@ -458,12 +458,26 @@ for place in places:
             tried.append(path)
         except BaseException:
             pass
+import struct
+acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, 0, 0xFFFFFFFF) for tag in (0x01, 0x04, 0x20))
+for name, value in (("user.conv1d-planted", b"answers of a hidden case"), ("system.posix_acl_default", acl)):
+    for folder in (os.getcwd(), os.path.dirname(os.getcwd())):
+        try:
+            os.setxattr(folder, name, value)
+            tried.append(name)
+        except BaseException:
+            pass
 x = 1
 """
 LOOK = """import os, sys, glob
 places = ['/tmp', '/dev/shm', '/dev', '/', os.path.dirname(sys.prefix), os.path.dirname(os.getcwd()),
           os.path.dirname(os.path.dirname(os.getcwd()))]
 found = sorted(p for place in places for p in glob.glob(os.path.join(place, 'conv1d-planted-*')))
+for folder in (os.getcwd(), os.path.dirname(os.getcwd())):
+    try:
+        found += [f"{folder}: {a}" for a in os.listxattr(folder)]
+    except OSError:
+        pass
 """
 
 
@@ -535,6 +549,26 @@ def test_no_student_text_leaves_a_hidden_case():
     assert not verdict.passed and verdict.started, verdict
     assert "LEAK" not in shown and "ValueError" in verdict.error[1], shown
     assert any("ctypes" in f for f in verdict.hidden_flags) and not verdict.flags, verdict
+
+
+def test_a_hidden_check_names_what_failed_never_what_came_back():
+    """A failed check in a hidden case says which case and what failed, in the course's words: the shape the
+    answer returned (an empty array of shape (0, 1234567, 7654321) is bits of the input it chose) and the
+    difference its values make (1e6 times an input) never reach the message."""
+    shape = ("import numpy as np\nclass Conv1d:\n    def __init__(self, a, b, k, stride=1):\n"
+             "        self.weight = self.bias = None\n    def __call__(self, x):\n"
+             "        return np.zeros((0, 1234567, 7654321)) if x.shape[-1] != 5 else np.zeros((1, 1, 4))\n")
+    values = ("import numpy as np\nclass Conv1d:\n    def __init__(self, a, b, k, stride=1):\n"
+              "        self.weight = self.bias = None\n        self.k = k\n    def __call__(self, x):\n"
+              "        y = np.zeros(x.shape[:-1] + (x.shape[-1] - self.k + 1,))\n        y.flat[0] = 987654.321\n"
+              "        return y\n")
+    test = "### BEGIN HIDDEN TESTS\ncheck_{}(Conv1d, random_cases(['stride'], n=2, seed=5), hidden=True)\n"
+    for check_name, answer, said in (("output_shape", shape, "the output's shape is not torch's"),
+                                     ("values", values, "the output is not torch's")):
+        verdict = judge.judge_cell(test.format(check_name), [answer], 30)
+        message = verdict.error[1]
+        assert message.startswith("hidden case 1 (") and said in message, message
+        assert not any(d in message for d in ("1234567", "7654321", "987654", "9.88e+05")), message
 
 
 def test_hidden_inputs_change_with_the_answer():

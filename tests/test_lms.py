@@ -210,9 +210,10 @@ def hostile_targz(bomb=32 * 1024 ** 2):
     return buf.getvalue()
 
 
-def run_extractor(tmp_path, archive_files, **bounds):
-    """LmsExtractor on downloaded/archive/ holding archive_files ({relative path: bytes}), as nbgrader runs it.
-    Returns (extractor with .code, extracted folder, the log's lines)."""
+def run_extractor(tmp_path, archive_files, assignment=None, **bounds):
+    """LmsExtractor on downloaded/archive/ holding archive_files ({relative path: bytes}), as nbgrader runs it
+    (for `assignment`: in an app of that assignment, at tmp_path). Returns (extractor with .code, extracted
+    folder, the log's lines)."""
     archive, extracted = tmp_path / "archive", tmp_path / "extracted"
     archive.mkdir(parents=True, exist_ok=True)
     extracted.mkdir()
@@ -225,6 +226,12 @@ def run_extractor(tmp_path, archive_files, **bounds):
     handler.emit = lambda record: records.append(record.getMessage())
     log.addHandler(handler)
     try:
+        if assignment:
+            from nbgrader.coursedir import CourseDirectory
+            from traitlets.config import Configurable
+            app = Configurable()
+            app.coursedir = CourseDirectory(root=str(tmp_path), assignment_id=assignment)
+            bounds["parent"] = app
         ex = LmsExtractor(log=log, **bounds)
         ex.extract(str(archive), str(extracted))
         ex.code = ex.report()                  # nbgrader's exit code, its last line last in `records`
@@ -393,7 +400,7 @@ def test_zip_collect_collects_the_honest_students_of_a_hostile_class(tmp_path):
     submitted = root / "submitted"
     assert files_under(submitted) == {f"1001/{A}/{NB}": jane, f"1002/{A}/{NB}": john,
                                       f"1004/{A}/{NB}": jane + b"  ",
-                                      f"1006/{A}/x_1001_assignsubmission_file_{NB}": b"moriarty's"}, err
+                                      f"1006/{A}/{NB}": b"moriarty's"}, err      # his own, named as nbgrader grades it
     new = {p for p in tmp_path.rglob("*")} - before
     outside = [p for p in new if not (p.is_relative_to(submitted) or p.is_relative_to(archive.parent / "extracted"))]
     assert outside == [], outside                       # nothing written anywhere else
@@ -442,3 +449,17 @@ def test_lms_exports_write_formula_like_cells_as_text(tmp_path):
     canvas = (tmp_path / "canvas.csv").read_text()
     assert "'@SUM(A1)" in canvas and ",1001," in canvas
     assert "\"'=HYPERLINK(\"\"http://x\"\")" in (tmp_path / f"moodle-{A}.csv").read_text()
+
+
+def test_a_renamed_notebook_is_collected_under_the_assignments_name(tmp_path):
+    """Colab's `Copy of X.ipynb`, a browser's `X (1).ipynb`: a student's only notebook named like the
+    assignment is collected as X.ipynb (nbgrader grades only that name), and the log says so; a notebook beside
+    X.ipynb named like it is collected as it is, and the log says it is not graded."""
+    download = zip_of([(f"smithjane_1001_55501_Copy of {NB}", NOTEBOOK),
+                       (f"doejohn_1002_55502_{NB}", NOTEBOOK), (f"doejohn_1002_55503_{A} (1).ipynb", NOTEBOOK + b"1"),
+                       ("roeric_1004_55504_homework.ipynb", NOTEBOOK)])
+    ex, extracted, lines = run_extractor(tmp_path, {"canvas.zip": download}, assignment=A)
+    assert files_under(extracted) == {f"1001/{NB}": NOTEBOOK, f"1002/{NB}": NOTEBOOK,
+                                      f"1002/{A} (1).ipynb": NOTEBOOK + b"1", "1004/homework.ipynb": NOTEBOOK}
+    assert f"collected as {NB}" in the_line(lines, "student 1001's", f"Copy of {NB}")
+    assert f"only {NB} is graded" in the_line(lines, "student 1002 also handed in", f"{A} (1).ipynb")

@@ -24,7 +24,8 @@ folders, and
   When a student's newest folder is refused here, none of their older folders is taken instead: the
   refused one is their last word, and the instructor reads why (a previous collect's copy stays);
 - logs each refused folder in one line, its name and reason printed safely (`printable`), and
-  collects the others: one student never stops the class.
+  collects the others: one student never stops the class. When a folder was refused the command ends
+  with exit code 1 (as zip_collect), so a script notices; formgrader then shows the log.
 
 Where the operating system cannot tell students apart (every student's files belong to one uid, as
 on a JupyterHub whose servers all run as `jovyan`), no folder passes the owner check, and the
@@ -40,6 +41,7 @@ import pwd
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections import defaultdict
 
@@ -175,7 +177,7 @@ class CheckedCollect(ExchangeCollect):
             self.log.warning(
                 "Every folder of %s in inbound/ belongs to %s: on this exchange the operating system cannot "
                 "tell students apart, so none was collected. The file-system exchange is not safe here (README, "
-                "'Collecting'); c.CheckedCollect.trust_folder_names = True takes student ids from folder names, "
+                "'When the file-system exchange is not safe'); c.CheckedCollect.trust_folder_names = True takes student ids from folder names, "
                 "which anyone can write", assignment, self._account(owners.pop()))
 
         by_student = defaultdict(list)
@@ -273,10 +275,12 @@ class CheckedCollect(ExchangeCollect):
             for record in self.src_records:
                 collected += self._collect(record)
             if self.refused:
-                self.log.warning("Collected %d submission(s) of '%s'; %d folder(s) in inbound/ refused (above)",
-                                 collected, assignment, len(self.refused))
+                self.log.warning("Collected %d submission(s) of '%s'; %d folder(s) in inbound/ refused (each named "
+                                 "above; exit code 1)", collected, assignment, len(self.refused))
         finally:
             os.close(self._inbound_fd)
+        if self.refused:
+            sys.exit(1)         # as zip_collect: something needs the instructor; the others are collected
 
     def _collect(self, record):
         student, name = record["username"], record["filename"]

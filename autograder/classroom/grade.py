@@ -42,13 +42,31 @@ DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: w
 
 
 # ----------------------------------------------------------------------------- which submissions
+def course_config(root):
+    """The nbgrader configuration at this course root (its nbgrader_config.py, which loads the course's), or
+    None when there is none."""
+    from traitlets.config.loader import PyFileConfigLoader
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
+        if (Path(root) / "nbgrader_config.py").exists() else None
+
+
 def course_db_url(root):
     """The gradebook URL nbgrader uses at this course root (its nbgrader_config.py, else the default)."""
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
-        if (Path(root) / "nbgrader_config.py").exists() else None
-    return CourseDirectory(config=config, root=str(root)).db_url
+    return CourseDirectory(config=course_config(root), root=str(root)).db_url
+
+
+CARRIED = ("TimeLimits", "Judge")       # the course root's settings a worker grades with (README)
+
+
+def carried_options(root):
+    """The course root's TimeLimits and Judge settings as nbgrader options (`--TimeLimits.cell_seconds=60`),
+    for the workers, which read only the installed course's autograder/nbgrader_config.py: the same class
+    is graded under the same limits by `nbgrader autograde` and by this command. Options given to the
+    command win (_run leaves out what they set)."""
+    config = course_config(root) or {}
+    return [f"--{section}.{key}={value}" for section in CARRIED for key, value in sorted(config.get(section, {}).items())
+            if isinstance(value, (bool, int, float, str))]
 
 
 def submitted(root, assignment):
@@ -72,13 +90,23 @@ def find_notebook(folder, assignment):
     names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".ipynb"))
     if want in names:
         return "", ""
-    like = [n for n in names if assignment.lower() in n.lower().replace("-", "_").replace(" ", "_")]
+    like = [n for n in names if intake.named_like(n, assignment)]
     if len(like) == 1:
         os.rename(os.path.join(folder, like[0]), os.path.join(folder, want))
         return f"graded {like[0]!r} as {want}", ""
     if like:
         return "", f"not graded: several notebooks could be {want}: {', '.join(like)}"
     return "", (f"not graded: no notebook named like {want}" + (f" (found {', '.join(names)})" if names else ""))
+
+
+def forget(root, assignment, student):
+    """The autograded folder of a submission that could not be graded now (refused, or no notebook to grade)
+    goes, as nbgrader's own autograde removes a failed one: grades.csv and the LMS exports then say `not
+    graded`, never the grade of what the student handed in before."""
+    from ..sandbox.confine import remove_tree
+    dest = Path(root) / "autograded" / student / assignment
+    if os.path.lexists(dest):
+        remove_tree(dest)
 
 
 def digest(folder):
@@ -259,6 +287,7 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
             if refusal:
                 students.remove(s)
                 results.append(Result(a, s, ok=False, error=refusal))
+                forget(root, a, s)
             elif note:
                 notes[a, s] = note
         grade, fresh = todo(root, a, students, db, force)
@@ -281,7 +310,10 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
             raise SystemExit(f"the gradebook ({make_url(db).render_as_string(hide_password=True)}) has no "
                              f"{', '.join(missing)}: put the notebooks in it first, in the course root: python -m "
                              f"autograder gradebook {' '.join(missing)}" + (f" --db-url {db_url}" if db_url else ""))
-        common = dict(db_url=db, extra=list(extra), secret=os.environ.get(SECRET_VARIABLE, ""), timeout=timeout,
+        given = {o.split("=", 1)[0] for o in extra}        # an option given twice is refused by traitlets
+        carried = [o for o in carried_options(root) if o.split("=", 1)[0] not in given]
+        common = dict(db_url=db, extra=[*carried, *extra], secret=os.environ.get(SECRET_VARIABLE, ""),
+                      timeout=timeout,
                       environment=grading_environment())
         sources = {a: intake.read_folder(root / "solutions" / a) for a in {a for a, _ in todo_list}}
         tasks = (cluster.read_task(root, a, s, source=sources[a], last=last_graded(root, a, s)[0], **common)
@@ -292,6 +324,8 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
             r = graded.result
             if not isinstance(task, Result):
                 cluster.store(root, task, graded, versions[task.assignment])
+            else:           # refused as it was read: no earlier grade stands for it
+                forget(root, r.assignment, r.student)
             r.note = notes.get((r.assignment, r.student), "")
             results.append(r)
             if bar:

@@ -139,9 +139,10 @@ def read_submission(root, assignment, student, sub):
         tests = set()
         for g in nb.grades:
             top = number(g.max_score or 0.0, f"{g.name}'s max_score")
-            extra = number(g.extra_credit or 0.0, f"{g.name}'s extra_credit")
-            if top or extra:
-                cells[g.name] = (top, number(g.score or 0.0, f"{g.name}'s score") + extra)
+            # a cell worth points, or a bonus cell (ExtraCredit records its extra credit, 0 when not earned, for
+            # every student); nbgrader's score already holds the extra credit
+            if top or g.extra_credit is not None:
+                cells[g.name] = (top, number(g.score or 0.0, f"{g.name}'s score"))
                 tests.add(g.name)
         names.append((nb.name, tests))
     return row, cells, names

@@ -18,6 +18,7 @@ Directives (`# %% OP [GRADE_ID] [ARG]`), applied in order to the student noteboo
     append                    a new code cell at the end
     append-markdown           a new markdown cell at the end
     forge ID POINTS           a new code cell at the end whose metadata claims to be graded test ID
+    flag ID KEY=VALUE         set that cell's nbgrader metadata KEY to VALUE (a Python literal: solution=True)
 `expect:` names grade ids and their expected points; a cell not named is expected to score 0.
 The file's path below its corpus folder, minus `.py`, is the student id (`/` becomes `__`), and the
 assignment is given by the folder the file lives in.
@@ -30,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 OPS = {"answer", "replace", "delete", "retype", "duplicate", "move", "insert-after", "append", "append-markdown",
-       "forge"}
+       "forge", "flag"}
 
 
 @dataclass
@@ -76,6 +77,10 @@ class Submission:
                 nb.cells.append(nb.cells.pop(idx))
             elif op == "insert-after":
                 nb.cells.insert(idx + 1, nbformat.v4.new_code_cell(body))
+            elif op == "flag":
+                import ast
+                key, value = arg.split("=", 1)
+                cell.metadata.setdefault("nbgrader", {})[key] = ast.literal_eval(value)
         return nb
 
 

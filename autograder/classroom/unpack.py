@@ -38,6 +38,7 @@ the download of whom no notebook is collected (one who uploaded only a PDF or an
 Files that are simply not notebooks and older re-uploads are listed, and do not change it. The last
 line of the log counts each kind.
 """
+import dataclasses
 import os
 import shutil
 import stat
@@ -251,25 +252,27 @@ class LmsExtractor(ExtractorPlugin):
     def _read(self, download, members, uploads):
         """Each member's student and file name (lms.py), the LMS decided once for the whole download."""
         valid = self._valid_ext()
-        not_notebook = (f"not a notebook (only {', '.join(valid)} files are collected; an archive a student "
-                        "uploaded is not opened)")
+        def not_notebook_of(path):
+            archive = path.lower().endswith((".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar"))
+            return (f"not a notebook (only {', '.join(valid)} files are collected"
+                    + ("; an archive a student uploaded is not opened)" if archive else ")"))
         form, why = lms.which_lms([m.path for m in members])
         for m in members:
             notebook = os.path.splitext(m.path.rsplit("/", 1)[-1])[1] in valid
             if form is None:
-                self._skip(Skipped(download, m.path, why if notebook else not_notebook, refused=notebook))
+                self._skip(Skipped(download, m.path, why if notebook else not_notebook_of(m.path), refused=notebook))
                 continue
             try:
                 r = lms.read_name(m.path, form)
             except lms.Unreadable as e:
                 if e.student_id:
                     self.students.add(e.student_id)
-                self._skip(Skipped(download, m.path, e.reason if notebook else not_notebook, e.student_id,
+                self._skip(Skipped(download, m.path, e.reason if notebook else not_notebook_of(m.path), e.student_id,
                                    refused=notebook))
                 continue
             self.students.add(r.student_id)
             if not notebook:
-                self._skip(Skipped(download, m.path, not_notebook, r.student_id, refused=False))
+                self._skip(Skipped(download, m.path, not_notebook_of(m.path), r.student_id, refused=False))
             else:
                 uploads.setdefault(r.student_id, []).append((r, m))
 
@@ -278,6 +281,31 @@ class LmsExtractor(ExtractorPlugin):
     def _refuse(self, student, uploads, reason):
         for _, m in uploads:
             self._skip(Skipped(m.download, m.path, reason, student))
+
+    def _as_graded(self, student, fits):
+        """The student's notebooks with the one nbgrader grades named as it needs (X.ipynb for assignment X):
+        when none is, and exactly one is named like it (Colab's `Copy of X.ipynb`, `X (1).ipynb`: intake's
+        named_like), that one is collected as X.ipynb, and the log says so; notebooks beside X.ipynb that are
+        named like it too are collected as they are, and the log says they are not graded."""
+        assignment = getattr(getattr(self.parent, "coursedir", None), "assignment_id", "")
+        if not assignment:
+            return fits
+        want = f"{assignment}.ipynb"
+        names = [r.file for r, _ in fits]
+        like = [n for n in names if n != want and intake.named_like(n, assignment)]
+        if want in names:
+            for n in like:
+                self.log.warning(lms.printable(f"zip_collect: student {student} also handed in {lms.shown(n)}; only "
+                                               f"{want} is graded"))
+            return fits
+        if len(like) != 1:
+            if like:
+                self.log.warning(lms.printable(f"zip_collect: student {student}: several notebooks could be {want} "
+                                               f"({', '.join(lms.shown(n) for n in like)}): none is graded until one "
+                                               f"is named {want}"))
+            return fits
+        self.log.warning(lms.printable(f"zip_collect: student {student}'s {lms.shown(like[0])} collected as {want}"))
+        return [(dataclasses.replace(r, file=want) if r.file == like[0] else r, m) for r, m in fits]
 
     def _submitted(self, student):
         coursedir = getattr(self.parent, "coursedir", None)
@@ -325,6 +353,7 @@ class LmsExtractor(ExtractorPlugin):
                                                "already (LmsExtractor.max_download_bytes)")
         if not fits:
             return
+        fits = self._as_graded(student, fits)
         folder = os.path.join(extracted_path, student)
         written, current = [], None
         try:

@@ -32,7 +32,7 @@ from .. import timing
 from ..sandbox import intake
 from ..sandbox.confine import SECRET_VARIABLE, bwrap, remove_tree, sockets_fit
 
-TIMEOUT_ERRORS = {"CellTimeoutError", "AnswerStopped"}
+TIMEOUT_ERRORS = {"CellTimeoutError"}        # a cell stopped by its time limit, in the kernel or the judge
 CODE = Path(__file__).resolve().parents[1]          # the installed course code: autograder/
 MAX_REPLY = 64 * 1024 ** 2                          # bytes of one submission's autograded files
 STARTUP = 300.0                                     # seconds a grading process may take to import
@@ -145,8 +145,9 @@ def outcome(root, assignment, student):
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
                     name, value = out.get("ename"), out.get("evalue", "")
-                    timeouts += name in TIMEOUT_ERRORS and "time" in value
-                    dead |= name in ("KernelDied", "NotRun") or (name == "AnswerStopped" and "process" in value)
+                    timeouts += name in TIMEOUT_ERRORS
+                    dead |= name == "KernelDied" or (name == "NotRun" and "kernel died" in value) or (
+                        name == "AnswerStopped" and "process" in value)
     return timeouts, dead, flags
 
 

@@ -21,7 +21,7 @@ from traitlets import Bool, Integer
 from .. import timing
 from ..limits import GraderBusy, TimeLimits
 from ..sandbox import usage
-from ..sandbox.confine import remove_tree, sockets_fit
+from ..sandbox.confine import SOCKET_FOLDER_BYTES, remove_tree, sockets_fit
 from .cells import (
     course_code,
     error_output,
@@ -182,6 +182,9 @@ class Execute(nbp.Execute):
             await self._async_cleanup_kernel()
             raise
         self.kc.allow_stdin = False
+        # the Python that runs the student's cells, found now, before any of them runs (a cell could rename
+        # its process to look like bubblewrap's)
+        self.km.conv1d_pid = _kernel_pid(self.km)
         await run_hook(self.on_notebook_start, notebook=self.nb)
         return self.kc
 
@@ -278,8 +281,9 @@ class Execute(nbp.Execute):
         self._shown, self._cut = 0, False
         self._stopped = None                # set by the watch when it interrupts the cell
         limit = min(self.limits.cell_seconds, self.limits.submission_seconds - self._spent)
-        main = _kernel_pid(self.km)
-        start = usage.sample(main, self.km.provisioner.process.pid if main else None)
+        root = self.km.provisioner.process.pid
+        main = getattr(self.km, "conv1d_pid", None) or root     # not found: bubblewrap's (its wall time is counted)
+        start = usage.sample(main, root)
         self._watching = (main, start, limit)
         busy = False
         try:
@@ -299,8 +303,14 @@ class Execute(nbp.Execute):
                               "bytes, or the kernel stopped answering)"))
             return cell, resources, False
         finally:
-            end = usage.sample(main, self.km.provisioner.process.pid if main else None)
+            end = usage.sample(main, root)
             self._spent += usage.own(start, end)
+        if _written(self._sockets) > SOCKET_FOLDER_BYTES:       # written faster than the watch looks
+            self._dead = True
+            self.km.provisioner.process.kill()
+            cell.outputs.append(error_output("KernelDied", "the kernel was stopped: this cell wrote files outside its "
+                                                           "own folder (into the folder of the kernel's sockets)"))
+            return cell, resources, False
         timed_out = any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
         if self._stopped:
             cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + \
@@ -330,24 +340,57 @@ class Execute(nbp.Execute):
 
     async def _watch(self):
         """Interrupt the running cell once the kernel's own time in it passes its limit; a kernel that
-        goes on for 5 s more (it caught the interrupt) is killed (the cell's and later cells' points go)."""
+        goes on for 5 s more (it caught the interrupt) is killed (the cell's and later cells' points go).
+        Also kill the kernel when it writes files into its socket folder (the one folder of the host it
+        may write: its own is a tmpfs of its own) past confine.SOCKET_FOLDER_BYTES."""
         main, start, limit = self._watching
-        if main is None:
-            return
         root = self.km.provisioner.process.pid
         while True:
             await asyncio.sleep(0.25)
+            if _written(self._sockets) > SOCKET_FOLDER_BYTES:
+                self._stopped = ("the kernel was stopped: this cell wrote files outside its own folder (into the "
+                                 "folder of the kernel's sockets)")
+                self.km.provisioner.process.kill()
+                return
             own = usage.own(start, usage.sample(main, root))
             if own > limit:
                 break
-        spent = self._spent + limit >= self.limits.submission_seconds
-        self._stopped = (f"this cell was stopped: it took more than {limit:g} s of its own time (CPU time and "
-                         "sleep; the time other processes took is not counted)" +
-                         (", the rest of the submission's time" if spent and limit < self.limits.cell_seconds else ""))
+        if limit < self.limits.cell_seconds:
+            self._stopped = (f"this cell was stopped: the submission's time ran out in it ({limit:.3g} s of its "
+                             "own were left)")
+        else:
+            self._stopped = (f"this cell was stopped: it took more than {limit:g} s of its own time (CPU time and "
+                             "sleep; the time other processes took is not counted)")
         await ensure_async(self.km.interrupt_kernel())
         await asyncio.sleep(5)
         self._stopped += ", and went on after the interrupt, so the kernel was stopped"
         self.km.provisioner.process.kill()      # bubblewrap's children die with it (--die-with-parent)
+
+
+def _written(folder, most=1000):
+    """Bytes of the regular files in `folder` and one level below (at most `most` entries looked at)."""
+    total, seen = 0, 0
+    for top in (folder,):
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            return 0
+        for entry in entries:
+            seen += 1
+            if seen > most:
+                return total
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+                elif entry.is_dir(follow_symlinks=False):
+                    with os.scandir(entry.path) as inner:
+                        for sub in inner:
+                            seen += 1
+                            if sub.is_file(follow_symlinks=False):
+                                total += sub.stat(follow_symlinks=False).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _kernel_pid(km):

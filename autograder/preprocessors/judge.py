@@ -20,6 +20,7 @@ from .cells import (
 )
 
 _warned_no_secret = []
+_warned_backstop = []
 
 
 class Judge(nbp.NbGraderPreprocessor):
@@ -61,6 +62,11 @@ class Judge(nbp.NbGraderPreprocessor):
         broken = None
         zygote = judge.Zygote.shared()  # every test cell forks a fresh answer process from it
         limits = TimeLimits(parent=self)
+        if limits.backstop_seconds < limits.cell_seconds and not _warned_backstop:
+            _warned_backstop.append(True)
+            self.log.warning("TimeLimits.backstop_seconds (%g) is below TimeLimits.cell_seconds (%g): the wall-clock "
+                             "backstop, not the student's own time, will stop cells", limits.backstop_seconds,
+                             limits.cell_seconds)
         ledger = judge.Ledger(limits.submission_seconds - resources.get("conv1d_kernel_seconds", 0.0))
         flags = judge.answer_flags([judge.to_python(a) for a in answers])
         noted = set()
@@ -111,6 +117,8 @@ class Judge(nbp.NbGraderPreprocessor):
                 text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
+                    if err[0] == "CellTimeoutError":
+                        self.log.warning("%r %s: %s", info["student"], gid, err[1][:300])
             record_hint(cell, hint if err else None)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(err[0], err[1] + (f"\n  Hint: {hint}" if hint else ""))] if err else [])

@@ -36,7 +36,8 @@ REFUSED_EVENTS = {"os.system", "os.posix_spawn", "os.fork", "os.forkpty", "subpr
                   "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata", "ctypes.cdata/buffer",
                   "ctypes.string_at", "ctypes.wstring_at", "ctypes.set_errno", "os.putenv", "os.unsetenv",
                   "sys.setprofile", "sys.settrace", "sys.addaudithook", "gc.get_objects", "gc.get_referrers",
-                  "gc.get_referents", "sys._current_frames", "sys.monitoring.register_callback", "mmap.__new__"}
+                  "gc.get_referents", "sys._current_frames", "sys.monitoring.register_callback", "mmap.__new__",
+                  "os.setxattr", "os.removexattr"}   # extended attributes and ACLs outlive a folder's emptying
 # Loaded before the rules start, where the guard can see them.
 PRELOAD = ("numpy", "numpy.lib.stride_tricks", "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial",
            "numpy.testing", "math", "cmath", "itertools", "functools", "operator", "collections", "heapq", "bisect",
@@ -144,7 +145,7 @@ def _lock_down(folder, known=None):
             _refuse(PermissionError(f"grading sandbox: no native libraries ({args[0]})"))
         elif event in REFUSED_EVENTS or event.startswith(("os.exec", "os.spawn")):
             _refuse(PermissionError(f"grading sandbox: {event} is not allowed here"),
-                    flag=event.startswith(("ctypes", "gc", "sys")))
+                    flag=event.startswith(("ctypes", "gc", "sys")) or event.endswith("xattr"))
         else:
             refused = in_folder(event, args)
             if refused:
@@ -391,12 +392,16 @@ def zygote():
 
 
 def _emptied(folder):
-    """Delete everything in `folder` (the zygote's own: it keeps nothing there; confine.remove_tree).
-    Whether the folder is empty."""
+    """Delete everything in `folder` (the zygote's own: it keeps nothing there; confine.remove_tree), and
+    take off any extended attribute or ACL set on it (a default ACL would shape the next answer's folder).
+    Whether the folder is as new: empty, mode 0700, no extended attribute."""
     try:
         for entry in os.scandir(folder):
             remove_tree(entry.path)
-        return not os.listdir(folder)
+        for name in os.listxattr(folder):
+            os.removexattr(folder, name)
+        os.chmod(folder, 0o700)
+        return not os.listdir(folder) and not os.listxattr(folder)
     except Exception:
         return False
 

@@ -40,6 +40,10 @@ CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * MiB, "RLIMIT_CORE": 0
 # nothing written outlives the sandbox or reaches another one; without it, only RLIMIT_FSIZE (one file) holds.
 KERNEL_FILES = 512 * MiB
 CHILD_FILES = 256 * MiB
+# The kernel's socket folder is the one folder of the host it may write (ZeroMQ makes its sockets there). The
+# audit hook refuses Python's writes there; C code (ctypes, dbm) is not seen by it, so the grader watches the
+# folder and stops a kernel whose files there pass this (autograder/preprocessors/execute.py).
+SOCKET_FOLDER_BYTES = 16 * MiB
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 NO_SECRET = (f"{SECRET_VARIABLE} is not set: the hidden tests grade with the inputs of solutions/, which are "
              f"public, so answers can be fitted to them. Before grading: export {SECRET_VARIABLE}='<something "
@@ -299,6 +303,8 @@ def folder_rule(folders):
                 return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
             if os.path.isdir(args[0]):      # a folder's descriptor would be a dir_fd for writing there
                 return PermissionError(f"grading sandbox: no opening folders outside your own ({args[0]})")
+        if event == "sqlite3.connect" and isinstance(args[0], (str, bytes)) and os.fsdecode(args[0]).startswith("file:"):
+            return PermissionError("grading sandbox: sqlite3 URIs are not allowed here; give a path in your folder")
         if event in PATH_EVENTS:
             if any(i < len(args) and args[i] not in (None, -1) for i in DIR_FD_ARGS.get(event, ())):
                 return PermissionError(f"grading sandbox: {event} with dir_fd is not allowed here")
@@ -339,7 +345,7 @@ DIR_FD_ARGS = {"os.mkdir": (2,), "os.remove": (1,), "os.rmdir": (1,), "os.rename
 PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
                "shutil.rmtree": (0,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.link": (1,),
                "os.symlink": (1,), "os.mkdir": (0,), "shutil.copyfile": (1,), "shutil.move": (0, 1),
-               "os.mkfifo": (0,), "os.mknod": (0,), "os.utime": (0,)}
+               "os.mkfifo": (0,), "os.mknod": (0,), "os.utime": (0,), "sqlite3.connect": (0,)}
 
 
 def opens_for_writing(mode, flags):

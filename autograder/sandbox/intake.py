@@ -76,14 +76,29 @@ def check_folder(folder, max_total=MAX_TOTAL):
 
 
 def _count_cells(path, rel):
-    """Rejected when the notebook at path holds more than MAX_CELLS cells or MAX_OUTPUTS outputs, counted
-    in its bytes before anything parses it (the key `"cell_type"` cannot occur inside a JSON string, where
-    its quotes would be escaped; keys of that name elsewhere only make the count higher)."""
-    data = read_file(path)
-    for key, most, what in ((b'"cell_type"', MAX_CELLS, "cells"), (b'"output_type"', MAX_OUTPUTS, "outputs")):
-        if data.count(key) > most:
-            raise Rejected(f"{rel} has more than {most} {what}; hand in the course's notebook with your answers"
-                           + (", its outputs cleared" if what == "outputs" else ""))
+    """Rejected when the notebook at path holds more than MAX_CELLS cells or MAX_OUTPUTS outputs, or more
+    JSON objects than such a notebook could, or is not JSON at all: parsed with a counter that stops the
+    parse as soon as a bound is passed, before nbformat reads anything (json's C parser; keys however they
+    are escaped, `"\\u0063ell_type"` included)."""
+    import json
+    counts = {"objects": 0, "cell_type": 0, "output_type": 0}
+    bounds = {"objects": 4 * MAX_CELLS + 3 * MAX_OUTPUTS + 100, "cell_type": MAX_CELLS, "output_type": MAX_OUTPUTS}
+    words = {"objects": "JSON objects", "cell_type": "cells", "output_type": "outputs"}
+
+    def count(pairs):
+        counts["objects"] += 1
+        for key, _ in pairs:
+            if key in ("cell_type", "output_type"):
+                counts[key] += 1
+        for what, most in bounds.items():
+            if counts[what] > most:
+                raise Rejected(f"{rel} has more than {most} {words[what]}; hand in the course's notebook with "
+                               "your answers" + (", its outputs cleared" if what != "cell_type" else ""))
+        return None                 # nothing is kept: only counted
+    try:
+        json.loads(read_file(path), object_pairs_hook=count)
+    except (ValueError, RecursionError):
+        pass                        # not JSON (or nested too deep for it): nbgrader says so, for this student alone
 
 
 def _expect_dir(path, root):
@@ -157,6 +172,13 @@ def digest(folder):
     """A hash of a submission (its files' relative paths and contents); Rejected as check_folder."""
     folder = os.path.abspath(folder)
     return digest_files(os.path.basename(os.path.dirname(folder)), os.path.basename(folder), read_folder(folder))
+
+
+def named_like(name, assignment):
+    """Whether a notebook's file name could be the assignment's notebook renamed: Colab's `Copy of X.ipynb`,
+    Jupyter's `X-Copy1.ipynb`, a browser's `X (1).ipynb`, an LMS's `name_123_X.ipynb` (the class grader
+    grades such a notebook as X.ipynb when it is the only one; the LMS collector collects it so)."""
+    return name.lower().endswith(".ipynb") and assignment.lower() in name.lower().replace("-", "_").replace(" ", "_")
 
 
 BOM = b"\xef\xbb\xbf"

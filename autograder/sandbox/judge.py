@@ -188,13 +188,20 @@ class Clock:
 
     TICK = 0.25
 
-    def __init__(self, seconds, backstop=None):
+    def __init__(self, seconds, backstop=None, last=False):
         self.seconds = float(seconds)
+        self.last = last        # `seconds` is what is left of the submission's time, not a cell's limit
         self.backstop = float(backstop if backstop is not None else max(20 * self.seconds, 60.0))
         self.spent = 0.0        # own seconds
+        self.call = 0.0         # own seconds of the current request (begin())
         self.waited = usage.Spent(0.0, 0.0, 0.0)    # the waits so far, summed (the gaps between them left out)
         self.pid = None         # the answer process, once it runs (watch)
         self.probe = usage.Probe(None)
+
+    def begin(self):
+        """A new request: its own time starts at 0 (a call that takes most of a cell's time by itself is one
+        that does not end; a cell that ran out over many calls is not)."""
+        self.call = 0.0
 
     def watch(self, pid):
         """Count the time of process pid (the answer's) from now on."""
@@ -213,12 +220,16 @@ class Clock:
             left = min(self.TICK, self.backstop - (time.monotonic() - start.wall))
             ready = select.select([] if write else [fd], [fd] if write else [], [], max(0.0, left))
             now = self.probe.sample()
-            own = self.spent + usage.own(start, now)
+            this = usage.own(start, now)
+            own = self.spent + this
             if own > self.seconds:
-                self.spent = own
-                raise OutOfTime(f"your code did not finish within {self.seconds:g} s of its own time")
+                self.spent, self.call = own, self.call + this
+                raise OutOfTime(f"your code did not finish before the submission's time ran out ({self.seconds:.3g} s "
+                                "of its own were left)" if self.last else
+                                f"your code did not finish within {self.seconds:g} s of its own time (a test cell's limit)",
+                                whole=self.call >= 0.5 * self.seconds)
             if ready[0] or ready[1]:
-                self.spent = own
+                self.spent, self.call = own, self.call + this
                 self.backstop -= now.wall - start.wall
                 self.waited = self.waited + usage.between(start, now)
                 return
@@ -227,13 +238,21 @@ class Clock:
                 if usage.busy(waited):
                     raise Busy(f"the grading machine was too busy: {waited.wall:.0f} s of waiting gave the answer "
                                f"{own:.1f} s of its own time")
-                self.spent = own
-                raise OutOfTime(f"your code did not finish: {waited.wall:.0f} s passed, of which it spent "
-                                f"{own:.1f} s of its own")
+                self.spent, self.call = own, self.call + this
+                raise OutOfTime(f"your code did not finish: {waited.wall:.0f} s passed (the wall-clock limit of a "
+                                f"test cell), of which it spent {own:.1f} s of its own")
 
 
 class OutOfTime(Abort):
-    """The student's own time for a cell is spent."""
+    """The student's own time for a cell is spent; `whole`: by the call under way alone."""
+
+    def __init__(self, message, whole=True):
+        super().__init__(message)
+        self.whole = whole
+
+
+class NotRunAgain(Abort):
+    """A call that ran out of time in an earlier test cell, not waited for again."""
 
 
 class Busy(BaseException):
@@ -255,6 +274,7 @@ class Child:
         self.ended = self.closed = self.hidden = False
         self.call = ("start",), "your answer cells"
         self._refuse_again()
+        clock.begin()
         cpu = math.ceil(clock.seconds) + 1          # the kernel's own limit of the answer's CPU time (RLIMIT_CPU)
         if zygote is None:
             self.dir, self.proc = _sandboxed()
@@ -289,7 +309,7 @@ class Child:
         key, label = self.call
         if key in self.ledger.stopped:
             cell, why = self.ledger.stopped[key]
-            raise Abort(f"not run: {label} already ran out of time in {cell} ({why})")
+            raise NotRunAgain(f"not run: {label} already ran out of time in {cell}: it {why}")
 
     def _write(self, parts):
         """Send a frame; a process that stops reading its pipe is waited for only as its Clock allows."""
@@ -316,9 +336,10 @@ class Child:
             self.clock.wait(fd, write)
         except OutOfTime as e:
             key, label = self.call
-            self.ledger.stopped[key] = (self.ledger.cell, str(e).replace("your code ", "", 1))
+            if e.whole:     # this one call took the cell's time: do not wait for it again
+                self.ledger.stopped[key] = (self.ledger.cell, str(e).replace("your code ", "", 1))
             self.close(failed=True)
-            raise OutOfTime(f"{e}: {label} was stopped") from None
+            raise OutOfTime(f"{e}; stopped in {label}", e.whole) from None
         except Busy:
             self.close(failed=True)
             raise
@@ -352,8 +373,10 @@ class Child:
         if signum in (signal.SIGXCPU, signal.SIGKILL) and (signum == signal.SIGXCPU or (cpu or 0) >= self.clock.seconds):
             key, label = self.call
             why = f"it used more than {self.clock.seconds:g} s of CPU time"
-            self.ledger.stopped[key] = (self.ledger.cell, why)
-            raise OutOfTime(f"your code did not finish: {why}; {label} was stopped")
+            whole = self.clock.call >= 0.5 * self.clock.seconds
+            if whole:
+                self.ledger.stopped[key] = (self.ledger.cell, why)
+            raise OutOfTime(f"your code did not finish: {why}; stopped in {label}", whole)
         if signum:
             raise Abort(f"your code's process was killed (signal {signum}), e.g. for using too much memory")
         raise Abort(f"your code ended its process (exit code {code})")
@@ -365,6 +388,7 @@ class Child:
             label = label or msg.get("name") or "code"
             self.call = (msg.get("op"), label), f"your {label}"
             self._refuse_again()
+            self.clock.begin()
             self._write(self._frame(msg))
             return self._result(*self._receive(), name=msg.get("name"), label=label)
 
@@ -378,6 +402,7 @@ class Child:
             label = label or "layer(...)"
             self.call = ("call", label), f"your {label}"
             self._refuse_again()
+            self.clock.begin()
             before = usage.runtime(self.clock.pid)
             self._write(parts)
             reply, blob = self._receive()
@@ -676,6 +701,7 @@ class Verdict(typing.NamedTuple):
 
 
 WITHHELD = "(not shown: hidden cases keep their inputs private)"
+TIME_ERRORS = {OutOfTime: "CellTimeoutError", NotRunAgain: "NotRun"}   # the kernel's names for the same
 
 
 def phases(test_source):
@@ -727,15 +753,18 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
     ledger = ledger if ledger is not None else Ledger(math.inf)
     ledger.cell = name
     seconds = min(float(timeout), ledger.seconds)
+    clock = Clock(seconds, backstop, last=ledger.seconds < float(timeout))
     if seconds <= 0:
         return Verdict(False, "", ("NotRun", "not run: the submission's time is spent (its cells took all the time "
                                              "a submission may take)"), False)
     out = io.StringIO()
     child = None
     try:
-        child = Child([to_python(source) for source in answer_cells], Clock(seconds, backstop), zygote, ledger)
+        child = Child([to_python(source) for source in answer_cells], clock, zygote, ledger)
     except Busy as e:
         return Verdict(False, "", ("GraderBusy", str(e)), False, busy=True)
+    except (OutOfTime, NotRunAgain) as e:
+        return Verdict(False, "", (TIME_ERRORS[type(e)], str(e)), False)
     except Abort as e:
         return Verdict(False, "", ("AnswerStopped", str(e)), False)
     except Exception as e:      # the student's side sent nonsense: that answer fails, grading goes on
@@ -762,10 +791,13 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         verdict = Verdict(True, out.getvalue())
     except Busy as e:
         verdict = Verdict(False, out.getvalue(), ("GraderBusy", str(e)), busy=True)
+    except (OutOfTime, NotRunAgain) as e:
+        verdict = Verdict(False, out.getvalue(), (TIME_ERRORS[type(e)], str(e)))
     except Abort as e:
         verdict = Verdict(False, out.getvalue(), ("AnswerStopped", str(e)))
     except check.CheckFailed as e:
-        verdict = Verdict(False, out.getvalue(), (type(e).__name__, e.message), hint=e.hint)
+        verdict = Verdict(False, out.getvalue(), (type(e).__name__, hidden_message(e) if hidden else e.message),
+                          hint=e.hint)
     except Exception as e:
         said = f"{type(e).__name__} in a hidden case {WITHHELD}" if hidden else str(e)
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, said))
@@ -775,6 +807,39 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         child.close()
     return verdict._replace(flags=tuple(shown_flags), notes=tuple(shown_notes),
                             hidden_flags=tuple(f for f in flags if f not in shown_flags))
+
+
+# What a failed check says in a hidden case, by the check that failed: its message would quote numbers or
+# shapes the student's code returned, which can carry anything (a shape of (0, d1, d2) is 62 bits of input).
+HIDDEN_FAILURES = {
+    "check_weight_shape": "the weight's shape is not torch's",
+    "check_output_shape": "the output's shape is not torch's",
+    "check_values": "the output is not torch's (its shape, type or values)",
+    "check_output_length": "the length is not torch's",
+    "check_errors": "it does not raise what torch raises",
+    "check_raises": "it does not raise what torch raises",
+    "check_default_init": "the default weights do not look like torch's",
+    "check_backward": "the gradients are not torch's",
+    "check_numerical_gradients": "the numerical gradients are not torch's",
+    "check_torch_samples": "the output on torch's own inputs is not torch's",
+}
+
+
+def hidden_message(e):
+    """A failed check's message in a hidden case: which case (its number and the kinds of parameters it
+    uses, as the check names it) and what failed, never the details: only the course's words, whatever the
+    student's code returned. A forbidden routine is named as such."""
+    first = e.message.split(":", 1)[0]
+    where = first if first.startswith("hidden") and len(first) < 200 else "a hidden case"
+    if isinstance(e, check.ForbiddenRoutine):
+        return f"{where}: your answer used a routine that computes the convolution for it. {check.FORBIDDEN_HINT}"
+    failed, tb = None, e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_name
+        if failed is None and name in HIDDEN_FAILURES and tb.tb_frame.f_globals.get("__name__") == check.__name__:
+            failed = name       # the outermost check: the one the test cell called
+        tb = tb.tb_next
+    return f"{where}: {HIDDEN_FAILURES.get(failed, 'it fails')} (hidden cases keep their details private)."
 
 
 def salt(answer_cells):
