@@ -28,6 +28,17 @@ def pytest_configure(config):
     config.option.basetemp = str(base)
 
 
+# The longest test files, longest first: pytest-xdist (--dist loadfile) hands out files in collection order, so
+# these start at once, side by side, and the short ones fill the gaps (a long file started last ends the run alone).
+LONGEST_FIRST = ("test_autograde.py", "test_load.py", "test_browser.py", "test_instructor.py", "test_grade.py",
+                 "test_cluster.py", "test_mistakes.py", "test_notebooks.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     """The whole corpus graded once with plain `nbgrader autograde` (tests/grading.py)."""

@@ -213,8 +213,8 @@ def test_nothing_a_student_wrote_runs_in_a_browser_that_opens_the_feedback(grade
     assert scripts and not [s for s in scripts if "pwned" in s], [s[:200] for s in scripts if "pwned" in s]
     assert "javascript:alert" in page and not re.search(r"href=[\"']\s*javascript", page, re.I)
     assert "pwned-by-markdown" in page       # shown as its text
-    assert course.feedback("01_channels_kernel", "--student=corpus__hostile_output_metadata").returncode == 0
-    page = next((course.root / "feedback" / "corpus__hostile_output_metadata").rglob("*.html")).read_text()
+    assert course.feedback("01_channels_kernel", "--student=corpus__hostile_image_metadata").returncode == 0
+    page = next((course.root / "feedback" / "corpus__hostile_image_metadata").rglob("*.html")).read_text()
     tags = re.findall(r"<(?:img|div|span|a)\b[^<>]*>", page)         # real tags (the student's code is escaped text)
     assert not [t for t in tags if re.search(r"\bon\w+\s*=|pwned", t)] and any("data:image/png;base64" in t for t in tags), \
         [t for t in tags if "onerror" in t or "pwned" in t]
