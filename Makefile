@@ -12,10 +12,12 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox browser screenshots release imgs env demo test grade bench bench-grade book lock clean
+.PHONY: help venv sandbox browser screenshots release imgs env demo test test-fast lint grade bench bench-grade book lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
-	@echo "make test     the whole test suite"
+	@echo "make test     the whole test suite (after make lint)"
+	@echo "make test-fast   the unit tests marked fast: no browser, no sandbox, no notebook run; under a minute"
+	@echo "make lint     ruff on the course's code (settings in pyproject.toml)"
 	@echo "make release  regenerate notebooks/ (student copies) from solutions/ [RELEASE_ARGS=--refresh-outputs]"
 	@echo "make imgs     regenerate the diagrams in imgs/ (SVG and PNG)"
 	@echo "make screenshots   one PNG per student notebook, run in JupyterLab + headless Chromium, in imgs/screenshots/"
@@ -25,10 +27,14 @@ help:
 	@echo "make bench-grade   serial nbgrader against the grade command (local Dask cluster) on a synthetic class of 51 [BENCH_ARGS=--readme]"
 	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x (D: 2x)"
 
+# The pinned requirements with the full lock, then the course itself, editable (pyproject.toml says which mode
+# and why), so that `import autograder` works from any folder: its requirements are the first install's, and it
+# builds with the venv's setuptools (torch requires >= 77), offline.
 venv: $(STAMP)
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
@@ -61,8 +67,18 @@ release: $(STAMP)
 demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.classroom.demo
 
-test: $(STAMP) sandbox browser
+test: $(STAMP) sandbox browser lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests $(PYTEST_ARGS)
+
+# The unit tests marked `fast` (pytest.ini): no browser, no bubblewrap sandbox, no notebook run, no grading run;
+# under a minute on 2 cores (README, "How it is built"). No set-up beyond the venv.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m fast tests $(PYTEST_ARGS)
+
+# pyflakes, pycodestyle and import order on the course's code (pyproject.toml: [tool.ruff]; student code and
+# notebooks are left out).
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # One PNG per student notebook (imgs/screenshots/NN_x.png) as released: its lesson run in JupyterLab, no answers, no nbgrader menus.
 screenshots: $(STAMP) browser

@@ -1,4 +1,6 @@
-"""python -m autograder COMMAND ...
+"""Runs as the process of `python -m autograder COMMAND`: it imports the command's module and runs its main().
+
+python -m autograder COMMAND ...
 
   gradebook [ASSIGNMENT ...]           put the notebooks (points, tests) into nbgrader's gradebook
                                        (autograder/classroom/gradebook.py)
@@ -11,6 +13,7 @@
 """
 import sys
 
+USAGE = __doc__.split("\n\n", 1)[1]      # the docstring but its first line (which says where this runs)
 COMMANDS = {"grade": "autograder.classroom.grade", "gradebook": "autograder.classroom.gradebook",
             "report": "autograder.classroom.report", "export": "autograder.classroom.lms"}
 
@@ -18,7 +21,7 @@ COMMANDS = {"grade": "autograder.classroom.grade", "gradebook": "autograder.clas
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
-        print(__doc__, file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     import importlib
     return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])

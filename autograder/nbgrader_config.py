@@ -1,21 +1,20 @@
-"""nbgrader settings of the course. The course root's nbgrader_config.py loads this file, so the
+"""Runs in every nbgrader process at a course root (autograde, generate_feedback, export, collect, formgrader).
+
+nbgrader settings of the course. The course root's nbgrader_config.py loads this file, so the
 standard commands (`nbgrader generate_assignment 01_channels_kernel`, `nbgrader autograde …`,
 `nbgrader generate_feedback …`, `nbgrader export`) work from the course root as nbgrader's docs
 describe. Each notebook is its own assignment: solutions/<id>/<id>.ipynb -> notebooks/<id>/<id>.ipynb.
 """
 import os
-import sys
+
+# The course is installed in the venv (`pip install -e .`, pyproject.toml), so nbgrader imports the course's
+# preprocessors and plugins (`autograder.preprocessors.Execute`, ...) from any course folder.
+from autograder.sandbox.intake import install_nbgrader_guard
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads a config file)
 
-# The course's own preprocessors (autograder/preprocessors/) must import from any course folder.
-_repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if _repo not in sys.path:
-    sys.path.insert(0, _repo)
-
 # Every submission folder is checked before nbgrader reads, copies or times anything in it: only
 # plain files (no links, FIFOs, devices, hard links, huge files); see autograder/sandbox/intake.py.
-from autograder.sandbox.intake import install_nbgrader_guard  # noqa: E402
 install_nbgrader_guard()
 
 c.CourseDirectory.course_id = "conv1d"
@@ -30,6 +29,9 @@ c.CourseDirectory.release_directory = "notebooks"  # generated student copies, c
 c.TimeLimits.cell_seconds = 30
 c.TimeLimits.submission_seconds = 300
 c.TimeLimits.backstop_seconds = 600
+# Memory and files of the student's kernel and of the judge's answer processes: autograder/limits.py's
+# MemoryLimits (kernel: 8 GiB of address space, 512 MiB of files; answer processes: 3 GiB, 256 MiB), e.g.
+# c.MemoryLimits.kernel_memory_bytes = 4 * 1024 ** 3
 c.Execute.interrupt_on_timeout = True
 # The kernel is killed when the notebook is done, not asked to shut down (0.8 s a submission saved;
 # nothing of the kernel's is kept).
@@ -43,7 +45,8 @@ c.OverwriteCells.add_missing_cells = False
 # Student kernels run in the grading sandbox (autograder/sandbox/confine.py, kernelspec in autograder/sandbox/kernels/):
 # read-only file system but for the submission's folder, own PID namespace, memory limit.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
-    [os.path.join(_repo, "autograder", "sandbox")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    [os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox")]
+    + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 c.Execute.kernel_name = "conv1d-sandbox"
 
 c.Autograde.sanitize_preprocessors = [

@@ -1,8 +1,10 @@
-"""Where a grading process's time goes: wall-clock seconds by part, added up as the parts run, for the
+"""Runs in the grading process, whose time it counts by part; the grade command adds the parts up.
+
+Where a grading process's time goes: wall-clock seconds by part, added up as the parts run, for the
 summary of `python -m autograder grade` and `make bench-grade`.
 
 Parts (they nest; `shares()` turns them into exclusive shares of a submission's time):
-- "submission": one whole `nbgrader autograde` of one student's notebook (classroom/worker.py);
+- "submission": one whole `nbgrader autograde` of one student's notebook (classroom/gradingprocess.py);
 - "kernel": the Execute preprocessor: the sandboxed kernel's start and stop plus the student's cells;
 - "cells": of which the student's cells running in the kernel;
 - "judge": the Judge preprocessor's test cells (autograder/sandbox/judge.py, judge_cell);

@@ -1,15 +1,15 @@
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+# The course and its tools are installed in the venv (`pip install -e .`, `make venv`), and pytest puts the
+# checkout first on sys.path for `tests` (rootdir, tests/__init__.py): no sys.path edit here.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def pytest_configure(config):
@@ -50,10 +50,10 @@ def graded(tmp_path_factory):
 def _checks_as_in_a_notebook():
     """The judge puts the check module in grading mode (secret, no skipping) in the process that runs
     it; a test that calls the judge must not leave it so for the next test."""
-    from autograder.notebook import check
+    from autograder.notebook import secret
     yield
-    check.set_grading_secret("")
-    check._GRADER.clear()
+    secret.set_grading_secret("")
+    secret._GRADER.clear()
 
 
 def _postgres_bin():

@@ -8,14 +8,14 @@ import socket
 import stat
 import tempfile
 import threading
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 
+from autograder.build.release import ROOT, assignments
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
-from autograder.build.release import ROOT, assignments
 
 CORPUS = [s for folder in (ROOT / "autograder" / "examples", ROOT / "tests" / "corpus")
           for s in submissions.load(folder) if s.assignment in assignments()]
@@ -203,6 +203,7 @@ def leaks(root, students):
 def gradebook_intact(db_url, assignment, students):
     """The SQLite gradebook passes its integrity check and has a graded submission for every student."""
     import sqlite3
+
     from nbgrader.api import Gradebook
     path = db_url.removeprefix("sqlite:///")
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:

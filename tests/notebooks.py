@@ -7,9 +7,16 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.build.release import (  # noqa: F401
+    RELEASE,
+    SOLUTIONS,
+    STATIC_ENV,
+    assignments,
+    notebook_path,
+    solution_answers,
+    with_solution_answers,
+)
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell  # noqa: F401
-from autograder.build.release import (SOLUTIONS, RELEASE, STATIC_ENV, assignments, notebook_path,  # noqa: F401
-                                solution_answers, with_solution_answers)
 
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
 
@@ -29,7 +36,8 @@ def run(nb, cwd, timeout=120, static=False, env=None):
 
 
 def error_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
+    return [c for c in nb.cells
+            if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
 
 
 def another_cpu_env(base=None):
@@ -46,7 +54,8 @@ def another_cpu_env(base=None):
                 break
     if "avx512f" in flags:
         kernels, env = ["SkylakeX", "Haswell"], dict(
-            NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR", ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+            NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR", ATEN_CPU_CAPABILITY="avx2",
+            ONEDNN_MAX_CPU_ISA="AVX2")
     elif "avx2" in flags:
         kernels, env = ["Haswell", "Sandybridge"], dict(
             NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR", ATEN_CPU_CAPABILITY="default",

@@ -12,6 +12,7 @@ from autograder.preprocessors.cells import course_code, grade_id, is_answer_cell
 from tests.grading import CORPUS, LIMITS, SHUFFLED, WORKERS, fingerprint, gradebook_intact, leaks, special_files
 from tests.notebooks import read
 
+
 @pytest.mark.parametrize("sub", CORPUS, ids=lambda s: f"{s.assignment}/{s.path.stem}")
 def test_submission_gets_expected_points(graded, sub):
     scores = graded[1]
@@ -216,5 +217,6 @@ def test_nothing_a_student_wrote_runs_in_a_browser_that_opens_the_feedback(grade
     assert course.feedback("01_channels_kernel", "--student=corpus__hostile_image_metadata").returncode == 0
     page = next((course.root / "feedback" / "corpus__hostile_image_metadata").rglob("*.html")).read_text()
     tags = re.findall(r"<(?:img|div|span|a)\b[^<>]*>", page)         # real tags (the student's code is escaped text)
-    assert not [t for t in tags if re.search(r"\bon\w+\s*=|pwned", t)] and any("data:image/png;base64" in t for t in tags), \
+    assert not [t for t in tags if re.search(r"\bon\w+\s*=|pwned", t)] and \
+        any("data:image/png;base64" in t for t in tags), \
         [t for t in tags if "onerror" in t or "pwned" in t]

@@ -31,6 +31,7 @@ def test_links_fifos_and_huge_files_in_a_submission_are_refused_and_the_others_g
     hard link or a huge file there is refused with its reason, by plain `nbgrader autograde` and by
     `python -m autograder grade`, before anything reads it; every other student is graded."""
     import os
+
     from autograder.classroom.course import Course
     a = "01_channels_kernel"
     grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
@@ -79,6 +80,7 @@ def test_the_grader_never_reconnects_through_links_the_kernel_made(tmp_path):
     socket named by the links hears nothing (red-teaming found the client reconnecting 16 times)."""
     import socket
     import threading
+
     from autograder.classroom.course import Course
     canary = tmp_path / "canary.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -118,8 +120,8 @@ def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
     """Plain `nbgrader autograde` of several students (a kernel started ahead for a next notebook that never
     comes, the judge's one zygote, an answer that leaves files and a closed folder in its own folder):
     when it ends, its temp folder is empty and none of its kernels or answer processes runs."""
-    import os
     import subprocess
+
     from autograder.classroom.course import Course
     a = "01_channels_kernel"
     grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
@@ -154,7 +156,8 @@ def test_a_kernel_keeps_nothing_for_the_next_and_its_files_are_bounded(tmp_path)
     """One student's cell writes through sqlite3, dbm and ctypes (C code, where the kernel's audit hook does
     not look) into every place its kernel might reach, and tries to fill the memory with files; the next
     student's kernel, in the same grading run, finds none of it, and the first could write at most the
-    sandbox's file budget (confine.KERNEL_FILES: its one writable folder is a tmpfs that size)."""
+    sandbox's file budget, as configured (c.MemoryLimits.kernel_folder_bytes: its one writable folder is a
+    tmpfs that size; the grading process hands it to the kernel on its command line)."""
     from autograder.classroom.course import Course
     from autograder.sandbox import confine
     from tests.test_judge import LOOK, PLANT
@@ -170,9 +173,11 @@ def test_a_kernel_keeps_nothing_for_the_next_and_its_files_are_bounded(tmp_path)
     look = LOOK + "print('found', found)\n"
     course = Course(tmp_path / "course", [a])
     release(course)
-    course.submit(dataclasses.replace(grace, student="aa-planter", edits=grace.edits + [("append", None, None, PLANT + fill)]))
+    course.submit(dataclasses.replace(grace, student="aa-planter",
+                                      edits=grace.edits + [("append", None, None, PLANT + fill)]))
     course.submit(dataclasses.replace(grace, student="zz-looker", edits=grace.edits + [("append", None, None, look)]))
-    assert course.autograde(a, *LIMITS).returncode == 0
+    folder_mib = 96         # below the default (autograder/limits.py), above what the kernel needs itself
+    assert course.autograde(a, *LIMITS, f"--MemoryLimits.kernel_folder_bytes={folder_mib * 2 ** 20}").returncode == 0
 
     def printed(student):
         nb = nbformat.read(course.root / "autograded" / student / a / f"{a}.ipynb", as_version=4)
@@ -180,5 +185,5 @@ def test_a_kernel_keeps_nothing_for_the_next_and_its_files_are_bounded(tmp_path)
     planted, found = printed("aa-planter"), printed("zz-looker")
     assert "found []" in found, found
     written = int(planted.split("written MiB ")[1].split()[0])
-    assert 0 < written <= confine.KERNEL_FILES // 2 ** 20, planted
+    assert 0 < written <= folder_mib, planted
     assert sum(v for v, _ in course.scores(a)["zz-looker"].values()) == 5

@@ -56,11 +56,11 @@ def test_course_code_is_folded_and_the_lesson_comes_first(book, a):
         else:
             assert not folded, f"{a}: lesson or exercise code is folded: {cell.source[:60]!r}"
     assert course >= 1, f"{a}: no course code cell found (the check cell at least)"
-    check_line = next(line for line in (ROOT / "autograder" / "notebook" / "check.py").read_text().splitlines()
+    check_line = next(line for line in (ROOT / "autograder" / "notebook" / "forward.py").read_text().splitlines()
                       if line.startswith("def "))
     for pre in page.find_all("pre"):
         if check_line in pre.get_text():
-            assert pre.find_parent("details"), f"{a}: check.py's code shows outside a <details>"
+            assert pre.find_parent("details"), f"{a}: the check code shows outside a <details>"
     first_details = page.find("details")
     h1 = page.find("h1")
     assert h1 and first_details and h1 in first_details.find_all_previous("h1"), f"{a}: <details> before the title"

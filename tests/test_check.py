@@ -1,12 +1,16 @@
-"""The capstone's checks (autograder/notebook/check.py) on their own: errors compared with torch's, torch's
+"""The capstone's checks (autograder/notebook/) on their own: errors compared with torch's, torch's
 own samples never skipped by the grader (the speed bonus: tests/test_speed_bonus.py)."""
 import numpy as np
 import pytest
 import torch
 
-from autograder.notebook import check
-from autograder.sandbox import judge
-from tests.notebooks import grade_id, read, solution_answers
+from autograder import notebook as check
+from autograder.notebook import cases as cases_module
+from autograder.notebook import hints as hints_module
+from autograder.notebook import samples, speed
+from tests.notebooks import solution_answers
+
+pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
 
 
 def answer_class(assignment):
@@ -56,10 +60,10 @@ def test_errors_need_torchs_type_stage_and_words():
 
 
 def test_the_grader_never_skips_torchs_samples(monkeypatch, capsys):
-    monkeypatch.setattr(check, "torch_sample_cases", lambda dtype="float64": None)
+    monkeypatch.setattr(samples, "torch_sample_cases", lambda dtype="float64": None)
     check.check_torch_samples(answer_class("07_capstone"))
     assert "skipped here, the grader runs them" in capsys.readouterr().out
-    monkeypatch.setattr(check, "_GRADER", [True])
+    monkeypatch.setattr(samples, "_GRADER", [True])
     with pytest.raises(RuntimeError, match="expecttest"):
         check.check_torch_samples(answer_class("07_capstone"))
 
@@ -78,12 +82,12 @@ def test_torchs_samples_cover_unbatched_inputs_tuples_and_same():
 def test_random_cases_hold_every_kind_of_case_whatever_the_grading_secret(params):
     """A hidden test's verdict on a mistake cannot depend on the instructor's secret: every random set
     includes a case of each kind where a classic mistake shows, for any secret."""
-    kinds = check._kinds(params)
+    kinds = cases_module._kinds(params)
     assert len(kinds) >= 2 + len(set(params) & {"stride", "dilation", "groups", "tuples", "unbatched"})
     for secret in ["", *(f"secret {i}" for i in range(25))]:
         check.set_grading_secret(secret)
         cases = check.random_cases(params, 15, seed=5)
-        assert len(cases) >= 15 and all(check._is_valid(c) for c in cases)
+        assert len(cases) >= 15 and all(cases_module._is_valid(c) for c in cases)
         missing = [i for i, kind in enumerate(kinds) if not any(kind(c) for c in cases)]
         assert not missing, (secret, missing)
 
@@ -278,12 +282,12 @@ def test_a_slow_einsum_without_optimize_is_named():
     class Slow:
         def forward(self, x):
             return np.einsum("nctk,ock->not", x, x)
-    assert "optimize=True" in check._hint_speed(Slow)
+    assert "optimize=True" in speed._hint_speed(Slow)
 
     class Fast:
         def forward(self, x):
             return np.einsum("nctk,ock->not", x, x, optimize=True)
-    assert "optimize=True" in check._hint_speed(Fast) and "without optimize=True runs" not in check._hint_speed(Fast)
+    assert "optimize=True" in speed._hint_speed(Fast) and "without optimize=True runs" not in speed._hint_speed(Fast)
 
 
 @pytest.mark.parametrize("assignment, conv, banned", [
@@ -294,7 +298,7 @@ def test_shape_hints_use_only_the_parameters_met_so_far(assignment, conv, banned
     """A notebook's hints speak of what it has taught: no padding or span in 01 and 02."""
     c = check.case(N=1, C_in=1, L=10, C_out=1, K=3, **conv)
     want = check.expected_output(c).shape
-    hints = [check._hint_shape(c, want, (1, 1, L_out)) for L_out in range(1, want[2] + 3) if L_out != want[2]]
+    hints = [hints_module._hint_shape(c, want, (1, 1, L_out)) for L_out in range(1, want[2] + 3) if L_out != want[2]]
     assert sum(bool(h) for h in hints) >= 2, hints        # off by one either way is named
     for hint in hints:
         assert not any(word in hint.lower() for word in banned), hint
@@ -349,7 +353,7 @@ def test_a_forward_that_assumes_contiguous_memory_is_named():
 
 
 def test_an_unanswered_layer_fails_torchs_samples_even_where_they_cannot_load(monkeypatch):
-    monkeypatch.setattr(check, "torch_sample_cases", lambda dtype="float64": None)
+    monkeypatch.setattr(samples, "torch_sample_cases", lambda dtype="float64": None)
 
     class Stub:
         def __init__(self, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""Notebook 08's checks (check_backward, check_numerical_gradients in autograder/notebook/check.py) on their own:
+"""Notebook 08's checks (check_backward, check_numerical_gradients in autograder/notebook/) on their own:
 the reference is torch's autograd, right answers of every style pass, each classic mistake fails with the hint
 that names it, the guard stops torch's gradients inside an answer, and hidden cases show no input values."""
 import re
@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.notebook import check
+from autograder import notebook as check
 from tests.notebooks import mistakes, solution_answers, wrong_source
+
+pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
 
 EVERY = ["stride", "padding", "same", "dilation", "groups", "bias", "padding_mode"]
 MISTAKES = mistakes("08_backward")

@@ -119,12 +119,14 @@ def test_export_writes_every_other_row_past_one_that_raises_and_formulas_as_text
         named = lines_naming(r.stderr + r.stdout, "left out")
         assert named[0].endswith(f"grades.csv: left out {A}/odd\\x1b[2J\\nFAKE LINE: "
                                  "ValueError: Invalid isoformat string: 'not a date'"), named
-        assert "\x1b" not in r.stderr + r.stdout and "FAKE LINE" not in (r.stderr + r.stdout).replace("\\nFAKE LINE", "")
+        assert "\x1b" not in r.stderr + r.stdout
+        assert "FAKE LINE" not in (r.stderr + r.stdout).replace("\\nFAKE LINE", "")
         rows = list(csv.DictReader(open(course.root / "grades.csv", newline="")))
         assert {row["student_id"] for row in rows} == {"ada", "alan", "blank", "grace", "'=1+2"}
         assert {row["student_id"]: float(row["score"]) for row in rows if row["status"] == "graded"} == totals
         formula = next(row for row in rows if row["student_id"] == "'=1+2")
-        assert (formula["first_name"], formula["last_name"], formula["email"]) == ("'+cmd|' /C calc'!A0", "'-2+3", "'@x")
+        assert (formula["first_name"], formula["last_name"], formula["email"]) == \
+            ("'+cmd|' /C calc'!A0", "'-2+3", "'@x")
         no_formula(course.root / "grades.csv")
     for lms, dest in (("canvas", "canvas-grades.csv"), ("moodle", f"moodle-{A}.csv")):   # the LMS exports too
         r = python(course, "export", lms)
@@ -209,8 +211,8 @@ def measured(course, *command, env=None):
 def many_cells(course, student, n=200_000):
     """grace's autograded notebook with n tiny cells of the student's own, as compact JSON (~20 MiB)."""
     nb = json.loads(autograded(course, "grace").read_text())
-    nb["cells"] += [{"cell_type": "markdown", "id": f"m{i}", "metadata": {}, "source": f"note {i:06d}: a tiny cell of mine, *x*"}
-                    for i in range(n)]
+    nb["cells"] += [{"cell_type": "markdown", "id": f"m{i}", "metadata": {},
+                     "source": f"note {i:06d}: a tiny cell of mine, *x*"} for i in range(n)]
     return json.dumps(nb, separators=(",", ":"))
 
 
@@ -222,7 +224,8 @@ def test_feedback_and_the_report_of_a_20_mib_notebook_of_200000_cells_are_bounde
     before the autograded copy was bounded) took 3 min 26 s and 3.4 GiB before FeedbackPage's bound and
     ~35 s of CPU and 1.3 GiB after it (nbconvert copies and validates the notebook before FeedbackPage
     runs): regrade such a submission (`--force`)."""
-    from autograder.preprocessors.sanitizeoutputs import Course as Cells, clean_notebook
+    from autograder.preprocessors.sanitizeoutputs import Course as Cells
+    from autograder.preprocessors.sanitizeoutputs import clean_notebook
     data = many_cells(course, "many")
     assert 19 * 1024 ** 2 < len(data) <= 20 * 1024 ** 2, len(data) / 1024 ** 2
     nb = nbformat.reads(data, as_version=4)
@@ -246,8 +249,9 @@ def test_feedback_and_the_report_of_a_20_mib_notebook_of_200000_cells_are_bounde
     assert r.returncode == 0, r.stderr[-2000:]
     assert report_seconds < 60 and report_mib < 1024, (report_seconds, report_mib)
     with capsys.disabled():
-        print(f"\n  200,000 cells, {len(data) / 1024 ** 2:.1f} MiB: autograded copy rebuilt in {rebuilt:.1f} s; feedback "
-              f"{seconds:.1f} s, {mib:.0f} MiB; report (unbounded notebook) {report_seconds:.1f} s, {report_mib:.0f} MiB")
+        print(f"\n  200,000 cells, {len(data) / 1024 ** 2:.1f} MiB: autograded copy rebuilt in {rebuilt:.1f} s; "
+              f"feedback {seconds:.1f} s, {mib:.0f} MiB; report (unbounded notebook) {report_seconds:.1f} s, "
+              f"{report_mib:.0f} MiB")
 
 
 def test_a_bonus_cell_is_counted_once_for_every_graded_student(tmp_path):
@@ -255,6 +259,7 @@ def test_a_bonus_cell_is_counted_once_for_every_graded_student(tmp_path):
     extra credit counted once: nbgrader's score already holds it (it was added twice, mean 2.00 for a 1-point
     bonus, and only its earners were counted)."""
     from types import SimpleNamespace as NS
+
     from autograder.classroom.report import read_submission
     for student in ("fast", "slow"):
         folder = tmp_path / "autograded" / student / "07"

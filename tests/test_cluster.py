@@ -17,7 +17,8 @@ import pytest
 
 from autograder.build.release import ROOT
 from autograder.classroom.course import ENV, Course
-from autograder.classroom.grade import DIGEST, digest
+from autograder.classroom.digests import DIGEST, digest
+from autograder.classroom.worker import ENTRY
 from tests.grading import LIMITS, SECRET, free_port
 from tests.test_grade import A, make_course
 
@@ -69,7 +70,7 @@ def descendants(proc):
 
 def grading_folders(processes):
     """The course folders of the grading processes among `processes` (their command line names it)."""
-    return [p.cmdline()[-2] for p in processes if "autograder.classroom.worker import main" in " ".join(p.cmdline())]
+    return [p.cmdline()[-2] for p in processes if ENTRY in p.cmdline()]
 
 
 def ended(processes, folders, within=5.0):
@@ -186,7 +187,9 @@ def test_a_worker_with_other_code_or_versions_grades_nothing():
     from autograder.classroom.worker import Task, grade_task, grading_environment
     theirs = dict(grading_environment(), torch="1.0.0")
     graded = grade_task(Task(A, "ann", files=[], source=[], db_url="sqlite://", digest="d", environment=theirs))
-    assert not graded.result.ok and f"torch: the command 1.0.0, the worker {grading_environment()['torch']}" in graded.result.error, graded.result.error
+    assert not graded.result.ok, graded.result.error
+    assert f"torch: the command 1.0.0, the worker {grading_environment()['torch']}" in graded.result.error, \
+        graded.result.error
     assert "install the same course and requirements on every worker" in graded.result.error
 
 
@@ -198,15 +201,21 @@ def test_a_submission_with_a_link_is_refused_before_it_is_sent(tmp_path):
     (folder / f"{A}.ipynb").write_text("{}")
     (folder / "secret").symlink_to("/etc/passwd")
     r = read_task(tmp_path, A, "ann", source=[], db_url="sqlite://")
-    assert isinstance(r, Result) and not r.ok and r.error.startswith("submission refused: ann/01_channels_kernel/secret is a symbolic link"), r
+    assert isinstance(r, Result) and not r.ok, r
+    assert r.error.startswith("submission refused: ann/01_channels_kernel/secret is a symbolic link"), r
 
 
 def test_a_scheduler_without_the_course_is_named_before_anything_is_sent(postgres, tmp_path):
     """Dask's scheduler unpickles every task: one started without the course on PYTHONPATH would fail each
-    submission with a deserialization error; the command stops first and says how to start it."""
+    submission with a deserialization error; the command stops first and says how to start it. (This venv
+    has the course installed: an empty `autograder` package first on the scheduler's path hides it, as a
+    machine without the course has none.)"""
     port = free_port()
+    (tmp_path / "elsewhere" / "autograder").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "autograder" / "__init__.py").write_text("")
+    hidden = dict(ENV, PYTHONPATH=str(tmp_path / "elsewhere"))
     scheduler = subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                  "--dashboard-address", "127.0.0.1:0"], cwd=tmp_path, env=ENV,
+                                  "--dashboard-address", "127.0.0.1:0"], cwd=tmp_path, env=hidden,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         course = make_course(tmp_path / "c", pick={"ada"}, db_url=postgres)   # its gradebook has the notebook
@@ -244,6 +253,7 @@ def test_the_kubernetes_recipe_matches_the_course():
     workers, one-thread workers allowed to make bubblewrap's namespaces, the course importable, and the
     torch the requirements pin (no Kubernetes here: the files are read, not applied)."""
     import re
+
     import yaml
     spec = yaml.safe_load((ROOT / "docs" / "cluster" / "dask-cluster.yaml").read_text())
     assert spec["kind"] == "DaskCluster" and spec["apiVersion"] == "kubernetes.dask.org/v1"
@@ -316,6 +326,7 @@ def test_a_long_tmpdir_puts_a_grading_process_where_its_kernels_sockets_fit(tmp_
     """Kernels' sockets need short paths: with a TMPDIR too long for them, a grading process's folder
     (which holds its kernels' and judge's folders, deleted whole after a kill) goes to /tmp instead."""
     import tempfile as tf
+
     from autograder.classroom.worker import GradingProcess
     long = tmp_path / ("x" * 60)
     long.mkdir()
@@ -368,6 +379,7 @@ def test_a_signal_to_the_workers_process_group_still_deletes_the_grading_folder(
     """Ctrl-C, or SLURM ending a job step, signals the worker's whole process group, its grading processes
     included: each ends cleanly and deletes its folder (it holds the hidden tests)."""
     import signal
+
     from autograder.classroom.worker import GradingProcess
     process = GradingProcess()
     try:

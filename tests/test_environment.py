@@ -1,8 +1,11 @@
 """environment.yml and the pip requirements say the same thing."""
+import pytest
 import yaml
 
 from tests.conftest import ROOT
 from tools.make_env import pins, render
+
+pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
 
 
 def test_environment_yml_is_generated_from_requirements():

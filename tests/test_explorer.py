@@ -8,9 +8,9 @@ import nbformat
 import pytest
 import torch
 
-from autograder.notebook import explorer
 from autograder.build.release import STATIC_ENV
-from tests.notebooks import read, assignments
+from autograder.notebook import explorer
+from tests.notebooks import assignments, read
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -24,7 +24,8 @@ def configs(n, seed=0):
 
 
 def torch_reads(c):
-    """What torch's output t reads through tap k: value[k][t] = input index + 1, or 0 for a zero (None: torch refuses)."""
+    """What torch's output t reads through tap k: value[k][t] = input index + 1, or 0 for a zero (None: torch
+    refuses)."""
     x = torch.arange(1, c["L_in"] + 1, dtype=torch.float64).view(1, 1, -1)
     rows = []
     for k in range(c["kernel_size"]):
@@ -41,6 +42,7 @@ def torch_reads(c):
 
 
 @pytest.mark.parametrize("c", list(configs(400)), ids=lambda c: "-".join(map(str, c.values())))
+@pytest.mark.fast
 def test_picture_and_formula_agree_with_torch(c):
     want = torch_reads(c)
     got = explorer.layout(**c)
@@ -57,6 +59,7 @@ def test_picture_and_formula_agree_with_torch(c):
 
 @pytest.mark.parametrize("why", ["no ipywidgets", "CONV1D_EXPLORER=static"])
 @pytest.mark.parametrize("name", explorer.PANELS)
+@pytest.mark.fast
 def test_static_figure_without_widgets(name, why, monkeypatch):
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
@@ -143,13 +146,15 @@ def panel_settings(name, n=60, seed=0):
 
 
 def panel_text(p):
-    """The explorer's own words for controls p: formula, weight shape, picture titles (torch's refusal, quoted, aside)."""
+    """The explorer's own words for controls p: formula, weight shape, picture titles (torch's refusal, quoted,
+    aside)."""
     said = [line for line in explorer.describe(p) if not line.startswith("<b>torch refuses")]
     said += [explorer.title(p, focus) or "" for focus in (0, 99)]
     return said + ([explorer.channels_title(p)] if "in_channels" in p else [])
 
 
 @pytest.mark.parametrize("name", explorer.PANELS)
+@pytest.mark.fast
 def test_a_panel_speaks_only_of_parameters_met_so_far(name):
     """The panel of a notebook (PANELS is in series order) names no parameter of a later notebook: not in its
     formula, its weight shape, nor the titles of its pictures; and it does name its own."""
@@ -164,6 +169,7 @@ def test_a_panel_speaks_only_of_parameters_met_so_far(name):
         assert any(w in own for w in LATER[name]), f"the {name} panel never shows its own parameter"
 
 
+@pytest.mark.fast
 def test_a_panel_uses_the_glossary_symbols():
     """K is the kernel size, k a tap, t an output position, c an input channel (docs/glossary.md)."""
     p = {k: v[2] for k, v in explorer.PANELS["channels_kernel"].items()}
@@ -174,6 +180,7 @@ def test_a_panel_uses_the_glossary_symbols():
     assert explorer.FOCUS == "output t"
 
 
+@pytest.mark.fast
 def test_groups_menu_offers_only_divisors(monkeypatch):
     _, _, controls = live_panel("groups", monkeypatch)
     controls["in_channels"].value, controls["out_channels"].value = 6, 4
@@ -182,6 +189,7 @@ def test_groups_menu_offers_only_divisors(monkeypatch):
     assert list(controls["groups"].options) == [1] and controls["groups"].value == 1
 
 
+@pytest.mark.fast
 def test_a_refused_layer_shows_torch_message():
     c = dict(L_in=3, kernel_size=3, padding=3, padding_mode="reflect")
     assert explorer.layout(**c) is None
@@ -190,6 +198,7 @@ def test_a_refused_layer_shows_torch_message():
 
 
 @pytest.mark.parametrize("a", [a for a in assignments() if a < "07"])
+@pytest.mark.fast
 def test_every_parameter_notebook_has_one_panel(a):
     cells = [c for c in read(a).cells if c.metadata.get("course", {}).get("generated") == "explorer"]
     assert len(cells) == 1 and cells[0].metadata["course"]["explore"] in explorer.PANELS

@@ -18,7 +18,8 @@ A = "02_stride"
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     """alan's notebook 02 (a classic mistake, so a hint) graded and its feedback generated."""
-    alan = next(s for s in submissions.load(ROOT / "autograder" / "examples") if s.assignment == A and s.path.stem == "alan")
+    alan = next(s for s in submissions.load(ROOT / "autograder" / "examples")
+                if s.assignment == A and s.path.stem == "alan")
     course = Course(tmp_path_factory.mktemp("feedback"), [A])
     release(course)
     course.submit(alan)

@@ -31,6 +31,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_output, new_raw_ce
 from traitlets.config import Config
 
 from autograder.build.release import ROOT
+from autograder.classroom.spreadsheet import FORMULA_START
 from autograder.preprocessors.feedbackpage import FeedbackPage
 from autograder.preprocessors.sanitizeoutputs import (
     LEFT_OUT,
@@ -39,7 +40,6 @@ from autograder.preprocessors.sanitizeoutputs import (
     clean_notebook,
     clean_output,
 )
-from autograder.classroom.spreadsheet import FORMULA_START
 from tests.grading import LIMITS, SECRET, free_port, release
 
 A = "01_channels_kernel"
@@ -91,7 +91,8 @@ def test_every_output_is_rebuilt_from_typed_values():
         == {"output_type": "stream", "name": "stdout", "text": "ab"}
     assert clean_output({"output_type": "error", "ename": "E", "evalue": 3, "traceback": ["line", {"x": 1}]}) \
         == {"output_type": "error", "ename": "E", "evalue": "", "traceback": ["line"]}
-    for weird in ({"output_type": "stream", "name": "<script>", "text": "x"}, {"output_type": "stream", "name": "stdout"},
+    for weird in ({"output_type": "stream", "name": "<script>", "text": "x"},
+                  {"output_type": "stream", "name": "stdout"},
                   {"output_type": "update_display_data", "data": {"text/plain": "x"}}, {"output_type": "<img>"},
                   {"data": {"text/plain": "x"}}, "<script>", None, ["stream"]):
         assert clean_output(weird) is None, weird
@@ -110,7 +111,8 @@ def hostile_cell_metadata():
 def hostile_notebook_metadata():
     return {"title": "</title><script>window.pwned_title=1</script>",
             "widgets": {"application/vnd.jupyter.widget-state+json": {
-                "state": {"m": {"model_name": "HTMLModel", "state": {"value": "<img src=x onerror=window.pwned_widget=1>"}}},
+                "state": {"m": {"model_name": "HTMLModel",
+                                "state": {"value": "<img src=x onerror=window.pwned_widget=1>"}}},
                 "version_major": 2, "version_minor": 0}},
             "language": {"x": 1}, "authors": [{"name": "<script>window.pwned_author=1</script>"}],
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python", "env": {"X": "1"}},
@@ -127,7 +129,8 @@ def test_cells_and_the_notebooks_metadata_keep_only_typed_fields():
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_values")
     test.metadata["conv1d"] = {"hint": "the judge's hint", "other": "<b>"}
     nb.cells.append(nbformat.from_dict({"cell_type": "code", "id": "x\" onmouseover=\"y", "source": "print(1)",
-                                        "metadata": hostile_cell_metadata(), "execution_count": "<b>3</b>", "outputs": []}))
+                                        "metadata": hostile_cell_metadata(), "execution_count": "<b>3</b>",
+                                        "outputs": []}))
     nb.cells.append(new_markdown_cell("<script>window.pwned_md=1</script>\n[a](javascript:alert(1))",
                                       attachments={"x.svg": {"image/svg+xml": "PHN2Zz4="}}))
     nb.cells[-1]["outputs"] = [new_output("display_data", {"text/html": "<script>"})]
@@ -309,7 +312,7 @@ class Hostile:
 
 
 Hostile()
-'''
+'''  # noqa: E501 (a long line of the text inside)
 
 ANSWER = '''from IPython.display import display
 display({{"image/png": "{png}", "text/plain": "honest answer image"}}, raw=True,
@@ -334,7 +337,8 @@ class Conv1d:
 
 MARKDOWN = ("Look: <script>window.pwned_md=1</script> <img src=x onerror=window.pwned_mdimg=1> "
             "[a link](javascript:window.pwned_mdlink2=1) ![pic](attachment:x.svg)\n\n"
-            "$$\\href{javascript:window.pwned_math=1}{click}$$\n\n<iframe src=\"javascript:window.pwned_iframe=1\"></iframe>")
+            "$$\\href{javascript:window.pwned_math=1}{click}$$\n\n"
+            "<iframe src=\"javascript:window.pwned_iframe=1\"></iframe>")
 
 
 def hostile_submission(nb):
@@ -351,7 +355,8 @@ def hostile_submission(nb):
     added = new_code_cell(SUBMITTED_CODE.format(png=PNG), metadata=hostile_cell_metadata())
     added.outputs = [new_output("display_data", {"text/html": "<script>window.pwned_old=1</script>"})]
     md = new_markdown_cell(MARKDOWN, metadata=hostile_cell_metadata(), attachments={
-        "x.svg": {"image/svg+xml": base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg' onload='window.pwned_att=1'/>").decode()}})
+        "x.svg": {"image/svg+xml": base64.b64encode(
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='window.pwned_att=1'/>").decode()}})
     md["outputs"] = [{"output_type": "display_data", "data": {"text/html": "<script>window.pwned_mdo=1</script>"},
                       "metadata": {}}]
     raw = new_raw_cell("<script>window.pwned_raw=1</script><a href='javascript:window.pwned_rawlink=1'>x</a>",
@@ -379,7 +384,7 @@ out.title = document.title;
 out.text = document.body ? document.body.innerText : '';
 out.images = [...document.images].map(i => [i.getAttribute('src').slice(0, 40), i.naturalWidth, i.getAttribute('width'), i.getAttribute('height')]);
 return out;
-"""
+"""  # noqa: E501 (a long line of the text inside)
 FORMGRADER_ON = {("SPAN", "onclick", "toggle_name(true);"), ("SPAN", "onclick", "toggle_name(false);")}
 
 
@@ -452,7 +457,8 @@ def test_nothing_a_student_made_runs_in_the_feedback_page_or_formgrader(tmp_path
     assert not browser.missing_browser(), browser.missing_browser()
     course = CourseFolder(tmp_path_factory.mktemp("hostile-pages"), [A])
     release(course)
-    grace = next(s for s in submissions.load(ROOT / "autograder" / "examples") if s.assignment == A and s.student == "grace")
+    grace = next(s for s in submissions.load(ROOT / "autograder" / "examples")
+                 if s.assignment == A and s.student == "grace")
     course.submit(grace)
     path = course.root / "submitted" / "hostile" / A / f"{A}.ipynb"
     path.parent.mkdir(parents=True)

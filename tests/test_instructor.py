@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -128,7 +127,8 @@ def test_grades_leave_in_canvas_and_moodle_formats(term):
     assert {row[1]: float(row[5]) for row in rows[2:]} == scores
     export(course, "moodle")
     rows = list(csv.DictReader(open(course.root / f"moodle-{A}.csv")))
-    assert {row["Identifier"]: float(row["Grade"]) for row in rows} == {f"Participant {s}": v for s, v in scores.items()}
+    assert {row["Identifier"]: float(row["Grade"]) for row in rows} == \
+        {f"Participant {s}": v for s, v in scores.items()}
     assert {row["Maximum Grade"] for row in rows} == {"5"}
 
 
@@ -183,7 +183,8 @@ def test_a_changed_notebook_regrades_and_manual_grades_follow_the_policy(term):
     assert f"{ada}: kept manual grade test_predict = 0.5" in third.stdout, third.stdout
     for student, cells in course.scores(A).items():
         assert cells["test_values"] == (0.0, 3.0), (student, cells)
-    assert graded_score(course, ada) == sum(ada_expect.values()) - ada_expect["test_values"] - ada_expect["test_predict"] + 0.5
+    assert graded_score(course, ada) == \
+        sum(ada_expect.values()) - ada_expect["test_values"] - ada_expect["test_predict"] + 0.5
     fourth = course.grade_parallel([A], *LIMITS, "--no-export", jobs=2, env=SECRET)
     assert f"0 to grade, {n} unchanged" in fourth.stderr
 

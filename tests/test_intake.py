@@ -9,6 +9,8 @@ import pytest
 
 from autograder.sandbox import intake
 
+pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
+
 
 def folder_with(tmp_path, nb):
     folder = tmp_path / "submitted" / "s" / "a"
@@ -34,14 +36,16 @@ def test_many_outputs_are_refused_and_text_that_names_cells_is_not_counted(tmp_p
     with pytest.raises(intake.Rejected, match=f"more than {intake.MAX_OUTPUTS} outputs"):
         intake.check_folder(folder_with(tmp_path / "many", nbformat.v4.new_notebook(cells=[many])))
     talk = nbformat.v4.new_markdown_cell('{"cell_type": "code", "output_type": "stream"}\n' * 5000)
-    assert intake.check_folder(folder_with(tmp_path / "talk", nbformat.v4.new_notebook(cells=[talk]))) == ["s/a/a.ipynb"]
+    talking = nbformat.v4.new_notebook(cells=[talk])
+    assert intake.check_folder(folder_with(tmp_path / "talk", talking)) == ["s/a/a.ipynb"]
 
 
 def test_escaped_keys_are_counted_too(tmp_path):
     """JSON reads `"\\u0063ell_type"` as "cell_type": a notebook that spells its keys so is counted as parsed,
     not as its bytes read."""
     cell = '{"\\u0063ell_type": "code", "metadata": {}, "source": "x", "outputs": [], "execution_count": null}'
-    text = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + ", ".join([cell] * (intake.MAX_CELLS + 1)) + "]}"
+    text = ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ['
+            + ", ".join([cell] * (intake.MAX_CELLS + 1)) + "]}")
     folder = tmp_path / "submitted" / "s" / "a"
     folder.mkdir(parents=True)
     (folder / "a.ipynb").write_text(text)

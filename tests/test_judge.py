@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.notebook import check
+from autograder import notebook as check
+from autograder.notebook import secret
 from autograder.sandbox import confine, judge
 from tests.notebooks import assignments, grade_id, is_test_cell, read, solution_answers
 
@@ -40,6 +41,7 @@ def test_student_values_cross_as_data_only():
         child.close()
 
 
+@pytest.mark.fast
 def test_a_student_exception_keeps_its_builtin_type_but_never_a_checks_type():
     assert isinstance(judge.rebuild("ValueError", "m"), ValueError)
     assert isinstance(judge.rebuild("ForbiddenRoutine", "np.convolve"), check.ForbiddenRoutine)
@@ -99,7 +101,7 @@ def test_a_grading_secret_changes_every_input_and_solutions_still_pass(monkeypat
         test_every_solution_passes_every_test_cell_through_the_judge("03_padding")
     finally:
         check.set_grading_secret("")
-        check._GRADER.clear()
+        secret._GRADER.clear()
     assert check.random_cases(["stride", "padding"], 5, seed=1) == public
 
 
@@ -123,12 +125,14 @@ def test_an_answer_that_writes_on_the_graders_channel_only_fails_itself(frame):
     {"a": [0, 8], "dtype": "<f8", "shape": [-1, -1]},
     {"a": [0, 8], "dtype": "<f8"},
 ])
+@pytest.mark.fast
 def test_an_array_from_the_wire_is_checked_against_its_frame(ref):
     from autograder.sandbox import wire
     with pytest.raises(wire.FrameError):
         wire.array(ref, bytearray(40))
 
 
+@pytest.mark.fast
 def test_arrays_cross_the_wire_raw():
     from autograder.sandbox import wire
     frame = wire.Frame()
@@ -159,7 +163,8 @@ FRAME = ("import __main__, json, os, struct\n"
          "    os.write(__main__.PROTO_OUT, struct.pack('>II', len(text), len(blob)) + text + blob)\n")
 JSON_BOMB = FRAME + "def f():\n    reply({'ok': {'l': 'X'}})\n    return 1\n"
 JSON_BOMB = JSON_BOMB.replace("reply({'ok': {'l': 'X'}})",
-                              "os.write(__main__.PROTO_OUT, struct.pack('>II', 600_002, 0) + b'[' * 300_001 + b']' * 300_001)")
+                              "os.write(__main__.PROTO_OUT, struct.pack('>II', 600_002, 0) + b'[' * 300_001 + "
+                              "b']' * 300_001)")
 BIG_BLOB = FRAME + ("def f():\n    n = 60_000_000\n"
                     "    reply({'ok': {'a': [0, n], 'dtype': '|u1', 'shape': [n]}}, bytes(n))\n    return 1\n")
 
@@ -190,6 +195,7 @@ def test_the_graders_memory_stays_under_a_gib_whatever_the_answer_sends():
               "    judge.judge_cell('f()', [answer], timeout=60)\n"
               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     import json
+
     from autograder.build.release import ROOT
     out = subprocess.run([sys.executable, "-c", script, json.dumps([DEEP, WIDE_STRINGS, JSON_BOMB, BIG_BLOB] * 2)],
                          cwd=ROOT, capture_output=True, text=True, check=True)
@@ -197,6 +203,7 @@ def test_the_graders_memory_stays_under_a_gib_whatever_the_answer_sends():
     assert peak_kib < 1024 ** 2, f"the judge peaked at {peak_kib / 1024:.0f} MiB"
 
 
+@pytest.mark.fast
 def test_without_bubblewrap_grading_says_what_is_not_protected(monkeypatch):
     from autograder.sandbox import confine
     monkeypatch.setattr(confine.shutil, "which", lambda name: None)
@@ -230,6 +237,35 @@ def test_the_answer_process_sees_only_python_and_no_course_file(monkeypatch):
             "assert net in ('PermissionError', 'ConnectionRefusedError', 'OSError'), net\n")
     passed, _, err, started, *_ = judge.judge_cell(test, [probe], timeout=30)
     assert passed, err
+
+
+def test_the_course_install_adds_nothing_to_the_sandboxs_path_and_names_no_folder(monkeypatch, tmp_path):
+    """The course is installed editable in the venv (`make venv`: a .pth holding the checkout's path, and a
+    direct_url.json). In the sandbox both are unreadable, so sys.path holds only the sandbox's paths, even when
+    the checkout's path exists there (the sandbox's scratch folder inside the checkout, as below), and
+    nothing installed says where the course lives (confine._editable_files); the sandbox's code still imports
+    from /sandbox/code."""
+    import tempfile
+
+    from autograder.build.release import ROOT
+    from autograder.sandbox import confine
+    if not confine.bwrap():
+        pytest.fail("bubblewrap is needed for this test: apt-get install bubblewrap")
+    files = confine._editable_files()
+    assert files, "the course is not installed in the venv: make venv (pip install -e .)"
+    if not str(tmp_path).startswith(str(ROOT) + "/"):
+        pytest.skip("the test folders are not inside the checkout")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))        # the answer's scratch folder below ROOT
+    probe = ("import sys, wire\nshown = []\n"
+             f"for path in {[confine._inside(f) for f in files]!r}:\n"
+             "    try:\n        shown.append(open(path).read())\n    except OSError as e:\n"
+             "        shown.append(type(e).__name__)\n"
+             "paths, code = list(sys.path), wire.__file__\n")
+    test = (f"assert not any({str(ROOT)!r} in p for p in paths), paths\n"
+            "assert set(shown) == {'PermissionError'}, shown\n"
+            "assert code == '/sandbox/code/wire.py', code\n")
+    verdict = judge.judge_cell(test, [probe], timeout=30)
+    assert verdict.passed, verdict.error
 
 
 @pytest.mark.parametrize("shape", [(0,), (2, 0, 3), (2, 2, 0)])
@@ -283,8 +319,8 @@ def test_a_zygote_forks_a_fresh_process_per_test_cell_and_survives_its_children(
             assert judge.judge_cell("assert x == 1, x", [counter], 30, zygote).passed
         hostile = {"os._exit": "import os\nos._exit(3)\n",
                    "a hang": "while True:\n    pass\n",
-                   "a garbled channel": ("import __main__, os\nos.write(__main__.PROTO_OUT, b'\\x00\\x00\\x00\\x05hello')"
-                                         "\nx = 1\n")}
+                   "a garbled channel": ("import __main__, os\n"
+                                         "os.write(__main__.PROTO_OUT, b'\\x00\\x00\\x00\\x05hello')\nx = 1\n")}
         for what, answer in hostile.items():
             verdict = judge.judge_cell("assert x == 1", [answer], 2, zygote)
             assert not verdict.passed, what
@@ -359,7 +395,7 @@ def test_no_writing_outside_the_answer_folder_through_a_folder_descriptor():
                  "rename by dir_fd": "open('a', 'w').close()\nfd = os.open('.', os.O_RDONLY)\n"
                                      "os.rename('a', 'b', src_dir_fd=fd)"}
         for what, code in tries.items():
-            answer = f"import os\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines()) + \
+            answer = "import os\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines()) + \
                      "    x = 'done'\nexcept PermissionError as e:\n    x = str(e)\n"
             verdict = judge.judge_cell("assert 'grading sandbox' in x, x", [answer], 30, zygote)
             assert verdict.passed, (what, verdict.error)
@@ -420,6 +456,7 @@ def test_the_released_notebooks_answer_cells_are_not_flagged():
     """The stubs as released (their docstrings say "cross-correlated") and the solutions' answers give an
     instructor nothing to look at: flags are for what a student added."""
     import nbformat
+
     from autograder.build.release import assignments, notebook_path, solution_answers
     for a in assignments():
         nb = nbformat.read(notebook_path(a), as_version=4)

@@ -49,6 +49,7 @@ CANVAS, ANON, MOODLE = lms.CANVAS, lms.CANVAS_ANONYMOUS, lms.MOODLE
     (f"Eve_333_assignsubmission_file_1006_assignsubmission_file/{NB}", MOODLE, "1006", NB, 0),
     (f"eve_1006_55512_smithjane_1001_{NB}", CANVAS, "1006", f"smithjane_1001_{NB}", 0),
 ])
+@pytest.mark.fast
 def test_the_student_comes_from_the_lms_prefix(path, form, student, file, upload):
     r = lms.read_name(path, form)
     assert (r.student_id, r.file, r.upload) == (student, file, upload)
@@ -64,6 +65,7 @@ def test_the_student_comes_from_the_lms_prefix(path, form, student, file, upload
     (f"Eve_1006_assignsubmission_file_x_1001_assignsubmission_file_{NB}", MOODLE, "1001"),
     (f"Eve_1001_assignsubmission_file_1006_assignsubmission_file_{NB}", MOODLE, "1001"),
 ])
+@pytest.mark.fast
 def test_a_name_that_reads_two_ways_is_filed_under_nobody(path, form, victim):
     assert any(r.student_id == victim for r in lms.readings(path, form)), "the name does try to name the victim"
     with pytest.raises(lms.Unreadable) as e:
@@ -72,6 +74,7 @@ def test_a_name_that_reads_two_ways_is_filed_under_nobody(path, form, victim):
     assert f"student {victim}'s" in e.value.reason and "student 1006's" in e.value.reason
 
 
+@pytest.mark.fast
 def test_one_student_read_two_ways_keeps_the_student_and_refuses_the_file():
     with pytest.raises(lms.Unreadable) as e:
         lms.read_name(f"eve_1006_55511_x_1006_55512_{NB}", CANVAS)
@@ -90,6 +93,7 @@ def test_one_student_read_two_ways_keeps_the_student_and_refuses_the_file():
     (f"Default group_assignsubmission_file_{NB}", MOODLE),
     (NB, MOODLE), (NB, CANVAS),
 ])
+@pytest.mark.fast
 def test_a_name_without_the_lms_prefix_is_nobodys(path, form):
     with pytest.raises(lms.Unreadable) as e:
         lms.read_name(path, form)
@@ -109,12 +113,14 @@ def test_a_name_without_the_lms_prefix_is_nobodys(path, form):
     (f"Jane Smith_1001_assignsubmission_file/sub/{NB}", MOODLE, "subfolder"),
     ("Jane Smith_1001_assignsubmission_file_..", MOODLE, "the file name"),
 ])
+@pytest.mark.fast
 def test_the_file_name_must_be_a_plain_base_name(path, form, why):
     with pytest.raises(lms.Unreadable) as e:
         lms.read_name(path, form)
     assert e.value.student_id == "1001" and why in e.value.reason, e.value.reason
 
 
+@pytest.mark.fast
 def test_the_lms_is_decided_for_the_whole_download():
     canvas = [f"smithjane_1001_55501_{NB}", f"doejohn_1002_55502_{NB}",
               f"eve_1006_55511_x_333_assignsubmission_file_{NB}"]         # one name also reads as Moodle's
@@ -128,6 +134,7 @@ def test_the_lms_is_decided_for_the_whole_download():
     assert form is None and "no name" in why
 
 
+@pytest.mark.fast
 def test_of_several_uploads_of_one_name_the_lms_latest_is_kept():
     def r(uploaded):
         return lms.read_name(f"smithjane_1001_55501_{uploaded}", CANVAS)
@@ -140,6 +147,7 @@ def test_of_several_uploads_of_one_name_the_lms_latest_is_kept():
     assert "cannot be told" in others[0][2]
 
 
+@pytest.mark.fast
 def test_student_made_names_are_shown_without_control_characters():
     line = lms.shown('x\x1b[2J\r\n\u202eevil"\\')
     assert line == '"x\\x1b[2J\\x0d\\x0a\\u202eevil\\"\\\\"'
@@ -250,6 +258,7 @@ def the_line(lines, *words):
     return found[0]
 
 
+@pytest.mark.fast
 def test_a_canvas_download_with_hostile_members_collects_the_honest_students(tmp_path):
     download = zip_of([
         (f"smithjane_1001_55501_{NB}", NOTEBOOK),
@@ -274,6 +283,7 @@ def test_a_canvas_download_with_hostile_members_collects_the_honest_students(tmp
     assert ex.code == 1 and "no notebook collected of student(s) 1004" in lines[-1]
 
 
+@pytest.mark.fast
 def test_a_member_that_inflates_past_its_declared_size_costs_only_its_student(tmp_path):
     data = zip_of([(f"smithjane_1001_55501_{NB}", NOTEBOOK), (f"bomb_1003_55502_{NB}", ("zeros", 4 * 1024 ** 2)),
                    ("bomb_1003_55503_notes.ipynb", NOTEBOOK)])
@@ -292,6 +302,7 @@ def test_a_member_that_inflates_past_its_declared_size_costs_only_its_student(tm
     assert max(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()) < 4 * 1024 ** 2
 
 
+@pytest.mark.fast
 def test_an_archive_a_student_uploaded_is_not_opened(tmp_path):
     download = zip_of([(f"smithjane_1001_55501_{NB}", NOTEBOOK), ("mallory_1003_55503_upload.tar.gz", hostile_targz()),
                        ("mallory_1003_55504_more.zip", zip_of([(NB, NOTEBOOK)]))])
@@ -302,6 +313,7 @@ def test_an_archive_a_student_uploaded_is_not_opened(tmp_path):
     assert ex.code == 1 and "no notebook collected of student(s) 1003" in lines[-1]
 
 
+@pytest.mark.fast
 def test_moodle_downloads_in_folders_and_files_with_any_letters(tmp_path):
     folders = zip_of([(f"José Núñez_1001_assignsubmission_file/{NB}", NOTEBOOK),
                       ("José Núñez_1001_assignsubmission_onlinetext/onlinetext.html", b"<p>hi</p>"),
@@ -315,6 +327,7 @@ def test_moodle_downloads_in_folders_and_files_with_any_letters(tmp_path):
     assert "not a notebook" in the_line(lines, "student 1001's", "onlinetext.html")
 
 
+@pytest.mark.fast
 def test_an_unzipped_download_is_read_as_one_and_its_links_refused(tmp_path):
     (tmp_path / "archive").mkdir()
     (tmp_path / "archive" / f"doejohn_1002_55502_{NB}").symlink_to("/etc/passwd")
@@ -328,6 +341,7 @@ def test_an_unzipped_download_is_read_as_one_and_its_links_refused(tmp_path):
     assert ex.code == 1 and "1 item(s) refused, 2 not collected" in lines[-1]
 
 
+@pytest.mark.fast
 def test_duplicates_are_resolved_or_refused_per_student_across_downloads(tmp_path):
     monday = zip_of([(f"smithjane_1001_55501_{NB}", NOTEBOOK), (f"doejohn_1002_55502_{NB}", NOTEBOOK),
                      (f"roeric_1004_55504_{NB}", NOTEBOOK)])
@@ -342,6 +356,7 @@ def test_duplicates_are_resolved_or_refused_per_student_across_downloads(tmp_pat
     assert all("cannot be told" in the_line(lines, "student 1004's", n) for n in ("55504", "55604", "55605"))
 
 
+@pytest.mark.fast
 def test_bounds_per_student_and_per_download(tmp_path):
     download = zip_of([(f"smithjane_1001_55501_{NB}", NOTEBOOK), ("smithjane_1001_55502_b.ipynb", NOTEBOOK),
                        (f"doejohn_1002_55503_{NB}", ("zeros", 600 * 1024)),
@@ -360,6 +375,7 @@ def test_bounds_per_student_and_per_download(tmp_path):
     assert files_under(extracted) == {}
 
 
+@pytest.mark.fast
 def test_a_download_whose_lms_cannot_be_told_is_refused_whole(tmp_path):
     ex, extracted, lines = run_extractor(tmp_path, {"d.zip": zip_of([(f"anon_1001_55501_{NB}", NOTEBOOK)]),
                                                     "broken.zip": b"PK\x03\x04 not a zip"})
@@ -423,6 +439,7 @@ def test_zip_collect_collects_the_honest_students_of_a_hostile_class(tmp_path):
     assert (submitted / "1004" / A / NB).read_bytes() == jane + b"  "
 
 
+@pytest.mark.fast
 def test_the_collector_hands_nbgrader_only_what_the_extractor_decided(tmp_path):
     from nbgrader.apps.zipcollectapp import ZipCollectApp
     app = ZipCollectApp()
@@ -435,6 +452,7 @@ def test_the_collector_hands_nbgrader_only_what_the_extractor_decided(tmp_path):
     assert collector.collect(str(tmp_path / "1002" / NB)) is None
 
 
+@pytest.mark.fast
 def test_lms_exports_write_formula_like_cells_as_text(tmp_path):
     from types import SimpleNamespace
 
@@ -451,6 +469,7 @@ def test_lms_exports_write_formula_like_cells_as_text(tmp_path):
     assert "\"'=HYPERLINK(\"\"http://x\"\")" in (tmp_path / f"moodle-{A}.csv").read_text()
 
 
+@pytest.mark.fast
 def test_a_renamed_notebook_is_collected_under_the_assignments_name(tmp_path):
     """Colab's `Copy of X.ipynb`, a browser's `X (1).ipynb`: a student's only notebook named like the
     assignment is collected as X.ipynb (nbgrader grades only that name), and the log says so; a notebook beside

@@ -4,9 +4,9 @@ The grader is given one CPU (its affinity, which every process it starts inherit
 processes, the Dask workers), and that CPU is kept busy by spinning processes, two for it (so three want it),
 each in a session of its own (with the kernel's autogroup, the processes of one session share one slot and would hide
 the load): every core the grader may use is busy several times over (a load of three for one core), as on a
-loaded server, while the test suite's other worker keeps the other core. The grader grades correct 07 and 08 submissions, which get every
-point, the speed bonus included; in the same run an answer whose forward never returns is still stopped by
-its own time and loses only the cells that call it. The tests assert grades, never times.
+loaded server, while the test suite's other worker keeps the other core. The grader grades correct 07 and 08
+submissions, which get every point, the speed bonus included; in the same run an answer whose forward never
+returns is still stopped by its own time and loses only the cells that call it. The tests assert grades, never times.
 """
 import os
 import subprocess
@@ -61,7 +61,8 @@ def test_a_busy_machine_changes_no_grade_and_a_loop_is_still_stopped_once(tmp_pa
     looper = graded[2]
     nb = nbformat.read(course.root / "autograded" / looper.student / "07_capstone" / "07_capstone.ipynb", as_version=4)
     errors = {c.metadata["nbgrader"]["grade_id"]: o.evalue for c in nb.cells
-              for o in c.get("outputs", []) if o.get("output_type") == "error" and c.metadata.get("nbgrader", {}).get("grade_id")}
+              for o in c.get("outputs", [])
+              if o.get("output_type") == "error" and c.metadata.get("nbgrader", {}).get("grade_id")}
     assert "did not finish" in errors["test_tuples"], errors["test_tuples"]
     for cell in ("test_unbatched", "test_dtype_and_views", "test_random_layers", "test_speed_bonus"):
         assert "already ran out of time in test_tuples" in errors[cell], (cell, errors[cell])
@@ -86,6 +87,24 @@ def test_a_cell_the_load_held_up_is_judged_again_then_the_submission_is_not_grad
             p.wait()
     log = r.stdout + r.stderr
     assert r.returncode != 0 and "GraderBusy: not graded" in log and "too busy" in log, log[-3000:]
-    assert "judged again" in log or "run again" in log, log[-3000:]
+    assert "judged again" in log or "run again" in log or "starting another kernel" in log, log[-3000:]
+    (row,) = [row for row in course.export() if row["student_id"] == grace.student]
+    assert row["status"] == "not graded" and row["score"] == "", row
+
+
+def test_a_kernel_the_load_keeps_from_starting_is_replaced_then_the_submission_is_not_graded(tmp_path):
+    """Kernel start-up is the grader's time alone (no student code has run): a kernel still alive but not ready
+    by Execute.startup_timeout (here 0 s: too short on any machine) is replaced once, then the submission is
+    listed as not graded, never scored."""
+    course = Course(tmp_path, ["01_channels_kernel"])
+    release(course)
+    grace = submission("01_channels_kernel", "grace")
+    course.submit(grace)
+    r = subprocess.run([str(BIN / "nbgrader"), "autograde", "01_channels_kernel", "--force",
+                        "--Execute.startup_timeout=0"],
+                       cwd=course.root, env=dict(ENV, **SECRET), capture_output=True, text=True)
+    log = r.stdout + r.stderr
+    assert r.returncode != 0 and "GraderBusy: not graded: the kernel had not" in log and "too busy" in log, log[-3000:]
+    assert log.count("starting another kernel") == 1, log[-3000:]
     (row,) = [row for row in course.export() if row["student_id"] == grace.student]
     assert row["status"] == "not graded" and row["score"] == "", row

@@ -25,8 +25,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.notebooks import (COLAB_ONLY, RELEASE, assignments, grade_id, is_answer_cell, is_test_cell, mistakes,
-                             notebook_path, solution_answers, wrong_source)
+from tests.notebooks import (
+    COLAB_ONLY,
+    RELEASE,
+    assignments,
+    grade_id,
+    is_answer_cell,
+    is_test_cell,
+    mistakes,
+    notebook_path,
+    solution_answers,
+    wrong_source,
+)
 
 ALL = assignments()
 

@@ -36,5 +36,5 @@ def test_solution_outputs_are_fresh(a, runs):
     assert not error_cells(fresh)
     stale = differences(fresh, committed)
     assert not stale, (f"stale outputs in solutions/{a}, cells {stale}: run `make release`\n" +
-                       "\n".join(f"--- committed: {str(shown(committed.cells[i]))[:400]}\n+++ fresh: {str(shown(fresh.cells[i]))[:400]}"
-                                  for i in stale[:3]))
+                       "\n".join(f"--- committed: {str(shown(committed.cells[i]))[:400]}\n"
+                                  f"+++ fresh: {str(shown(fresh.cells[i]))[:400]}" for i in stale[:3]))

@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 
 from autograder.build.outputs import keep_unchanged, same_outputs, same_png, same_text
 
+pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
+
 
 @pytest.mark.parametrize("a, b", [
     ("largest difference: 0.0\n", "largest difference: 5.960464477539063e-08\n"),       # issue 12, 05_groups

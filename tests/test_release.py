@@ -7,12 +7,14 @@ import sys
 
 import pytest
 
-from autograder.build.release import CHECK_SOURCE, check_cell_source, colab_url, glossary_link, IMGS, ROOT
+from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_line
+from autograder.build.release import IMGS, ROOT, colab_url, glossary_link
 from tests.notebooks import SOLUTION_REGION, assignments, grade_id, is_answer_cell, is_test_cell, read
 
 ALL = assignments()
 
 
+@pytest.mark.fast
 def test_series_is_numbered_and_complete():
     assert ALL[0] == "01_channels_kernel"
     assert [a[:2] for a in ALL] == [f"{i:02d}" for i in range(1, len(ALL) + 1)]
@@ -27,6 +29,7 @@ def test_committed_student_notebooks_are_what_the_build_makes(tmp_path):
 
 
 @pytest.mark.parametrize("a", ALL)
+@pytest.mark.fast
 def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(a):
     student, solution = read(a, student=True), read(a)
     text = "\n".join(c.source for c in student.cells)
@@ -51,11 +54,18 @@ def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(a):
 
 
 @pytest.mark.parametrize("a", ALL)
+@pytest.mark.fast
 def test_generated_parts_match_their_sources(a):
+    tests = [c for c in read(a).cells if is_test_cell(c)]      # hidden tests included: the judge runs them
+    for cell in tests:
+        assert cell.source == with_import_line(cell.source), f"{a}: {grade_id(cell)}'s import line is stale"
     for nb in (read(a), read(a, student=True)):
         checks = [c for c in nb.cells if c.metadata.get("course", {}).get("generated") == "check"]
-        assert len(checks) == 1 and checks[0].source == check_cell_source(), \
-            f"{a}: the check cell differs from {CHECK_SOURCE.name}; run `make release`"
+        assert len(checks) == 1 and checks[0].source == check_cell_source([c.source for c in tests]), \
+            f"{a}: the check cell differs from autograder/notebook/; run `make release`"
+        for cell in nb.cells:
+            if cell.metadata.get("course", {}).get("generated") == "explorer":
+                assert cell.source == explorer_cell_source(cell.metadata["course"]["explore"])
         first = nb.cells[0].source
         assert colab_url(a) in first and "colab-badge.svg" in first
         assert first.splitlines()[0].endswith(glossary_link())
@@ -68,6 +78,7 @@ def test_generated_parts_match_their_sources(a):
 
 
 @pytest.mark.parametrize("a", ALL)
+@pytest.mark.fast
 def test_notebook_structure(a):
     nb = read(a)
     ids = [grade_id(c) for c in nb.cells if grade_id(c)]
@@ -80,6 +91,7 @@ def test_notebook_structure(a):
 
 
 @pytest.mark.parametrize("a", ALL)
+@pytest.mark.fast
 def test_the_lesson_comes_first_and_the_exercises_end_with_common_mistakes(a):
     """The check cell comes after the lesson (no course code above the first worked example), and a
     "Common mistakes" list follows the exercises' graded tests, before "Check yourself"."""
@@ -93,7 +105,8 @@ def test_the_lesson_comes_first_and_the_exercises_end_with_common_mistakes(a):
     bullets = re.findall(r"^- ", nb.cells[mistakes[0]].source, re.M)
     assert 3 <= len(bullets) <= 8, f"a short list: {len(bullets)} bullets"
     graded = [i for i, c in enumerate(nb.cells) if is_test_cell(c) and c.metadata["nbgrader"].get("points", 0) > 0]
-    closing = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
+    closing = [i for i, c in enumerate(nb.cells)
+               if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
     assert mistakes[0] > max(graded), "after every graded test (a bonus may follow)"
     assert closing and mistakes[0] < closing[0], "before Check yourself"
 
@@ -106,6 +119,7 @@ def test_diagrams_are_what_the_script_draws(tmp_path):
     assert not mismatch and not errors, f"imgs/ is stale, run `make imgs`: {mismatch}"
 
 
+@pytest.mark.fast
 def test_the_glossary_has_every_parameter_in_both_languages():
     glossary = (ROOT / "docs" / "glossary.md").read_text()
     rows = [line.split("|")[1:-1] for line in glossary.splitlines() if line.startswith("| `")]
@@ -117,6 +131,7 @@ def test_the_glossary_has_every_parameter_in_both_languages():
 
 
 @pytest.mark.parametrize("assignment", assignments())
+@pytest.mark.fast
 def test_every_predict_prompt_names_the_variables_its_check_reads(assignment):
     """A student who writes the prediction under another name gets a NameError from the locked check:
     the prompt above the answer cell names each variable the test cell reads."""
@@ -137,6 +152,7 @@ def test_every_predict_prompt_names_the_variables_its_check_reads(assignment):
     assert checked, "the predict check reads the student's prediction"
 
 
+@pytest.mark.fast
 def test_student_notebooks_link_to_the_series_in_colab():
     """A student notebook opened alone in Colab has no neighbours: it links to the other notebooks by their
     Colab URLs, never by a relative path, and its "Next:" link opens the next notebook; the solutions keep
@@ -226,6 +242,7 @@ def worked_example_calls(nb):
 
 
 @pytest.mark.parametrize("a", ALL)
+@pytest.mark.fast
 def test_worked_example_tests_use_the_worked_examples_numbers(a, monkeypatch):
     """A test case commented "# the worked example" is that example: worked_example=True (the check draws its
     numbers as the example does), the same N, C_in, L, C_out, K and layer arguments as the example's
@@ -233,12 +250,13 @@ def test_worked_example_tests_use_the_worked_examples_numbers(a, monkeypatch):
     case, dict(L_in=..., ...), has the example's length, kernel size, stride, padding and dilation."""
     import numpy as np
 
-    from autograder.notebook import check
+    from autograder import notebook as check
+    from autograder.notebook import padding
     nb = read(a)
     calls = worked_example_calls(nb)
     assert calls, "the tests run the worked example too (a case commented '# the worked example')"
     shape, args, weight, bias, x_seen = worked_example(nb, monkeypatch)
-    one = check._one
+    one = padding._one
     layer = {k: one(v) for k, v in args.items() if k not in ("in_channels", "out_channels", "kernel_size",
                                                               "device", "dtype")}
     (N, C_in, L), C_out, K = shape, args["out_channels"], one(args["kernel_size"])
@@ -255,7 +273,7 @@ def test_worked_example_tests_use_the_worked_examples_numbers(a, monkeypatch):
         assert "seed" not in kw, f"{where}: seed is unused with worked_example=True"
         c = check.case(**kw)
         assert (c["N"], c["C_in"], c["L"], c["C_out"], c["K"]) == (N, C_in, L, C_out, K), where
-        assert {**defaults, "bias": False, **check._plain(c["conv"])} == layer, where
+        assert {**defaults, "bias": False, **padding._plain(c["conv"])} == layer, where
         x, w, b = check.make_data(c)
         assert np.array_equal(x, x_seen.numpy().astype(x.dtype)), f"{where}: not the input the example printed"
         assert np.array_equal(w, weight.numpy().astype(w.dtype)), f"{where}: not the example's weight"

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from autograder import notebook as check
 from autograder.build.release import solution_answers
-from autograder.notebook import check
 from autograder.sandbox import judge
 from tests.notebooks import another_cpu_env, grade_id, read
 

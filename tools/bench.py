@@ -25,10 +25,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from autograder.build.release import notebook_path, solution_answers
 
-from autograder.build.release import notebook_path, solution_answers  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 NOTEBOOK = notebook_path("07_capstone")
 

@@ -1,7 +1,7 @@
 """`make bench-grade`: a synthetic class graded serially with plain `nbgrader autograde`, then by
-`python -m autograder grade --jobs N` (a local Dask cluster of N workers), with both wall times, the speed-up, submissions per minute,
-where the workers' time went (kernel start, the student's cells, the judge's answer processes, torch
-references and checks, nbgrader itself) and a check that both gave every cell the same score.
+`python -m autograder grade --jobs N` (a local Dask cluster of N workers), with both wall times, the speed-up,
+submissions per minute, where the workers' time went (kernel start, the student's cells, the judge's answer
+processes, torch references and checks, nbgrader itself) and a check that both gave every cell the same score.
 
 The class: the example submissions and the test corpus of notebooks 02, 03, 05 and 06 (correct,
 wrong, cheating and broken answers; the corpus's endless loops are left out, they would only
@@ -18,11 +18,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from autograder.classroom import submissions
+from autograder.classroom.course import Course
 
-from autograder.classroom import submissions  # noqa: E402
-from autograder.classroom.course import Course  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 NOTEBOOKS = ["02_stride", "03_padding", "05_groups", "06_bias"]
 

@@ -16,18 +16,17 @@ the lesson; the explorer's figure stays in view.
 import argparse
 import html
 import re
-import sys
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
 from jinja2 import DictLoader
+from nbconvert import HTMLExporter
 from nbconvert.filters import markdown2html
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from autograder.build.release import assignments, notebook_path
 
-from autograder.build.release import assignments, notebook_path  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 STYLE = ("<style>.book-nav{font:15px sans-serif;display:flex;justify-content:space-between;"
          "max-width:1100px;margin:12px auto;padding:8px 16px;background:#f4f6f8;border-radius:6px}"
@@ -46,7 +45,7 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {{ super() }}
 {%- endif -%}
 {%- endblock input_group %}
-"""
+"""  # noqa: E501 (a long line of the text inside)
 
 
 def title(nb):

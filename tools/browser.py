@@ -104,7 +104,8 @@ def jupyter_lab(tmp, disabled_extensions=()):
         [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--port-retries=0", "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
          "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={settings}",
-         f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -146,7 +147,8 @@ def chromium(tmp):
 # JavaScript run in the page. PANEL finds the notebook panel of the file arguments[0].
 PANEL = ("const app = window.jupyterapp;"
          "const panel = app && [...app.shell.widgets('main')].find(w => w.context && w.context.path === arguments[0]);")
-KERNEL_IDLE = PANEL + "return !!panel && panel.context.isReady && panel.sessionContext.session?.kernel?.status === 'idle';"
+KERNEL_IDLE = PANEL + ("return !!panel && panel.context.isReady && "
+                       "panel.sessionContext.session?.kernel?.status === 'idle';")
 RUN_ALL = """const done = arguments[arguments.length - 1];
 window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => done(null), e => done(String(e)));"""
 # The cells above the first answer cell (nbgrader solution), or all cells when there is none.
@@ -161,7 +163,7 @@ SETTLED = KERNEL_IDLE.replace("return ", "return ![...panel.node.querySelectorAl
 IMAGES = ("(node => [...node.querySelectorAll('.jp-RenderedMarkdown img, .jp-OutputArea img')]"
           ".filter(i => !/^https?:/.test(i.src) || i.src.startsWith(location.origin)))")
 RENDERED = PANEL + f"""return {IMAGES}(panel.node).every(i => i.complete) &&
-    ![...panel.node.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('Loading widget...'));"""
+    ![...panel.node.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('Loading widget...'));"""  # noqa: E501
 PROBLEMS = PANEL + f"""const problems = [];
 panel.content.widgets.forEach((cell, i) => {{
   const say = text => problems.push(`cell ${{i + 1}}: ${{text}}`);
@@ -180,7 +182,7 @@ panel.content.widgets.forEach((cell, i) => {{
   const rendered = shown.filter(o => o.querySelector('.jupyter-widgets')).length;
   if (!broken.length && rendered < views) say(`${{views - rendered}} widget output(s) show no widget`);
 }});
-return problems;"""
+return problems;"""  # noqa: E501 (a long line of the text inside)
 # The explorer panels: for each, its cell number, what it lacks, and its first slider handle that can move
 # right, image and HTMLMath (elements, for selenium).
 EXPLORERS = PANEL + """return panel.content.widgets.map((cell, i) => {

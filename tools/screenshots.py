@@ -12,11 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from autograder.build.release import assignments
+from tools.browser import notebook_browser, student_notebook
 
-from autograder.build.release import assignments  # noqa: E402
-from tools.browser import notebook_browser, student_notebook  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 NBGRADER_LABEXTENSIONS = ["@jupyter/nbgrader"]     # the name `jupyter labextension list` shows
 

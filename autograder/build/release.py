@@ -1,10 +1,11 @@
 """Build the student notebooks from solutions/ (`make release`, or `python -m autograder.build.release`).
 
 1. Sync the generated parts of each solution notebook from their one source:
-   - a code cell with metadata course.generated == "check" gets autograder/notebook/check.py;
-   - a code cell with metadata course.generated == "explorer" gets autograder/notebook/explorer.py, loaded as a
-     module of its own (its names stay out of the notebook's), and the call explore(course.explore);
-     its code is folded away in JupyterLab and Colab (the output is what matters);
+   - each test cell starts with the line that imports the checks' names it uses, and the code cell with
+     metadata course.generated == "check" gets the check modules those names need (autograder/build/embed.py);
+   - a code cell with metadata course.generated == "explorer" gets autograder/notebook/explorer.py (and the
+     padding module it imports), loaded as modules (their names stay out of the notebook's), and the call
+     explore(course.explore); its code is folded away in JupyterLab and Colab (the output is what matters);
    - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg (and its PNG) as attachments
      (embedded, so the picture shows in Colab and on GitHub without the repo);
    - the Colab badge in the first cell points at the student notebook's path, and the glossary
@@ -33,18 +34,13 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_line
 from autograder.build.outputs import keep_unchanged
-from autograder.preprocessors.cells import grade_id, is_answer_cell
+from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
-CHECK_SOURCE = ROOT / "autograder" / "notebook" / "check.py"
-EXPLORER_SOURCE = ROOT / "autograder" / "notebook" / "explorer.py"
 GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
-CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/check.py by `make release`; "
-                "run this cell, no need to read it)\n")
-EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by `make release`; "
-                   "run this cell)\n")
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
 # and print sets (in torch's messages) in one order.
 STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
@@ -72,17 +68,6 @@ def glossary_link():
     return f" · [Glossary · 术语表](https://github.com/{GITHUB_REPO}/blob/main/docs/glossary.md)"
 
 
-def check_cell_source():
-    return CHECK_HEADER + CHECK_SOURCE.read_text()
-
-
-def explorer_cell_source(panel):
-    source = EXPLORER_SOURCE.read_text()
-    assert "'''" not in source, "explorer.py is embedded in r'''...''': it must not contain '''"
-    return (EXPLORER_HEADER + "import types\n\nconv1d_explorer = types.ModuleType(\"conv1d_explorer\")\n"
-            f"exec(r'''{source}''', conv1d_explorer.__dict__)\n\nconv1d_explorer.explore({panel!r})")
-
-
 def attachment(name):
     """imgs/NAME.svg with its PNG twin: JupyterLab shows only the PNG of a markdown attachment
     (it takes the first type listed, and nbformat lists image/png first), GitHub and Colab either."""
@@ -93,10 +78,13 @@ def attachment(name):
 
 def sync(nb, assignment):
     """The notebook with its generated parts refreshed (in place; also returned)."""
+    tests = [cell for cell in nb.cells if is_test_cell(cell)]
+    for cell in tests:
+        cell.source = with_import_line(cell.source)
     for cell in nb.cells:
         course = cell.metadata.get("course", {})
         if course.get("generated") == "check":
-            cell.source = check_cell_source()
+            cell.source = check_cell_source([t.source for t in tests])
         if course.get("generated") == "explorer":
             cell.source = explorer_cell_source(course["explore"])
             cell.metadata["cellView"] = "form"                      # Colab: show the title only

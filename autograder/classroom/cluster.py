@@ -1,7 +1,8 @@
-"""The grading command's side of Dask: a cluster to grade on, tasks out, results back into the course.
+"""Runs in the grade command's process (the Dask client): a cluster to grade on, tasks out, results back in.
 
-`connect` gives a Dask client: by default on a local cluster (one worker per job, each a thread of this
-process whose grading runs in processes of its own: autograder/classroom/worker.py), or on an existing
+The grading command's side of Dask. `connect` gives a Dask client: by default on a local cluster (one
+worker per job, each a thread of this process whose grading runs in processes of its own:
+autograder/classroom/worker.py, autograder/classroom/gradingprocess.py), or on an existing
 cluster (`--scheduler tcp://host:8786`: `dask scheduler` and `dask worker` on a department's machines,
 dask-jobqueue on SLURM, dask-kubernetes). `grade` feeds it one submission per task, a few more than it has
 threads at a time (so memory holds a window of submissions, not a class), and hands each result to the
@@ -16,9 +17,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from ..limits import MAX_GRADED
 from ..sandbox import intake
 from ..sandbox.confine import remove_tree
-from .worker import MAX_REPLY, Graded, GradingPlugin, Result, grade_task, write_files
+from .digests import DIGEST, record
+from .tasks import Graded, Result, Task, write_files
+from .worker import GradingPlugin, grade_task
 
 
 @contextlib.contextmanager
@@ -105,7 +109,7 @@ def failed(task, future):
 
 
 def grade(client, tasks, on_result, window=None):
-    """Submit `tasks` (an iterable of worker.Task, or of Result for a submission refused before it was
+    """Submit `tasks` (an iterable of tasks.Task, or of Result for a submission refused before it was
     sent) and call on_result(task, Graded) once for each, as they finish. At most `window` tasks are
     out at a time (default: twice the cluster's threads at that moment, at least 4), so memory holds a
     window of the class, never all of it."""
@@ -145,12 +149,11 @@ def grade(client, tasks, on_result, window=None):
 
 def store(root, task, graded, version):
     """Put a graded submission at the course root: autograded/<student>/<assignment>/ replaced by the
-    worker's files and the digest of what was graded (worker.Task.digest, the assignment's gradebook
-    fingerprint), so a re-run knows it is up to date. A submission that was not graded loses its old
-    autograded folder, as with nbgrader. The reply is data: its paths must be plain (worker.safe_relative),
-    its contents bytes, within intake's file count and worker.MAX_REPLY; one that is not is refused and
-    the submission counts as not graded, saying why. Never raises for a bad reply."""
-    from .grade import DIGEST
+    worker's files and the digest of what was graded (tasks.Task.digest, the assignment's gradebook
+    fingerprint: digests.record), so a re-run knows it is up to date. A submission that was not graded loses
+    its old autograded folder, as with nbgrader. The reply is data: its paths must be plain
+    (tasks.safe_relative), its contents bytes, within intake's file count and limits.MAX_GRADED; one that is
+    not is refused and the submission counts as not graded, saying why. Never raises for a bad reply."""
     dest = Path(root) / "autograded" / task.student / task.assignment
     dest.parent.mkdir(parents=True, exist_ok=True)
     new = None
@@ -162,12 +165,12 @@ def store(root, task, graded, version):
             if (len(files) > 2 * intake.MAX_FILES or any(not isinstance(f, tuple) or len(f) != 2 or
                                                          not isinstance(f[0], str) or not isinstance(f[1], bytes)
                                                          for f in files)
-                    or sum(len(data) for _, data in files) > MAX_REPLY):
+                    or sum(len(data) for _, data in files) > MAX_GRADED):
                 raise ValueError("not a list of at most "
-                                 f"{2 * intake.MAX_FILES} (path, bytes) pairs of {MAX_REPLY // 1024 ** 2} MiB in all")
+                                 f"{2 * intake.MAX_FILES} (path, bytes) pairs of {MAX_GRADED // 1024 ** 2} MiB in all")
             # the digest is this command's to write: a submission's file or folder of that name is dropped
             write_files(new, [(rel, data) for rel, data in files if rel.split("/")[0] != DIGEST])
-            write_files(new, [(DIGEST, f"{task.digest}\n{version}\n".encode())])
+            write_files(new, [(DIGEST, record(task.digest, version))])
         except Exception as e:                   # a reply that cannot be written is the submission's failure
             remove_tree(new)
             graded.result.ok, graded.result.error = False, f"the worker's autograded files were refused: {e}"
@@ -183,7 +186,6 @@ def store(root, task, graded, version):
 def read_task(root, assignment, student, **fields):
     """The Task for a submission at the course root (its files read within intake's limits), or the
     Result of a submission refused there (a link, a FIFO, too big)."""
-    from .worker import Task
     folder = Path(root) / "submitted" / student / assignment
     try:
         files = intake.read_folder(folder)

@@ -1,4 +1,7 @@
-"""A throwaway nbgrader course folder, driven by nbgrader's own command line.
+"""Runs in the demo's, the tests' and the tools' own processes: a throwaway nbgrader course folder.
+
+A throwaway nbgrader course folder, driven by nbgrader's own command line (its ENV, nbgrader's environment,
+is also the gradebook and grade commands').
 
 The demo and the tests grade submissions exactly as an instructor would at the course root
 (`nbgrader generate_assignment`, `autograde`, `generate_feedback`, `export`), but in a folder of
@@ -14,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from ..build.release import ROOT, SOLUTIONS, notebook_path
+from .courseroot import write_config
 
 BIN = Path(sys.executable).parent
 ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")   # nbgrader calls `alembic`
@@ -25,10 +29,7 @@ class Course:
         self.assignments = list(assignments)
         self.root.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
-        (self.root / "nbgrader_config.py").write_text(
-            "c = get_config()  # noqa: F821\n"
-            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})  # noqa: F821\n"
-            + (f"c.CourseDirectory.db_url = {db_url!r}\n" if db_url else ""))
+        write_config(self.root, db_url)
         for a in self.assignments:
             dest = self.root / "solutions" / a
             if dest.exists():

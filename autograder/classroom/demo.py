@@ -1,4 +1,6 @@
-"""`make demo`: grade the bundled example submissions the way an instructor would, then print
+"""Runs as `make demo`'s process (`python -m autograder.classroom.demo`), which starts the grade command.
+
+`make demo`: grade the bundled example submissions the way an instructor would, then print
 the grade table. Everything happens in build/demo/, a course folder of its own.
 
 The steps are nbgrader's own commands, and the demo prints them: generate_assignment for every
@@ -11,9 +13,9 @@ import shutil
 import sys
 import time
 
+from ..build.release import ROOT, assignments
 from . import grade, submissions
 from .course import Course
-from ..build.release import ROOT, assignments
 
 EXAMPLES = ROOT / "autograder" / "examples"
 DEMO = ROOT / "build" / "demo"

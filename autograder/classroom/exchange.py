@@ -1,4 +1,6 @@
-"""`nbgrader collect` for the file-system exchange, with nothing a student wrote taken on trust.
+"""Runs in the `nbgrader collect` process (or formgrader's Collect, in its Jupyter server): the collector.
+
+`nbgrader collect` for the file-system exchange, with nothing a student wrote taken on trust.
 
 nbgrader's own collector (nbgrader.exchange.default.collect.ExchangeCollect) takes the student id
 from an inbound folder's name, `<student>+<assignment>+<timestamp>[+<random>]`, so any account that
@@ -50,12 +52,11 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import parse_utc
 from traitlets import Bool
 
+from ..limits import MAX_STUDENT_ID, MAX_TIMESTAMP
 from ..sandbox import intake
 from ..sandbox.intake import Rejected
 
-MAX_ID = 64                     # characters of a student id
 SAFE_ID = re.compile(r"[\w.@-]+")
-MAX_TIMESTAMP = 64              # characters of a timestamp (nbgrader's own are 30)
 
 
 def printable(text, limit=80):
@@ -72,8 +73,8 @@ def student_id_problem(student):
     """Why `student` is not safe as a folder name (submitted/<student>/) and a CSV cell, or None."""
     if not student:
         return "no student id before the assignment's name"
-    if len(student) > MAX_ID:
-        return f"a student id of {len(student)} characters (at most {MAX_ID})"
+    if len(student) > MAX_STUDENT_ID:
+        return f"a student id of {len(student)} characters (at most {MAX_STUDENT_ID})"
     if not student.isprintable():
         return "a control or unprintable character in the student id"
     if "/" in student or "\\" in student:
@@ -162,7 +163,7 @@ class CheckedCollect(ExchangeCollect):
                 student, timestamp = parse_folder_name(name, assignment)
                 st = os.stat(name, dir_fd=self._inbound_fd, follow_symlinks=False)
                 if not stat.S_ISDIR(st.st_mode):
-                    raise ValueError(f"{intake._kind(st.st_mode)}, not a folder (not followed)")
+                    raise ValueError(f"{intake.kind(st.st_mode)}, not a folder (not followed)")
                 owners.add(st.st_uid)
                 if not self.trust_folder_names:
                     problem = self._owner_problem(student, st.st_uid)
@@ -177,7 +178,8 @@ class CheckedCollect(ExchangeCollect):
             self.log.warning(
                 "Every folder of %s in inbound/ belongs to %s: on this exchange the operating system cannot "
                 "tell students apart, so none was collected. The file-system exchange is not safe here (README, "
-                "'When the file-system exchange is not safe'); c.CheckedCollect.trust_folder_names = True takes student ids from folder names, "
+                "'When the file-system exchange is not safe'); c.CheckedCollect.trust_folder_names = True takes "
+                "student ids from folder names, "
                 "which anyone can write", assignment, self._account(owners.pop()))
 
         by_student = defaultdict(list)
@@ -212,7 +214,7 @@ class CheckedCollect(ExchangeCollect):
                     self.fail(f"Course not found: {self.inbound_path}")
                 if not stat.S_ISDIR(st.st_mode):
                     self.fail(f"{printable(os.path.join(self.root, self.coursedir.course_id, part), 300)} is "
-                              f"{intake._kind(st.st_mode)}, not a folder: not followed, nothing collected")
+                              f"{intake.kind(st.st_mode)}, not a folder: not followed, nothing collected")
                 try:
                     child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
                 except OSError as e:
@@ -359,7 +361,7 @@ class CheckedCollect(ExchangeCollect):
                         walk(child, rel, depth + 1)
                         continue
                     if not stat.S_ISREG(st.st_mode):
-                        raise changed(rel, f"is {intake._kind(st.st_mode)}")
+                        raise changed(rel, f"is {intake.kind(st.st_mode)}")
                     if st.st_nlink != 1:
                         raise changed(rel, "is a hard link")
                     data = _read_fd(child, intake.MAX_FILE)

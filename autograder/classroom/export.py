@@ -1,4 +1,8 @@
-"""`nbgrader export` with a column that tells graded from not graded (set in autograder/nbgrader_config.py).
+"""Runs in the `nbgrader export` process (its plugin): grades.csv with a column that tells graded from not graded.
+
+`nbgrader export` with a column that tells graded from not graded (set in autograder/nbgrader_config.py);
+the LMS exports (autograder/classroom/lms.py, `python -m autograder export`) build on it, and the class
+report (the report or grade command) uses is_graded() and reason().
 
 nbgrader's CSV export writes a score for every student and assignment, 0.0 when a submission could
 not be graded at all, which an LMS then takes for a real zero. This plugin writes the same columns
@@ -25,6 +29,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
 
+from ..text import printable
 from . import spreadsheet
 
 KEYS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email", "raw_score",
@@ -106,6 +111,5 @@ def reason(e):
 
 
 def one_line(text):
-    """Student-made text as one printable line (the class grader's rule, autograder/classroom/grade.py)."""
-    from .grade import printable
+    """Student-made text as one printable line (the class grader's rule, autograder/text.py)."""
     return printable(text)

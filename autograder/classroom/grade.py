@@ -1,11 +1,13 @@
-"""Grade a whole class on Dask: `python -m autograder grade ASSIGNMENT... [--jobs N | --scheduler ADDRESS]`.
+"""Runs in the grade command's process (`python -m autograder grade`): grades a whole class on Dask.
 
-Every submission goes through nbgrader's own autograde (the `nbgrader autograde ASSIGNMENT
---student=ID --force` application, run in a long-lived grading process so that Python, nbgrader and
-torch are imported once per worker, not once per student: autograder/classroom/worker.py). One Dask task
-grades one submission (autograder/classroom/cluster.py): this command reads the student's files and
-sends them with the task, the worker grades them in a course folder of its own against the gradebook
-and sends back the autograded notebook, which this command writes into autograded/. What this adds:
+`python -m autograder grade ASSIGNMENT... [--jobs N | --scheduler ADDRESS]`. Every submission goes
+through nbgrader's own autograde (the `nbgrader autograde ASSIGNMENT --student=ID --force` application,
+run in a long-lived grading process so that Python, nbgrader and torch are imported once per worker, not
+once per student: autograder/classroom/worker.py starts it, autograder/classroom/gradingprocess.py runs
+in it; docs/architecture.md draws every process). One Dask task grades one submission
+(autograder/classroom/cluster.py): this command reads the student's files and sends them with the task,
+the worker grades them in a course folder of its own against the gradebook and sends back the
+autograded notebook, which this command writes into autograded/. What this adds:
 
 - A local Dask cluster of N workers (default: one per core), or an existing cluster (--scheduler: `dask
   scheduler` + `dask worker`, SLURM through dask-jobqueue, Kubernetes), which then needs a gradebook
@@ -36,36 +38,23 @@ from pathlib import Path
 from .. import timing
 from ..sandbox import intake
 from ..sandbox.confine import NO_SECRET, SECRET_VARIABLE, sandbox_status
-from .worker import Result, grading_environment
+from ..text import printable
+from .courseroot import course_config, course_db_url
+from .digests import digest, last_graded
+from .tasks import Result, grading_environment
 
-DIGEST = ".conv1d-graded-sha256"      # in autograded/<student>/<assignment>/: what was graded
+CARRIED = ("TimeLimits", "MemoryLimits", "Judge")       # the course root's settings a worker grades with (README)
 
 
 # ----------------------------------------------------------------------------- which submissions
-def course_config(root):
-    """The nbgrader configuration at this course root (its nbgrader_config.py, which loads the course's), or
-    None when there is none."""
-    from traitlets.config.loader import PyFileConfigLoader
-    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
-        if (Path(root) / "nbgrader_config.py").exists() else None
-
-
-def course_db_url(root):
-    """The gradebook URL nbgrader uses at this course root (its nbgrader_config.py, else the default)."""
-    from nbgrader.coursedir import CourseDirectory
-    return CourseDirectory(config=course_config(root), root=str(root)).db_url
-
-
-CARRIED = ("TimeLimits", "Judge")       # the course root's settings a worker grades with (README)
-
-
 def carried_options(root):
     """The course root's TimeLimits and Judge settings as nbgrader options (`--TimeLimits.cell_seconds=60`),
     for the workers, which read only the installed course's autograder/nbgrader_config.py: the same class
     is graded under the same limits by `nbgrader autograde` and by this command. Options given to the
     command win (_run leaves out what they set)."""
     config = course_config(root) or {}
-    return [f"--{section}.{key}={value}" for section in CARRIED for key, value in sorted(config.get(section, {}).items())
+    return [f"--{section}.{key}={value}" for section in CARRIED
+            for key, value in sorted(config.get(section, {}).items())
             if isinstance(value, (bool, int, float, str))]
 
 
@@ -109,25 +98,6 @@ def forget(root, assignment, student):
         remove_tree(dest)
 
 
-def digest(folder):
-    """A hash of a submission's files (autograder/sandbox/intake.py: links and special files are
-    never followed); a refused submission hashes to its reason, so it is graded (and refused) again."""
-    try:
-        return intake.digest(folder)
-    except (intake.Rejected, OSError, ValueError) as e:
-        return f"refused: {e}"
-
-
-def last_graded(root, assignment, student):
-    """(submission digest, assignment fingerprint) when this submission was last graded by this
-    command (DIGEST beside the autograded notebook), or (None, None)."""
-    try:
-        lines = intake.read_file(Path(root) / "autograded" / student / assignment / DIGEST, 1000).decode().splitlines()
-    except (OSError, intake.Rejected, UnicodeDecodeError):
-        return None, None
-    return (lines + [None, None])[0], (lines + [None, None])[1]
-
-
 def todo(root, assignment, students, db_url, force):
     """(to grade, up to date): a submission is up to date when the gradebook has it, its files hash
     as they did when it was last graded, and its assignment (points, tests) is the one it was graded
@@ -151,13 +121,6 @@ def unchanged(root, assignment, student):
 
 
 # ----------------------------------------------------------------------------- progress and summary
-def printable(text):
-    """`text` with every character a terminal would act on (escape sequences, newlines, other control
-    characters) written as its escape (\\x1b, \\n): what students made (file and folder names, messages
-    from their code, flags) can neither forge a line of the summary nor rewrite the screen."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
-
-
 def progress_bar(total, stream=sys.stderr):
     """tqdm's bar over `total` submissions, with the elapsed time and the ETA; see on_result."""
     from tqdm import tqdm
@@ -207,7 +170,8 @@ def summary(assignment, results, table):
                 "unchanged since an earlier run)" if any(r.skipped for r in results) else "")
              + (f", {len(failed)} NOT graded (left out of the statistics, listed below)" if failed else "")]
     if values:
-        lines.append(f"  score out of {best:g}: mean {statistics.mean(values):.2f}, median {statistics.median(values):g}, "
+        lines.append(f"  score out of {best:g}: mean {statistics.mean(values):.2f}, "
+                     f"median {statistics.median(values):g}, "
                      f"full {sum(v >= best for v in values)}, zero {sum(v == 0 for v in values)}")
     lines.append(f"  errors {len(errors)}, timeouts {len(timeouts)}")
     for r in errors + [r for r in timeouts if r not in errors]:
@@ -261,7 +225,7 @@ def run(assignments, root=".", jobs=None, force=False, db_url=None, timeout=900.
     """Grade `assignments` (ids) on a local Dask cluster of `jobs` workers, or on the cluster whose
     scheduler is at `scheduler` (an address, or a Dask cluster object); returns (results, wall seconds).
     feedback_hint: end by saying that nbgrader generate_feedback writes the students' feedback."""
-    from . import cluster, worker
+    from . import worker
     root = Path(root).resolve()
     if not scheduler and any(force or not unchanged(root, a, s) for a in assignments for s in submitted(root, a)):
         # there is work: the local workers' grading processes import while nbgrader's settings and the

@@ -1,4 +1,7 @@
-"""`python -m autograder gradebook [ASSIGNMENT ...]`: put the course's notebooks into nbgrader's gradebook.
+"""Runs in the gradebook command's process (`python -m autograder gradebook`): puts the notebooks into the gradebook.
+
+`python -m autograder gradebook [ASSIGNMENT ...]` puts the course's notebooks into nbgrader's gradebook
+(`make release` runs it; `fingerprint()` also runs in the grade command's process).
 
 nbgrader learns an assignment's graded cells, points and test sources (hidden tests included) when
 `nbgrader generate_assignment` runs. This course commits its release (notebooks/, for Colab), and
@@ -20,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .courseroot import course_db_url
+
 
 def update(root=".", assignments=None, db_url=None):
     """Register or update `assignments` (default: every one in solutions/) in the gradebook of the
@@ -40,13 +45,8 @@ def update(root=".", assignments=None, db_url=None):
             if r.returncode:
                 raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
     for a in names:
-        print(f"{a}: in the gradebook (version {fingerprint(db_url or _db_url(root), a)[:12]})")
+        print(f"{a}: in the gradebook (version {fingerprint(db_url or course_db_url(root), a)[:12]})")
     return names
-
-
-def _db_url(root):
-    from .grade import course_db_url
-    return course_db_url(root)
 
 
 def fingerprint(db_url, assignment):
@@ -65,7 +65,8 @@ def fingerprint(db_url, assignment):
             for cell in sorted(nb.grade_cells, key=lambda c: c.name):
                 h.update(f"grade {cell.name} {cell.max_score!r}\n".encode())
             for cell in sorted(nb.source_cells, key=lambda c: c.name):
-                h.update(f"source {cell.name} {cell.checksum or ''} {hashlib.sha256(cell.source.encode()).hexdigest()}\n"
+                source = hashlib.sha256(cell.source.encode()).hexdigest()
+                h.update(f"source {cell.name} {cell.checksum or ''} {source}\n"
                          .encode())
     return h.hexdigest()
 

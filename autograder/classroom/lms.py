@@ -1,4 +1,6 @@
-"""Learning-management systems: their submission downloads in, their grade imports out.
+"""Runs in `nbgrader zip_collect` (its collector) and in `python -m autograder export` (Canvas, Moodle).
+
+Learning-management systems: their submission downloads in, their grade imports out.
 
 In: `nbgrader zip_collect ASSIGNMENT` with the course's config (autograder/nbgrader_config.py) reads
 the zip an LMS gives for "download all submissions", put in downloaded/ASSIGNMENT/archive/ (or its
@@ -76,6 +78,7 @@ from nbgrader.plugins.export import ExportPlugin
 from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 from traitlets import TraitError
 
+from ..limits import MAX_NAME_BYTES
 from . import spreadsheet
 from .export import CsvExport, LeftOut
 
@@ -89,7 +92,6 @@ CANVAS_ANON = re.compile(rf"(?:LATE_)?anon_(?P<id>[A-Za-z0-9]+)_(?P<attachment>{
 MOODLE_REST = re.compile(rf"(?P<id>{ID})_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.+)", re.S)
 MOODLE_FOLDER = re.compile(rf"(?P<name>.*)_(?P<id>{ID})_assignsubmission_(?P<plugin>[a-z0-9]+)_?", re.S)
 REUPLOAD = re.compile(r"(?P<stem>.+)-(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]*)?", re.S)   # Canvas's `-N` before the extension
-MAX_NAME_BYTES = 255
 # Characters that reorder how a line is shown (bidirectional controls): refused in file names, escaped in logs.
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 

@@ -1,7 +1,7 @@
-"""`python -m autograder report [ASSIGNMENT ...]`: the class report, after grading.
+"""Runs in the report command's process (`python -m autograder report`), or the grade command's: the class report.
 
-Written to class-report/ at the course root, beside grades.csv (`python -m autograder grade` writes
-it after every run):
+`python -m autograder report [ASSIGNMENT ...]`: the class report, after grading. Written to class-report/
+at the course root, beside grades.csv (`python -m autograder grade` writes it after every run):
 
 - index.html: per notebook the score distribution (a PNG histogram), a table per test cell (mean,
   full and zero counts), and the misconceptions table: each hint the checks gave (the judge records it
@@ -34,12 +34,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from ..limits import MAX_NOTEBOOK
 from ..sandbox import intake
+from ..text import printable
 from . import spreadsheet
+from .courseroot import course_db_url
 from .export import is_graded, reason
 
-MAX_NOTEBOOK = 64 * 1024 ** 2   # bytes of an autograded notebook (a 20 MiB submission, pretty-printed)
-MAX_HINT = 500                  # characters of a hint
+MAX_HINT = 500                  # characters of a hint (a longer one is cut, not refused)
 
 
 def hints_of(path, test_cells=None):
@@ -82,8 +84,6 @@ def collect(root, assignments, db_url, problems=None):
     row that cannot be read or is odd, an autograded notebook that cannot be read) is appended to
     `problems` as one printable line each, and printed on stderr."""
     from nbgrader.api import Gradebook, MissingEntry
-
-    from .grade import printable
     root = Path(root)
     problems = [] if problems is None else problems
 
@@ -187,7 +187,8 @@ def write(data, out, problems=()):
         values = [v[0] for v in graded.values()]
         best = max((v[1] for v in graded.values()), default=0)
         parts.append(f"<h2>{html.escape(a)}</h2><p>{len(graded)} graded"
-                     + (f", {len(d['students']) - len(graded)} not graded (left out)" if len(graded) < len(d["students"]) else "")
+                     + (f", {len(d['students']) - len(graded)} not graded (left out)"
+                        if len(graded) < len(d["students"]) else "")
                      + (f"; score out of {best:g}: mean {statistics.mean(values):.2f}, median "
                         f"{statistics.median(values):g}" if values else "") + "</p>")
         if values:
@@ -266,7 +267,6 @@ def report(root=".", assignments=None, db_url=None, out=None, problems=None):
     """Collect and write the report; returns the index.html path. `problems`: a list that gets one line
     per item left out (each also printed on stderr)."""
     from nbgrader.api import Gradebook
-    from .grade import course_db_url
     root = Path(root).resolve()
     db_url = db_url or course_db_url(root)
     problems = [] if problems is None else problems

@@ -1,4 +1,6 @@
-"""CSV files a spreadsheet opens safely: the one writer of every CSV file the course writes.
+"""Runs in every process that writes a CSV file (grade, report, export, nbgrader export): safe cells.
+
+CSV files a spreadsheet opens safely: the one writer of every CSV file the course writes.
 
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to Excel, LibreOffice
 and Google Sheets (OWASP, "CSV Injection"): `=HYPERLINK(...)` in a student id, a file name or a message

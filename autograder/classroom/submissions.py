@@ -1,4 +1,6 @@
-"""Submissions as small text files: what a student changed in a released notebook, and the points
+"""Runs in the demo's and the tests' own processes (and tools/bench_grade.py): the submission format.
+
+Submissions as small text files: what a student changed in a released notebook, and the points
 each graded cell should get. The demo's examples (autograder/examples/) and the test corpus
 (tests/corpus/) use this one format.
 
@@ -66,7 +68,8 @@ class Submission:
             elif op == "delete":
                 del nb.cells[idx]
             elif op == "retype":
-                new = (nbformat.v4.new_markdown_cell if cell.cell_type == "code" else nbformat.v4.new_code_cell)(cell.source)
+                new_cell = nbformat.v4.new_markdown_cell if cell.cell_type == "code" else nbformat.v4.new_code_cell
+                new = new_cell(cell.source)
                 new.metadata = cell.metadata
                 nb.cells[idx] = new
             elif op == "duplicate":

@@ -1,4 +1,6 @@
-"""The course's extractor for `nbgrader zip_collect` (c.ZipCollectApp.extractor_plugin): an LMS's
+"""Runs in the `nbgrader zip_collect` process (its extractor): an LMS's download read as data.
+
+The course's extractor for `nbgrader zip_collect` (c.ZipCollectApp.extractor_plugin): an LMS's
 "download all submissions" read as data, each student's files decided apart from the others'.
 
 nbgrader's own extractor (nbgrader.utils.unzip) unpacks every archive in downloaded/ASSIGNMENT/archive/
@@ -18,14 +20,16 @@ and so does nbgrader's collection on one student's duplicate file name. This ext
 - refuses, each in one line of nbgrader's log giving the student (when known), the file, the download
   and the reason, with control characters of student-made names escaped:
   - members that are links, devices, FIFOs or sockets, with an absolute path or a `..`, encrypted, or
-    compressed other than stored or deflated (no LMS writes those); names over 1024 characters; a
-    folder of an unzipped download nested more than 8 deep; a zip that cannot be read, or that lists
-    more than `max_download_files` (100 000) entries, whole;
-  - a notebook over `max_file_bytes` (20 MiB, the grader's own limit, autograder/sandbox/intake.py);
+    compressed other than stored or deflated (no LMS writes those); names over 1024 characters
+    (limits.MAX_MEMBER_PATH); a folder of an unzipped download nested more than 8 deep
+    (limits.MAX_DOWNLOAD_DEPTH); a zip that cannot be read, or that lists more than
+    `max_download_files` (100 000) entries, whole;
+  - a notebook over `max_file_bytes` (20 MiB, the grader's own limit, intake's MAX_FILE);
     all of a student's notebooks when they are more than `max_student_files` (200) or hold more than
     `max_student_bytes` (50 MiB) in all, or would take their download past `max_download_bytes`
     (2 GiB). The sizes are those the zip declares, and reading stops there: a member that inflates
-    further fails its CRC check and is refused. Set them as `c.LmsExtractor.max_file_bytes = ...`;
+    further fails its CRC check and is refused. Set them as `c.LmsExtractor.max_file_bytes = ...` (they
+    are autograder/limits.py's DownloadLimits);
   - a student who already has files in submitted/<student>/<assignment>/ (nbgrader would end the whole
     command there); `nbgrader zip_collect --force` replaces them;
   - a student of whom a notebook cannot be read from the download (a corrupt member): all of that
@@ -51,13 +55,13 @@ from functools import partial
 from typing import Callable, Optional
 
 from nbgrader.plugins.zipcollect import ExtractorPlugin
-from traitlets import Int, TraitError
+from traitlets import TraitError
 
+from .. import compat
+from ..limits import MAX_DOWNLOAD_DEPTH, MAX_MEMBER_PATH, DownloadLimits
 from ..sandbox import intake
 from . import lms
 
-MAX_PATH = 1024      # characters of a member's path: far over any LMS's, and it bounds reading a name
-MAX_DEPTH = 8        # folder levels of an unzipped download
 CHUNK = 1 << 16
 COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 UNREADABLE = (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, ValueError)
@@ -94,15 +98,10 @@ def _mib(n):
     return f"{n / 1024 ** 2:.1f} MiB"
 
 
-def _kind(mode):
-    return ("a symbolic link" if stat.S_ISLNK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file")
-
-
 def path_problem(path):
     """Why a member's path is not a plain relative path inside its download, or None."""
-    if len(path) > MAX_PATH:
-        return f"a name of {len(path)} characters, more than {MAX_PATH}"
+    if len(path) > MAX_MEMBER_PATH:
+        return f"a name of {len(path)} characters, more than {MAX_MEMBER_PATH}"
     if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
         return "an absolute path"
     parts = path.replace("\\", "/").split("/")
@@ -132,14 +131,10 @@ def _open_plain(path):
     return os.fdopen(fd, "rb")
 
 
-class LmsExtractor(ExtractorPlugin):
-    """nbgrader zip_collect's extractor for Canvas and Moodle downloads (see the module's docstring)."""
-
-    max_file_bytes = Int(intake.MAX_FILE, help="Bytes of one notebook.").tag(config=True)
-    max_student_files = Int(intake.MAX_FILES, help="Notebooks of one student.").tag(config=True)
-    max_student_bytes = Int(intake.MAX_TOTAL, help="Bytes of one student's notebooks in all.").tag(config=True)
-    max_download_files = Int(100_000, help="Entries of one download.").tag(config=True)
-    max_download_bytes = Int(2 * 1024 ** 3, help="Bytes written from one download.").tag(config=True)
+class LmsExtractor(ExtractorPlugin, DownloadLimits):
+    """nbgrader zip_collect's extractor for Canvas and Moodle downloads (see the module's docstring); its
+    limits (max_file_bytes, max_student_files, max_student_bytes, max_download_files, max_download_bytes)
+    are DownloadLimits' (autograder/limits.py), set as c.LmsExtractor.max_file_bytes = ..."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -195,12 +190,12 @@ class LmsExtractor(ExtractorPlugin):
             sub = f"{rel}/{entry.name}" if rel else entry.name
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(st.st_mode):
-                if depth >= MAX_DEPTH:
-                    self._skip(Skipped(LOOSE, sub + "/", f"folders nested more than {MAX_DEPTH} deep"))
+                if depth >= MAX_DOWNLOAD_DEPTH:
+                    self._skip(Skipped(LOOSE, sub + "/", f"folders nested more than {MAX_DOWNLOAD_DEPTH} deep"))
                 else:
                     self._walk(root, sub, depth + 1, files)
             elif not stat.S_ISREG(st.st_mode):
-                self._skip(Skipped(LOOSE, sub, f"{_kind(st.st_mode)}, not a file"))
+                self._skip(Skipped(LOOSE, sub, f"{intake.kind(st.st_mode)}, not a file"))
             else:
                 files.append(Member(LOOSE, sub, st.st_size, partial(_open_plain, entry.path)))
 
@@ -208,10 +203,7 @@ class LmsExtractor(ExtractorPlugin):
         """The zip's Members, its refused entries reported; None (reported) when it is refused whole."""
         try:
             with open(path, "rb") as f:
-                end = zipfile._EndRecData(f)        # the entry count, read before the entries themselves
-            if end is None:
-                raise zipfile.BadZipFile("not a zip file")
-            entries = end[zipfile._ECD_ENTRIES_TOTAL]
+                entries = compat.zip_entry_count(f)       # read before the entries themselves
             if entries <= self.max_download_files:
                 zf = open_zips.enter_context(zipfile.ZipFile(path))
                 infos = zf.infolist()
@@ -231,7 +223,7 @@ class LmsExtractor(ExtractorPlugin):
                 continue                                     # a folder: nothing to write
             problem = path_problem(name)
             if problem is None and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                problem = f"{_kind(mode)}, not a file"
+                problem = f"{intake.kind(mode)}, not a file"
             if problem is None and info.flag_bits & 0x1:
                 problem = "an encrypted member"
             if problem is None and info.compress_type not in COMPRESSIONS:
@@ -398,16 +390,10 @@ class LmsExtractor(ExtractorPlugin):
 
     def _report_after_collecting(self):
         """report() once nbgrader has handed the files over (its last step), and exit with its code."""
-        app = self.parent
-        step = getattr(app, "process_extracted_files", None)
-        if step is None:
-            return
-
-        def process_extracted_files():
-            step()
+        def report_and_exit():
             if self.report():
                 sys.exit(1)
-        app.process_extracted_files = process_extracted_files
+        compat.after_zip_collect(self.parent, report_and_exit)
 
 
 def _copy(member, dest):

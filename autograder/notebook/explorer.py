@@ -17,8 +17,9 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-NP_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-MODES = list(NP_MODE)
+from .padding import PADDING_MODES, pad_index, padding_amounts, pads_fit
+
+MODES = list(PADDING_MODES)
 
 # Per notebook: the controls (name -> (kind, options, start)); L_in and kernel_size everywhere.
 BASE = {"L_in": ("slider", (1, 16), 10), "kernel_size": ("slider", (1, 7), 3)}
@@ -38,16 +39,6 @@ LAYER = dict(in_channels=1, out_channels=1, stride=1, padding=0, dilation=1, gro
              padding_mode="zeros")
 
 
-def padding_amounts(kernel_size, padding, dilation=1):
-    """Zeros (or copies) added on the (left, right); 'same' puts the odd one on the right, as torch does."""
-    if padding == "valid":
-        return 0, 0
-    if padding == "same":
-        total = dilation * (kernel_size - 1)
-        return total // 2, total - total // 2
-    return padding, padding
-
-
 def reads(p):
     """layout() of the layer of the controls p."""
     q = {**LAYER, **p}
@@ -62,8 +53,7 @@ def layout(L_in, kernel_size, stride=1, padding=0, dilation=1, padding_mode="zer
     added on the left).
     """
     left, right = padding_amounts(kernel_size, padding, dilation)
-    limit = {"reflect": L_in - 1, "circular": L_in}.get(padding_mode)    # torch: wraps or reflects once at most
-    if limit is not None and max(left, right) > limit:
+    if not pads_fit(L_in, left, right, padding_mode):     # torch: wraps or reflects once at most
         return None
     if padding == "same" and stride != 1:
         return None
@@ -71,8 +61,7 @@ def layout(L_in, kernel_size, stride=1, padding=0, dilation=1, padding_mode="zer
     L_out = (L_in + left + right - span) // stride + 1
     if L_out < 1:
         return None
-    sources = np.pad(np.arange(L_in), (left, right), mode=NP_MODE[padding_mode],
-                     **({"constant_values": -1} if padding_mode == "zeros" else {}))
+    sources = pad_index(L_in, left, right, padding_mode)
     taps = [[t * stride + k * dilation for k in range(kernel_size)] for t in range(L_out)]
     return left, sources, taps
 
@@ -146,7 +135,6 @@ def describe(p):
 
 def draw(p, focus=0):
     """The picture for controls p as PNG bytes; output `focus` is highlighted."""
-    q = {**LAYER, **p}
     channels = "in_channels" in p
     fig = Figure(figsize=(10, 3.2), dpi=90)
     if channels:

@@ -1,4 +1,6 @@
-"""The course's nbgrader preprocessors, one per module as nbgrader lays out its own, listed in
+"""Runs in nbgrader's processes (autograde: the grading process; generate_feedback): the course's preprocessors.
+
+The course's nbgrader preprocessors, one per module as nbgrader lays out its own, listed in
 autograder/nbgrader_config.py as `autograder.preprocessors.<Name>`. Each is imported when first named, so
 the light cell predicates (cells.py) do not bring in a kernel client."""
 import importlib

@@ -1,4 +1,6 @@
-"""Sanitizing: graded and answer cells a submission lacks, put back as released."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): cells put back.
+
+Sanitizing: graded and answer cells a submission lacks, put back as released."""
 import nbformat
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook

@@ -1,4 +1,6 @@
-"""Facts about cells and source notebooks that several preprocessors, the release build and the tests
+"""Runs in the grading process, in `nbgrader generate_feedback` and in the release build: cell facts.
+
+Facts about cells and source notebooks that several preprocessors, the release build and the tests
 share. Light: nbformat only (nbgrader's CourseDirectory is imported when a source notebook is read), so the
 build imports it without a kernel client."""
 import os

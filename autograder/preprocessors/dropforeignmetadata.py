@@ -1,4 +1,6 @@
-"""Sanitizing: a cell's nbgrader metadata is the gradebook's, never the submission's."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): metadata dropped.
+
+Sanitizing: a cell's nbgrader metadata is the gradebook's, never the submission's."""
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
 

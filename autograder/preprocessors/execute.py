@@ -1,5 +1,9 @@
-"""nbgrader's Execute, sandboxed and bounded: runs in the grading process (nbgrader autograde, or a worker's
-grading process)."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): nbgrader's Execute, sandboxed.
+
+nbgrader's Execute, sandboxed and bounded: it starts the student's kernel through the kernelspec
+conv1d-sandbox (autograder/sandbox/confine.py: `python confine.py kernel`, then bubblewrap) in a scratch
+folder of its own, talks to it over ZeroMQ IPC sockets, and starts the judge's zygote
+(autograder/sandbox/judge.py) while the kernel boots."""
 import asyncio
 import atexit
 import json
@@ -18,10 +22,10 @@ from nbformat.v4 import new_output
 from nbgrader import preprocessors as nbp
 from traitlets import Bool, Integer
 
-from .. import timing
-from ..limits import GraderBusy, TimeLimits
+from .. import compat, timing
+from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from ..sandbox import usage
-from ..sandbox.confine import SOCKET_FOLDER_BYTES, remove_tree, sockets_fit
+from ..sandbox.confine import KERNEL_OPTION, kernel_option, remove_tree, sockets_fit
 from .cells import (
     course_code,
     error_output,
@@ -38,7 +42,11 @@ def _is_socket(path):
         return False
 
 
-class Execute(nbp.Execute):
+class SlowStart(DeadKernelError):
+    """The kernel is alive but has not started by the startup deadline: the machine's load, never the student."""
+
+
+class Execute(compat.NotebookClientHooks, nbp.Execute):
     """nbgrader's Execute, with three changes:
     - Time is the student's own (autograder/limits.py, autograder/sandbox/usage.py): a student's cell may
       take TimeLimits.cell_seconds of the kernel's own time (CPU time plus sleep, never the time other
@@ -59,7 +67,8 @@ class Execute(nbp.Execute):
 
     max_output = Integer(1024 ** 2, help="Bytes of output a cell may show; more is cut with a note.").tag(config=True)
     max_total_output = Integer(8 * 1024 ** 2, help="Bytes of output all the student's cells of one notebook may "
-                                                   "show; the cells after that show none (a note says so).").tag(config=True)
+                                                   "show; the cells after that show none (a note says so)."
+                               ).tag(config=True)
     max_message = Integer(16 * 1024 ** 2, help="Bytes of one message from the kernel; a larger one "
                                                "disconnects it (the kernel then counts as dead).").tag(config=True)
 
@@ -70,15 +79,31 @@ class Execute(nbp.Execute):
     _next = None        # (scratch folder, kernel manager) of a kernel started ahead, not yet taken
 
     def preprocess(self, nb, resources=None, km=None):
+        """Run the notebook (_preprocess_once). A kernel that is alive but has not started by startup_timeout
+        (wall-clock: no student code has run yet, so only the machine's load can hold it up) is replaced once;
+        slow twice, the submission is not graded (GraderBusy), never scored."""
+        try:
+            return self._preprocess_once(nb, resources, km)
+        except SlowStart as first:
+            self.log.warning("%s; starting another kernel", first)
+        try:
+            return self._preprocess_once(nb, resources, None)
+        except SlowStart as again:
+            raise GraderBusy(f"not graded: {again}, twice: the grading machine was too busy") from None
+
+    def _preprocess_once(self, nb, resources=None, km=None):
         """Run the notebook with the kernel in a private scratch folder (never the submission's folder
         in autograded/, which nbgrader writes after the kernel is gone), talking over ZeroMQ IPC
         sockets in a folder of their own; both are deleted afterwards, links and all, unfollowed.
         The kernel is the one started ahead for this notebook (prestart), when it is still alive."""
         from ..sandbox.judge import Zygote
-        Zygote.shared()     # the judge's zygote (one per grading process) gets ready while the kernel starts
+        self.memory = MemoryLimits(parent=self)
+        # the judge's zygote (one per grading process) gets ready while the kernel starts
+        Zygote.shared(self.memory.answer())
         self._dead = False
         self._spent = 0.0           # the kernel's own seconds, all cells so far
         self.limits = TimeLimits(parent=self)
+        self.extra_arguments = self.kernel_arguments()
         self._shown_in_all = 0
         self._course_code = course_code(source_notebook(self.config, resources["nbgrader"]))
         ahead = self._take_ahead() if km is None else None
@@ -96,13 +121,19 @@ class Execute(nbp.Execute):
                     raise
                 finally:
                     if ahead:       # nbclient shuts down only the kernels it started itself
-                        self._cleanup_kernel()
+                        self.cleanup_kernel()
         finally:
             resources["conv1d_kernel_seconds"] = self._spent       # the judge has what is left
             metadata["path"] = path
             remove_tree(scratch)
             if self.prestart and not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
                 self._start_ahead(resources)
+
+    def kernel_arguments(self):
+        """nbclient's extra_arguments for the kernel (appended to the kernelspec's command line): with the
+        kernel's MemoryLimits, which confine.py's kernel_main applies (kernel_option)."""
+        return [*(a for a in self.extra_arguments if not a.startswith(KERNEL_OPTION)),
+                kernel_option(*MemoryLimits(parent=self).kernel())]
 
     def _scratch(self):
         """A new private scratch folder: work/ (the kernel's working folder), ipc/ (its sockets), conn/
@@ -164,8 +195,10 @@ class Execute(nbp.Execute):
         deadline = time.monotonic() + self.startup_timeout
         paths = [f"{self.km.ip}-{port}" for port in self.km.ports]
         while not all(_is_socket(p) for p in paths):
-            if time.monotonic() > deadline or not await self.km.is_alive():
+            if not await self.km.is_alive():
                 raise DeadKernelError("the kernel did not start")
+            if time.monotonic() > deadline:
+                raise SlowStart(f"the kernel had not started after {self.startup_timeout:g} s")
             await asyncio.sleep(0.02)
         # The client (shell, iopub, stdin, heartbeat) gets a context of its own: both get the options.
         self.kc = self.km.client()
@@ -173,13 +206,12 @@ class Execute(nbp.Execute):
             context.setsockopt(zmq.RECONNECT_IVL, -1)
             context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
         # The manager's control socket was made before the kernel's existed: make it again, connected once.
-        self.km._close_control_socket()
-        self.km._connect_control_socket()
+        compat.reconnect_control_socket(self.km)
         try:
             await ensure_async(self.kc.start_channels(hb=False))    # the heartbeat would make new sockets
             await self._kernel_ready(deadline)
         except Exception:
-            await self._async_cleanup_kernel()
+            await self.async_cleanup_kernel()
             raise
         self.kc.allow_stdin = False
         # the Python that runs the student's cells, found now, before any of them runs (a cell could rename
@@ -198,8 +230,10 @@ class Execute(nbp.Execute):
         0.2 s for one IOPub message: 0.2-0.4 s of every submission's grading spent waiting. Raises
         DeadKernelError when the kernel dies or has not answered by `deadline` (time.monotonic())."""
         while True:
-            if time.monotonic() > deadline or not await self.km.is_alive():
+            if not await self.km.is_alive():
                 raise DeadKernelError("the kernel did not answer kernel_info")
+            if time.monotonic() > deadline:
+                raise SlowStart(f"the kernel had not answered kernel_info after {self.startup_timeout:g} s")
             msg_id = self.kc.kernel_info()
             try:
                 reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
@@ -215,22 +249,14 @@ class Execute(nbp.Execute):
                     break
                 if msg["msg_type"] == "status" and msg.get("parent_header", {}).get("msg_id") == msg_id \
                         and msg["content"].get("execution_state") == "idle":
-                    self.kc._handle_kernel_info_reply(reply)
+                    compat.record_kernel_info(self.kc, reply)
                     return
 
-    async def _async_cleanup_kernel(self):
-        """nbclient's cleanup, without ZeroMQ's one-second linger on sockets whose kernel is gone
-        (0.9 s a submission)."""
-        kc = getattr(self, "kc", None)
-        channels = [getattr(kc, name, None) for name in ("_shell_channel", "_iopub_channel", "_stdin_channel",
-                                                         "_control_channel")] if kc is not None else []
-        sockets = [getattr(ch, "socket", None) for ch in channels] + [getattr(self.km, "_control_socket", None)]
-        for sock in sockets:
-            if sock is not None and not sock.closed:
-                sock.linger = 0
-        await super()._async_cleanup_kernel()
-
-    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+    async def before_kernel_cleanup(self):
+        """Before nbclient's cleanup: no ZeroMQ one-second linger on sockets whose kernel is gone (0.9 s a
+        submission)."""
+        for sock in compat.kernel_sockets(getattr(self, "kc", None), self.km):
+            sock.linger = 0
 
     def output(self, outs, msg, display_id, cell_index):
         """nbclient's output handling, with at most max_output bytes shown per cell and max_total_output
@@ -243,7 +269,8 @@ class Execute(nbp.Execute):
             if not self._cut:
                 self._cut = True
                 what = "this cell" if over == self.max_output else "the notebook's cells"
-                outs.append(new_output("stream", name="stderr", text=f"[output cut: {what} showed more than {over} bytes]\n"))
+                outs.append(new_output("stream", name="stderr",
+                                       text=f"[output cut: {what} showed more than {over} bytes]\n"))
             return None
         self._shown += size
         self._shown_in_all += size
@@ -305,7 +332,7 @@ class Execute(nbp.Execute):
         finally:
             end = usage.sample(main, root)
             self._spent += usage.own(start, end)
-        if _written(self._sockets) > SOCKET_FOLDER_BYTES:       # written faster than the watch looks
+        if _written(self._sockets) > self.memory.socket_folder_bytes:       # written faster than the watch looks
             self._dead = True
             self.km.provisioner.process.kill()
             cell.outputs.append(error_output("KernelDied", "the kernel was stopped: this cell wrote files outside its "
@@ -324,7 +351,7 @@ class Execute(nbp.Execute):
                     "CellTimeoutError", f"this cell did not finish within {self.limits.backstop_seconds:g} s")]
         return cell, resources, busy
 
-    def _get_timeout(self, cell):
+    def cell_timeout(self, cell):
         """nbclient's per-cell timeout: the wall-clock backstop (the student's own time is watched apart)."""
         return self.limits.backstop_seconds
 
@@ -342,12 +369,12 @@ class Execute(nbp.Execute):
         """Interrupt the running cell once the kernel's own time in it passes its limit; a kernel that
         goes on for 5 s more (it caught the interrupt) is killed (the cell's and later cells' points go).
         Also kill the kernel when it writes files into its socket folder (the one folder of the host it
-        may write: its own is a tmpfs of its own) past confine.SOCKET_FOLDER_BYTES."""
+        may write: its own is a tmpfs of its own) past MemoryLimits.socket_folder_bytes."""
         main, start, limit = self._watching
         root = self.km.provisioner.process.pid
         while True:
             await asyncio.sleep(0.25)
-            if _written(self._sockets) > SOCKET_FOLDER_BYTES:
+            if _written(self._sockets) > self.memory.socket_folder_bytes:
                 self._stopped = ("the kernel was stopped: this cell wrote files outside its own folder (into the "
                                  "folder of the kernel's sockets)")
                 self.km.provisioner.process.kill()
@@ -417,9 +444,7 @@ def _discard(km):
     except Exception:
         pass
     try:
-        if km._control_socket is not None:
-            km._control_socket.close(linger=0)
-            km._control_socket = None
+        compat.close_control_socket(km)
         km.context.destroy(linger=0)
     except Exception:
         pass

@@ -1,4 +1,6 @@
-"""After SaveAutoGrades: a bonus test cell's extra credit."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): extra credit.
+
+After SaveAutoGrades: a bonus test cell's extra credit."""
 from nbgrader import preprocessors as nbp
 from nbgrader.api import Gradebook
 

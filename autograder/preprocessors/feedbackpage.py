@@ -1,9 +1,12 @@
-"""generate_feedback: the page a student reads."""
+"""Runs in the `nbgrader generate_feedback` process (or formgrader's, in its Jupyter server): feedback.
+
+generate_feedback: the page a student reads."""
 import html
 
 from nbgrader import preprocessors as nbp
 from traitlets import Integer
 
+from ..text import printable
 from .cells import is_answer_cell, is_test_cell, source_notebook
 from .sanitizeoutputs import Course, clean_cell, clean_notebook_metadata, is_str, left_out, unique_ids
 
@@ -121,8 +124,7 @@ def cap(s, n):
 
 
 def safe(name):
-    """A student-made name as one printable line (the class grader's rule)."""
-    from ..classroom.grade import printable
+    """A student-made name as one printable line (the class grader's rule, autograder/text.py)."""
     return printable(name)
 
 

@@ -1,5 +1,7 @@
-"""The Judge preprocessor: every graded test cell's verdict, reached outside the student's kernel; runs in
-the grading process."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): the Judge preprocessor.
+
+The Judge preprocessor: every graded test cell's verdict, reached outside the student's kernel (by
+autograder/sandbox/judge.py, in this process, with the answers run in forks of the judge's zygote)."""
 import os
 
 from nbformat.v4 import new_output
@@ -8,7 +10,7 @@ from nbgrader.api import Gradebook
 from traitlets import Bool
 
 from .. import timing
-from ..limits import GraderBusy, TimeLimits
+from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from .cells import (
     NOT_RUN,
     bonus_cells,
@@ -60,7 +62,8 @@ class Judge(nbp.NbGraderPreprocessor):
                 seen.add(gid)
                 answers.append(cell.source)
         broken = None
-        zygote = judge.Zygote.shared()  # every test cell forks a fresh answer process from it
+        # every test cell forks a fresh answer process from it, under the course's MemoryLimits
+        zygote = judge.Zygote.shared(MemoryLimits(parent=self).answer())
         limits = TimeLimits(parent=self)
         if limits.backstop_seconds < limits.cell_seconds and not _warned_backstop:
             _warned_backstop.append(True)

@@ -1,4 +1,6 @@
-"""Sanitizing: nbgrader metadata an editor wiped, restored from the cell id."""
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): metadata restored.
+
+Sanitizing: nbgrader metadata an editor wiped, restored from the cell id."""
 from nbgrader import preprocessors as nbp
 
 from .cells import grade_id, source_notebook

@@ -1,4 +1,6 @@
-"""After the Judge: nothing a student's code or notebook wrote can run in a browser.
+"""Runs in the grading process (after the Judge) and in `nbgrader generate_feedback` (FeedbackPage): safe cells.
+
+After the Judge: nothing a student's code or notebook wrote can run in a browser.
 
 Every cell of the autograded notebook is rebuilt from scratch out of typed values (an allow-list,
 field by field), and so is the notebook's metadata: nbconvert's templates (the feedback page) and
@@ -133,7 +135,8 @@ NBGRADER = {"schema_version": is_int, "grade": is_bool, "locked": is_bool, "solu
             "grade_id": lambda v: is_str(v) and bool(GRADE_ID.match(v)), "points": is_number,
             "checksum": is_str, "cell_type": lambda v: v in ("code", "markdown", "raw")}
 # generate_feedback's GetGrades adds these from the gradebook
-NBGRADER_FEEDBACK = {**NBGRADER, "score": lambda v: v is None or is_number(v), "comment": lambda v: v is None or is_str(v)}
+NBGRADER_FEEDBACK = {**NBGRADER, "score": lambda v: v is None or is_number(v),
+                     "comment": lambda v: v is None or is_str(v)}
 VIEW = {"collapsed": is_bool, "scrolled": lambda v: is_bool(v) or v == "auto", "editable": is_bool,
         "deletable": is_bool}
 

@@ -1,6 +1,9 @@
-"""The student's side of the judge: runs ONLY the answer cells, then answers requests.
+"""Runs in the judge's zygote and its answer processes (in bubblewrap), and in the echo process.
 
-Started by autograder/sandbox/judge.py as `python -I child.py` inside the sandbox (autograder/sandbox/confine.py).
+The student's side of the judge: runs ONLY the answer cells, then answers requests.
+
+Started by autograder/sandbox/judge.py as `python -I child.py MODE CAPS` inside the sandbox
+(autograder/sandbox/confine.py: child_argv); CAPS is the JSON of autograder/limits.py's ANSWER_CAPS.
 It imports nothing from the course but the message format (wire.py) and one rule of confine.py: it
 must not trust or be trusted. Requests and replies are frames (wire.py: JSON plus raw array bytes) on
 the pipes the judge gave it (fd 0 in, fd 1 out); the student's own prints go to a capped log. Values
@@ -12,19 +15,23 @@ and an audit hook (which Python code cannot remove) refuses new imports outside 
 standard modules, writing files, deleting, signalling, starting processes and opening sockets.
 """
 import builtins
+import json
 import math
 import os
 import resource
 import sys
 
+# The answer process imports its two siblings from this folder (/sandbox/code in the sandbox), nothing else of
+# the course: the course is not installed there (confine._editable_files).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (the one home of the message format)
 from confine import folder_rule, remove_tree  # noqa: E402  (the one home of those rules)
 
 _EXIT = os._exit
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 are then closed off
-MAX_JSON, MAX_BLOB = 64 * 1024 ** 2, 1024 ** 3   # what the judge may send (it is trusted; these are sanity caps)
-LOG_LIMIT = 64 * 1024
+# What the judge may send (it is trusted; these are sanity caps) and how much of the answer's prints is kept:
+# autograder/limits.py's ANSWER_CAPS, set from the command line (_caps) before anything is read.
+MAX_JSON = MAX_BLOB = LOG_LIMIT = 0
 
 # Importing these is using a library that computes the convolution: ForbiddenRoutine, as np.convolve.
 CONVOLUTION_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "scipy.signal", "scipy.ndimage")
@@ -77,6 +84,7 @@ def _prepare():
     collector's view of all objects. So _lock_down lets a compiled module load once, never again (the
     audit event "import" names its file), and refuses the gc's view of every object."""
     import importlib
+
     import numpy as np
     for name in PRELOAD:
         importlib.import_module(name)
@@ -111,7 +119,8 @@ def _lock_down(folder, known=None):
     (which Python code cannot remove). Every refusal that is not a library's own is flagged. `known`:
     _module_files() as the zygote found them."""
     import importlib.machinery
-    import seccomp         # no new process or program from here on: a second Python would have no guard
+
+    import seccomp  # no new process or program from here on: a second Python would have no guard
     seccomp.forbid_new_processes()
     compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     origin = _module_files(known)
@@ -128,18 +137,20 @@ def _lock_down(folder, known=None):
             # every load of compiled code says its file ("import", also from _imp.create_dynamic)
             path = os.path.realpath(filename) if filename else ""
             if path and origin.get(name, path) != path:
-                _refuse(ForbiddenRoutine(f"your answer loads a second copy of {name} (from {os.path.basename(filename)}): "
-                                         "a fresh copy of a module would bring back the library routines the "
-                                         "exercise forbids; use the one already imported"))
+                _refuse(ForbiddenRoutine(f"your answer loads a second copy of {name} (from "
+                                         f"{os.path.basename(filename)}): a fresh copy of a module would bring back "
+                                         "the library routines the exercise forbids; use the one already imported"))
             if path and not filename.endswith(".py") and not installed(path):
                 _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
                                         "outside the Python installation: an answer may import installed "
                                         "modules only, not compiled code it copied or wrote"))
             if filename.endswith(compiled):
-                if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path for m in CONVOLUTION_MODULES):
+                if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path
+                                         for m in CONVOLUTION_MODULES):
                     _refuse(ForbiddenRoutine(f"your answer loads the compiled module {name} again ("
-                                             f"{os.path.basename(filename)}): a fresh copy of a module would bring back "
-                                             "the library routines the exercise forbids; import it once, normally"))
+                                             f"{os.path.basename(filename)}): a fresh copy of a module would "
+                                             "bring back the library routines the exercise forbids; import it once, "
+                                             "normally"))
                 loaded.add(path)
         elif event == "ctypes.dlopen" and args and args[0] is not None:
             _refuse(PermissionError(f"grading sandbox: no native libraries ({args[0]})"))
@@ -485,5 +496,13 @@ def echo():
         send("ok", np.zeros(tuple(req["shape"]), np.dtype(req["dtype"])), [])
 
 
+def _caps(text):
+    """Set the caps of the command line's CAPS (autograder/limits.py, ANSWER_CAPS)."""
+    global MAX_JSON, MAX_BLOB, LOG_LIMIT
+    caps = json.loads(text)
+    MAX_JSON, MAX_BLOB, LOG_LIMIT = (int(caps[k]) for k in ("request_json", "request_blob", "log"))
+
+
 if __name__ == "__main__":
-    {"echo": echo, "zygote": zygote}.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()
+    _caps(sys.argv[2])
+    {"echo": echo, "zygote": zygote, "answer": main}[sys.argv[1]]()

@@ -1,4 +1,6 @@
-"""Run untrusted code so that it sees only what it needs and can change only its own scratch folder.
+"""Runs in the grading process, and as the student kernel's entry point (`confine.py kernel`, then in bwrap).
+
+Run untrusted code so that it sees only what it needs and can change only its own scratch folder.
 
 With bubblewrap (`bwrap`, Debian package `bubblewrap`) the process runs as an unprivileged user in a
 user namespace of its own, with every capability dropped (a grader running as root must not lend
@@ -32,18 +34,10 @@ import shutil
 import subprocess
 import sys
 
-GiB, MiB = 1024 ** 3, 1024 ** 2
-KERNEL_LIMITS = {"RLIMIT_AS": 8 * GiB, "RLIMIT_FSIZE": 256 * MiB, "RLIMIT_CORE": 0}
-CHILD_LIMITS = {"RLIMIT_AS": 3 * GiB, "RLIMIT_FSIZE": 64 * MiB, "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 256}
-# Bytes of files a sandbox may write in all. With bubblewrap its one writable folder is a tmpfs of this size
-# (everything else is read-only: /, /tmp, /dev), so files cost at most this much of the host's memory and
-# nothing written outlives the sandbox or reaches another one; without it, only RLIMIT_FSIZE (one file) holds.
-KERNEL_FILES = 512 * MiB
-CHILD_FILES = 256 * MiB
-# The kernel's socket folder is the one folder of the host it may write (ZeroMQ makes its sockets there). The
-# audit hook refuses Python's writes there; C code (ctypes, dbm) is not seen by it, so the grader watches the
-# folder and stops a kernel whose files there pass this (autograder/preprocessors/execute.py).
-SOCKET_FOLDER_BYTES = 16 * MiB
+# The limits of memory and files (RLIMIT_AS, RLIMIT_FSIZE, the size of the one writable folder) are
+# autograder/limits.py's MemoryLimits: the grading process reads them and passes them here, to the judge's
+# sandbox (child_argv, limiter) and on the kernel's command line (kernel_option; kernel_main applies them).
+KERNEL_OPTION = "--conv1d-confinement="
 SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: the judge's, never a student's
 NO_SECRET = (f"{SECRET_VARIABLE} is not set: the hidden tests grade with the inputs of solutions/, which are "
              f"public, so answers can be fitted to them. Before grading: export {SECRET_VARIABLE}='<something "
@@ -113,6 +107,8 @@ def _bwrap_args(workdir, net, writable=None, hide=(), show=(), scratch=None):
     for path in dict.fromkeys(os.path.abspath(p) for p in own):
         if os.path.realpath(path) != path:       # reached through a link (a symlinked home): the
             args += ["--ro-bind", os.path.realpath(path), path]    # same files where sys.executable says
+    for path in _editable_files():           # unreadable there (_editable_files)
+        args += ["--ro-bind", os.devnull, _inside(path)]
     if scratch is not None:
         args += ["--perms", "0700", "--size", str(int(scratch)), "--tmpfs", workdir]
     for path in ((workdir,) if writable is None and scratch is None else (writable or ())):
@@ -133,6 +129,34 @@ def _package_dirs(*names):
 
 
 INSIDE = "/sandbox"      # where the venv and this folder appear inside bubblewrap (_moved)
+
+
+def _editable_files():
+    """The files of an editable install of the course (`pip install -e .`, pyproject.toml) in the packages
+    the sandbox sees that name the checkout's path: its .pth (setuptools' `__editable__.*.pth`, one line, the
+    checkout) and its `direct_url.json`. In the sandbox /dev/null is mounted on each, which opens nowhere
+    (PermissionError: bubblewrap's mounts have no devices): site.py skips a .pth it cannot read, so nothing is
+    added to sys.path there, and no file of the install says where the course lives; the sandbox's own code
+    comes from /sandbox/code (this folder) alone."""
+    import sysconfig
+    found = []
+    folders = {sysconfig.get_path(k, vars={"base": p, "platbase": p}) for k in ("purelib", "platlib")
+               for p in dict.fromkeys((sys.prefix, sys.base_prefix))}
+    for folder in sorted(f for f in folders if os.path.isdir(f)):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("__editable__") and entry.is_file():
+                    found.append(entry.path)
+                elif entry.name.endswith(".dist-info") and entry.is_dir():
+                    url = os.path.join(entry.path, "direct_url.json")
+                    try:
+                        with open(url) as f:
+                            editable = json.load(f).get("dir_info", {}).get("editable")
+                    except (OSError, ValueError, AttributeError):
+                        continue
+                    if editable:
+                        found.append(url)
+    return found
 
 
 def _moved():
@@ -205,11 +229,31 @@ def child_env(workdir):
             **QUIET_ENV}
 
 
-def child_argv(workdir, mode=None, home=None):
-    """The judge's student process: python -I autograder/sandbox/child.py [zygote], torch hidden, in
-    `workdir` (writable), with child_env(home or workdir)."""
-    return wrap([sys.executable, "-I", os.path.join(HERE, "child.py"), *([mode] if mode else [])], workdir,
-                child_env(home or workdir), hide=_package_dirs("torch"), scratch=CHILD_FILES)
+def child_argv(workdir, folder_bytes, caps, mode="answer", home=None):
+    """The judge's student process: python -I autograder/sandbox/child.py MODE CAPS (answer, zygote; CAPS: the
+    JSON of autograder/limits.py's ANSWER_CAPS, what it may read and keep), torch hidden, in `workdir`, a
+    tmpfs of `folder_bytes` (with bubblewrap), with child_env(home or workdir)."""
+    return wrap([sys.executable, "-I", os.path.join(HERE, "child.py"), mode, json.dumps(caps)], workdir,
+                child_env(home or workdir), hide=_package_dirs("torch"), scratch=folder_bytes)
+
+
+def kernel_option(rlimits, folder_bytes):
+    """The argument that carries the kernel's limits (autograder/limits.py, MemoryLimits.kernel()) from the
+    grading process to kernel_main, appended to the kernelspec's command line (nbclient's extra_arguments)."""
+    return KERNEL_OPTION + json.dumps({"rlimits": dict(rlimits), "folder_bytes": int(folder_bytes)})
+
+
+def _kernel_limits(argv):
+    """(rlimits, folder bytes, argv without the option): the limits kernel_option put on the command line, or
+    MemoryLimits' defaults when the kernel was started without them (not by the course's Execute)."""
+    given = [a for a in argv if a.startswith(KERNEL_OPTION)]
+    argv = [a for a in argv if not a.startswith(KERNEL_OPTION)]
+    if given:
+        limits = json.loads(given[-1][len(KERNEL_OPTION):])
+        return {str(k): int(v) for k, v in limits["rlimits"].items()}, int(limits["folder_bytes"]), argv
+    from autograder.limits import MemoryLimits  # on the host (the kernelspec's command), never in the sandbox
+    rlimits, folder_bytes = MemoryLimits().kernel()
+    return rlimits, folder_bytes, argv
 
 
 def kernel_env(workdir):
@@ -224,8 +268,10 @@ def kernel_main(argv):
 
     The working folder is the grader's private scratch folder for this kernel (Execute in
     autograder/preprocessors/execute.py); the connection file is read-only in the sandbox; the ZeroMQ IPC
-    sockets the connection file names live in a folder of their own, writable. No network."""
-    for name, value in KERNEL_LIMITS.items():
+    sockets the connection file names live in a folder of their own, writable. No network. The limits come
+    on the command line (kernel_option)."""
+    rlimits, folder_bytes, argv = _kernel_limits(argv)
+    for name, value in rlimits.items():
         resource.setrlimit(getattr(resource, name), (value, value))
     here = os.getcwd()
     connection = [os.path.abspath(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-f"]
@@ -237,7 +283,7 @@ def kernel_main(argv):
             sockets.append(os.path.dirname(os.path.abspath(info["ip"])))
     env = kernel_env(here)
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, env,
-               net=not sockets, writable=sockets, show=connection, scratch=KERNEL_FILES)
+               net=not sockets, writable=sockets, show=connection, scratch=folder_bytes)
     # bwrap itself gets the clean environment too: its own init process (PID 1 in the sandbox) would
     # otherwise show the grader's in /proc/1/environ.
     os.execve(cmd[0], cmd, sandbox_env(env))
@@ -303,7 +349,8 @@ def folder_rule(folders):
                 return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
             if os.path.isdir(args[0]):      # a folder's descriptor would be a dir_fd for writing there
                 return PermissionError(f"grading sandbox: no opening folders outside your own ({args[0]})")
-        if event == "sqlite3.connect" and isinstance(args[0], (str, bytes)) and os.fsdecode(args[0]).startswith("file:"):
+        if (event == "sqlite3.connect" and isinstance(args[0], (str, bytes))
+                and os.fsdecode(args[0]).startswith("file:")):
             return PermissionError("grading sandbox: sqlite3 URIs are not allowed here; give a path in your folder")
         if event in PATH_EVENTS:
             if any(i < len(args) and args[i] not in (None, -1) for i in DIR_FD_ARGS.get(event, ())):
@@ -329,7 +376,7 @@ def kernel_inner(workdir, argv):
         if refused:
             raise refused
     sys.addaudithook(hook)
-    import seccomp         # no new process or program from here on (a second process escapes the limits)
+    import seccomp  # no new process or program from here on (a second process escapes the limits)
     seccomp.forbid_new_processes()
     from ipykernel.kernelapp import launch_new_instance
     sys.argv = ["ipykernel_launcher", *argv]

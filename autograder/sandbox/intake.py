@@ -1,4 +1,6 @@
-"""A submission's files, taken in as data: never a path to follow.
+"""Runs in every nbgrader process (its guard), the grade command and its grading processes.
+
+A submission's files, taken in as data: never a path to follow.
 
 What a student hands in (submitted/<student>/<assignment>/) is read by nbgrader, hashed by
 `python -m autograder grade` and copied by nbgrader into autograded/. A link there would make a
@@ -16,15 +18,9 @@ import hashlib
 import os
 import stat
 
-MAX_FILE = 20 * 1024 ** 2        # bytes of one file (a notebook with its outputs is well under)
-MAX_TOTAL = 50 * 1024 ** 2       # bytes of all of them (the grader holds a submission in memory)
-MAX_FILES = 200
-MAX_DEPTH = 8
-# Cells and outputs of one notebook: reading a notebook costs nbformat time and memory by the number of its
-# JSON objects, not its bytes (200,000 tiny cells in 20 MiB: ~6 s and ~800 MiB). The course's notebooks have
-# under 60 cells; a student may add many more, never thousands.
-MAX_CELLS = 2000
-MAX_OUTPUTS = 20000
+# The bounds of a submission (bytes of a file and in all, files, folder depth, cells and outputs of a
+# notebook) are autograder/limits.py's; the rest of the course reads them here too (intake.MAX_FILE).
+from ..limits import MAX_CELLS, MAX_DEPTH, MAX_FILE, MAX_FILES, MAX_OUTPUTS, MAX_TOTAL
 
 
 class Rejected(Exception):
@@ -55,7 +51,7 @@ def check_folder(folder, max_total=MAX_TOTAL):
                 if stat.S_ISDIR(st.st_mode):
                     walk(entry.path, depth + 1)
                 elif not stat.S_ISREG(st.st_mode):
-                    raise Rejected(f"{rel} is {_kind(st.st_mode)}, not a file; hand in the file itself")
+                    raise Rejected(f"{rel} is {kind(st.st_mode)}, not a file; hand in the file itself")
                 elif st.st_nlink != 1:
                     raise Rejected(f"{rel} is a hard link to another file; hand in a copy")
                 elif st.st_size > MAX_FILE:
@@ -108,10 +104,12 @@ def _expect_dir(path, root):
     except FileNotFoundError:
         raise Rejected(f"{rel} does not exist") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise Rejected(f"{rel} is {_kind(st.st_mode)}, not a folder")
+        raise Rejected(f"{rel} is {kind(st.st_mode)}, not a folder")
 
 
-def _kind(mode):
+def kind(mode):
+    """What a file of this stat mode is, as a message names it ("a symbolic link", "a FIFO", "a folder"...):
+    used by the intake checks here and by the collectors (autograder/classroom/exchange.py)."""
     for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder")):
@@ -205,17 +203,13 @@ def normalize_notebooks(folder):
 
 def install_nbgrader_guard():
     """Make nbgrader's autograde check each submission folder (check_folder) before it reads, copies
-    or times anything in it. Idempotent."""
-    from nbgrader.converters.autograde import Autograde
-    original = Autograde.init_destination
-    if getattr(original, "conv1d_guard", False):
-        return
+    or times anything in it (autograder/compat.py: guard_autograde). Idempotent."""
+    from ..compat import guard_autograde
+    guard_autograde(_guard)
 
-    def init_destination(self, assignment_id, student_id):
-        folder = self._format_source(assignment_id, student_id)
-        check_folder(folder)
-        for name in normalize_notebooks(folder):
-            self.log.warning("%s/%s: removed a UTF-8 byte-order mark", student_id, name)
-        return original(self, assignment_id, student_id)
-    init_destination.conv1d_guard = True
-    Autograde.init_destination = init_destination
+
+def _guard(app, folder, student_id):
+    """What nbgrader's autograde does first with a submission folder: check_folder, then normalize_notebooks."""
+    check_folder(folder)
+    for name in normalize_notebooks(folder):
+        app.log.warning("%s/%s: removed a UTF-8 byte-order mark", student_id, name)

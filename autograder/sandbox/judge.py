@@ -1,9 +1,11 @@
-"""The verdict of a graded test cell, reached outside the student's kernel.
+"""Runs in the grading process (the Judge preprocessor): the trusted side of each graded test cell.
+
+The verdict of a graded test cell, reached outside the student's kernel.
 
 For each graded test cell, the judge (this module, in nbgrader's own process) runs the cell's
-source as the gradebook holds it, hidden tests included, with the course's check code imported
-from autograder/notebook/check.py. The names the test needs from the student (`Conv1d`, `predicted_shape`,
-...) are proxies to a fresh sandboxed process that ran only the student's answer cells
+source as the gradebook holds it, hidden tests included; its first line imports the checks it uses from
+`conv1d_course`, here the package autograder/notebook/ itself. The names the test needs from the student
+(`Conv1d`, `predicted_shape`, ...) are proxies to a fresh sandboxed process that ran only the student's answer cells
 (autograder/sandbox/child.py). The student's code produces outputs; the expected values and the comparison
 are computed here, where the student's code never runs. See docs/grading-security.md.
 """
@@ -14,6 +16,7 @@ import contextlib
 import functools
 import inspect
 import io
+import json
 import math
 import os
 import select
@@ -27,16 +30,15 @@ import typing
 
 import numpy as np
 
-from .. import timing
-from ..notebook import check
+from .. import limits, notebook, timing
+from ..limits import Confinement, MemoryLimits
+from ..notebook import failures, secret
 from . import confine, usage, wire
 
-# What the student's process may send in one reply, checked before anything is read: its JSON part
-# holds names, numbers and small lists (big numeric lists travel as arrays), arrays travel in the blob;
-# then, while decoding, how deep the values nest and how many there are. Reading and decoding count
-# against the student's time. One reply at a time: the grader's memory stays far under 1 GiB.
-MAX_JSON, MAX_BLOB = 1024 ** 2, 64 * 1024 ** 2
-MAX_DEPTH, MAX_ITEMS = 20, 100_000
+# What the student's process may send in one reply, checked before anything is read, then while decoding
+# (autograder/limits.py). Reading and decoding count against the student's time.
+MAX_JSON, MAX_BLOB = limits.REPLY_JSON_BYTES, limits.REPLY_BLOB_BYTES
+MAX_DEPTH, MAX_ITEMS = limits.REPLY_DEPTH, limits.REPLY_ITEMS
 SECRET_VARIABLE = confine.SECRET_VARIABLE   # an instructor's private seed for the grader's inputs
 
 
@@ -63,16 +65,22 @@ class Zygote:
 
     _shared = None
 
-    def __init__(self):
+    def __init__(self, confinement: Confinement | None = None):
         self.proc = None
+        self.confinement = confinement or MemoryLimits().answer()   # what it and its answer processes may use
 
     @classmethod
-    def shared(cls):
+    def shared(cls, confinement: Confinement | None = None):
         """The grading process's zygote, started now if it is not running (the Execute preprocessor
-        calls this first, so that it loads while the student's kernel starts)."""
+        calls this first, so that it loads while the student's kernel starts). `confinement`: the answer
+        processes' limits (MemoryLimits.answer(), from the grading process's config); a zygote started
+        under other limits is replaced."""
         if cls._shared is None:
-            cls._shared = cls()
+            cls._shared = cls(confinement)
             atexit.register(cls._shared.close)
+        elif confinement is not None and confinement != cls._shared.confinement:
+            cls._shared.close()
+            cls._shared.confinement = confinement
         cls._shared.start()
         return cls._shared
 
@@ -80,7 +88,7 @@ class Zygote:
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self.control, theirs = socket.socketpair()
-            self.dir, self.proc = _sandboxed("zygote", theirs)
+            self.dir, self.proc = _sandboxed(self.confinement, "zygote", theirs)
             theirs.close()
         return self.proc
 
@@ -115,7 +123,7 @@ class Zygote:
                 raise EOFError("no report")
             return os.read(fd, n)
         try:
-            reply, _ = wire.read_frame(read, 1024, 0)
+            reply, _ = wire.read_frame(read, limits.REPORT_BYTES, 0)
             return int(reply["exited"]), float(reply.get("cpu", 0.0))
         except (EOFError, OSError, wire.FrameError, KeyError, TypeError, ValueError):
             return None
@@ -129,9 +137,9 @@ class Zygote:
             confine.remove_tree(self.dir)
 
 
-def _sandboxed(mode=None, channel=None):
-    """(scratch folder, process): child.py [mode] started in the sandbox in a private scratch folder of
-    its own, with the answer process's limits, talking over 1 MiB pipes, or over `channel` (a socket)
+def _sandboxed(confinement: Confinement, mode="answer", channel=None):
+    """(scratch folder, process): child.py `mode` started in the sandbox in a private scratch folder of
+    its own, with the answer process's limits (`confinement`), talking over 1 MiB pipes, or over `channel` (a socket)
     as its fd 0 and 1. A zygote's answer processes get `answer/` in that folder as their home, temp and
     config folder (child.py zygote makes it afresh for each)."""
     folder = tempfile.mkdtemp(prefix="conv1d-judge-")      # deleted with confine.remove_tree
@@ -139,11 +147,12 @@ def _sandboxed(mode=None, channel=None):
     if channel is None:
         os.mkdir(os.path.join(folder, "tmp"))
     stdio = subprocess.PIPE if channel is None else channel
-    argv = confine.child_argv(folder, mode, home)
+    argv = confine.child_argv(folder, confinement.folder_bytes, limits.ANSWER_CAPS, mode, home)
     passed = confine.inherited_fds(argv)
     try:
         proc = subprocess.Popen(argv, cwd=folder, env=confine.child_env(home), stdin=stdio, stdout=stdio,
-                                stderr=subprocess.DEVNULL, pass_fds=passed, preexec_fn=confine.limiter(confine.CHILD_LIMITS))
+                                stderr=subprocess.DEVNULL, pass_fds=passed,
+                                preexec_fn=confine.limiter(confinement.rlimits))
     finally:
         for fd in passed:
             os.close(fd)
@@ -226,7 +235,8 @@ class Clock:
                 self.spent, self.call = own, self.call + this
                 raise OutOfTime(f"your code did not finish before the submission's time ran out ({self.seconds:.3g} s "
                                 "of its own were left)" if self.last else
-                                f"your code did not finish within {self.seconds:g} s of its own time (a test cell's limit)",
+                                f"your code did not finish within {self.seconds:g} s of its own time (a test cell's "
+                                "limit)",
                                 whole=self.call >= 0.5 * self.seconds)
             if ready[0] or ready[1]:
                 self.spent, self.call = own, self.call + this
@@ -277,7 +287,7 @@ class Child:
         clock.begin()
         cpu = math.ceil(clock.seconds) + 1          # the kernel's own limit of the answer's CPU time (RLIMIT_CPU)
         if zygote is None:
-            self.dir, self.proc = _sandboxed()
+            self.dir, self.proc = _sandboxed(MemoryLimits().answer())
             self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
             clock.watch(_answer_pid(self.proc, clock.backstop, child=False))
             self._write(self._frame({"cells": cells, "cpu": cpu}))
@@ -370,7 +380,8 @@ class Child:
             code = self.proc.poll()
             self.close(failed=True)
             signum, code = (-code, None) if code is not None and code < 0 else (None, code)
-        if signum in (signal.SIGXCPU, signal.SIGKILL) and (signum == signal.SIGXCPU or (cpu or 0) >= self.clock.seconds):
+        if signum in (signal.SIGXCPU, signal.SIGKILL) and (signum == signal.SIGXCPU
+                                                            or (cpu or 0) >= self.clock.seconds):
             key, label = self.call
             why = f"it used more than {self.clock.seconds:g} s of CPU time"
             whole = self.clock.call >= 0.5 * self.clock.seconds
@@ -434,7 +445,7 @@ class Child:
     def _missing(self, name):
         for cell, ename, message in self.errors:
             if ename == "ForbiddenRoutine":
-                return check.ForbiddenRoutine(message)
+                return failures.ForbiddenRoutine(message)
         why = "".join(
             f"; answer cell {cell} still raises NotImplementedError, the stub's: write your answer there in place of "
             "`raise NotImplementedError()`" if ename == "NotImplementedError" else
@@ -526,7 +537,8 @@ class Echo:
 
     def __init__(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
-        self.proc = subprocess.Popen([sys.executable, "-I", script, "echo"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-I", script, "echo", json.dumps(limits.ANSWER_CAPS)],
+                                     stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=confine.child_env("/nonexistent"))
         big_pipes(self.proc)
         self.best = {}
@@ -550,10 +562,10 @@ def rebuild(name, message, hidden=False):
     hidden case its message is withheld (str() says so), kept only as `conv1d_message` for the checks
     that read what it says, and a type of the student's own is not named."""
     if name == "ForbiddenRoutine":
-        return check.ForbiddenRoutine(message)
+        return failures.ForbiddenRoutine(message)
     cls = getattr(builtins, name, None)
     err = None
-    if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (check.CheckFailed,)):
+    if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (failures.CheckFailed,)):
         try:
             err = cls(WITHHELD if hidden else message)
         except Exception:
@@ -669,35 +681,43 @@ def decode(obj, child, blob, label=None):
 
 # ----------------------------------------------------------------------------- one test cell
 def names_needed(source):
+    """The names a test cell reads but never binds itself (by an import or an assignment): the student's."""
     tree = ast.parse(source)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    bound = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+             for a in n.names}
+    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
 
 
 def trusted_namespace(salt=b""):
-    """The test cell's namespace: the check code's public names, numpy, torch. Every seed is mixed with the
-    grading secret and `salt`, a hash of the submission's answer cells (check.set_grading_secret)."""
+    """The test cell's namespace: the checks' public names, numpy, torch. A test cell of the course imports the
+    checks it uses itself (`from conv1d_course import ...`, conv1d_course the alias of autograder/notebook/).
+    Every seed is mixed with the grading secret and `salt`, a hash of the submission's answer cells
+    (secret.set_grading_secret)."""
     import math
 
     import torch
-    check.start_grading(os.environ.get(SECRET_VARIABLE, ""), salt)
+    secret.start_grading(os.environ.get(SECRET_VARIABLE, ""), salt)
+    sys.modules[notebook.ALIAS] = notebook
     # One thread: with several graders on a busy machine, torch's thread pool makes each small
     # reference call 300× slower (0.08 ms -> 25 ms), enough to time out a cell of 500 cases.
     torch.set_num_threads(1)
-    ns = {name: getattr(check, name) for name in dir(check) if not name.startswith("_")}
+    ns = {name: getattr(notebook, name) for name in notebook.exports()}    # test cells written without the line
     ns.update(np=np, torch=torch, nn=torch.nn, F=torch.nn.functional, math=math)
     return ns
 
 
 class Verdict(typing.NamedTuple):
+    """One test cell's verdict (judge_cell), which the Judge preprocessor turns into the cell's outputs."""
     passed: bool
     text: str                   # what the test cell printed
-    error: tuple = None         # (ename, evalue) when it failed: the message, without the hint
+    error: tuple[str, str] | None = None    # (ename, evalue) when it failed: the message, without the hint
     started: bool = True        # whether the answer cells ran at all
-    flags: tuple = ()           # what the answer's process tried and was refused, for the instructor
-    notes: tuple = ()           # what the grader did not run (shell lines, installs, magics), for the student
-    hint: str = None            # the mistake the checks recognised (check.CheckFailed.hint), as data
+    flags: tuple[str, ...] = ()             # what the answer's process tried and was refused, for the instructor
+    notes: tuple[str, ...] = ()             # for the student: what the grader did not run (shell lines, magics)
+    hint: str | None = None     # the mistake the checks recognised (failures.CheckFailed.hint), as data
     busy: bool = False          # the backstop ended it while the machine's load, not the student, took the time
-    hidden_flags: tuple = ()    # flags raised while the hidden tests ran: for the instructor only
+    hidden_flags: tuple[str, ...] = ()      # flags raised while the hidden tests ran: for the instructor only
 
 
 WITHHELD = "(not shown: hidden cases keep their inputs private)"
@@ -777,7 +797,7 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         for needed in names_needed(test_source) - set(ns) - set(dir(builtins)):
             try:
                 ns[needed] = child.request(op="get", name=needed, label=needed)
-            except (NameError, check.ForbiddenRoutine) as e:
+            except (NameError, failures.ForbiddenRoutine) as e:
                 missing[needed] = e     # raised if and when the test uses the name
         with contextlib.redirect_stdout(out):
             for source, hidden in phases(test_source):
@@ -795,7 +815,7 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         verdict = Verdict(False, out.getvalue(), (TIME_ERRORS[type(e)], str(e)))
     except Abort as e:
         verdict = Verdict(False, out.getvalue(), ("AnswerStopped", str(e)))
-    except check.CheckFailed as e:
+    except failures.CheckFailed as e:
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, hidden_message(e) if hidden else e.message),
                           hint=e.hint)
     except Exception as e:
@@ -831,12 +851,13 @@ def hidden_message(e):
     student's code returned. A forbidden routine is named as such."""
     first = e.message.split(":", 1)[0]
     where = first if first.startswith("hidden") and len(first) < 200 else "a hidden case"
-    if isinstance(e, check.ForbiddenRoutine):
-        return f"{where}: your answer used a routine that computes the convolution for it. {check.FORBIDDEN_HINT}"
+    if isinstance(e, failures.ForbiddenRoutine):
+        return f"{where}: your answer used a routine that computes the convolution for it. {failures.FORBIDDEN_HINT}"
     failed, tb = None, e.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_name
-        if failed is None and name in HIDDEN_FAILURES and tb.tb_frame.f_globals.get("__name__") == check.__name__:
+        if failed is None and name in HIDDEN_FAILURES and \
+                tb.tb_frame.f_globals.get("__name__", "").startswith(notebook.__name__ + "."):
             failed = name       # the outermost check: the one the test cell called
         tb = tb.tb_next
     return f"{where}: {HIDDEN_FAILURES.get(failed, 'it fails')} (hidden cases keep their details private)."
@@ -895,7 +916,8 @@ def answer_flags(answer_cells):
             if id(node) in docstrings:      # the stubs' own docstrings say "cross-correlated"
                 continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+                names = [a.name for a in node.names] + (
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
                 bad = sorted({n for n in names if n.split(".")[0] in SUSPECT_MODULES or "multiarray" in n})
                 what = bad and f"imports {', '.join(bad)}"
             elif isinstance(node, ast.Attribute) and (node.attr in SUSPECT_ATTRIBUTES or (

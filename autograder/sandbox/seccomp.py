@@ -1,4 +1,6 @@
-"""A seccomp filter that stops a process from starting programs or other processes (x86-64 Linux).
+"""Runs in the student's kernel and the judge's zygote and answer processes, inside bubblewrap.
+
+A seccomp filter that stops a process from starting programs or other processes (x86-64 Linux).
 
 Python's audit hooks do not see every way to start a process (`_posixsubprocess.fork_exec` raises no
 event), and a second process escapes both the hooks of the first and its memory limit (RLIMIT_AS is

@@ -1,8 +1,9 @@
-"""What an untrusted process tree has spent, read by the grader from /proc (never reported by the process).
+"""Runs in the grading process (nbgrader autograde, or a worker's grading process): what sandboxed processes spent.
 
-Runs in the grading process (nbgrader's, or a worker's grading process), about the student's kernel and
-the judge's answer processes, which run in bubblewrap's PID namespace but are ordinary processes of the
-host: their /proc entries are readable by the grading user even though they are not dumpable.
+What an untrusted process tree has spent, read by the grader from /proc (never reported by the process):
+by the grading process, about the student's kernel and the judge's answer processes, which run in
+bubblewrap's PID namespace but are ordinary processes of the host: their /proc entries are readable by
+the grading user even though they are not dumpable.
 
 The time a student is charged for is **the student's own time**: the wall-clock time of a wait, less the
 time the student's process was ready to run but waiting for a CPU (the kernel's run-queue delay,

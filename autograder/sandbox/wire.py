@@ -1,4 +1,6 @@
-"""The judge's wire format, one home for both ends (autograder/sandbox/judge.py and child.py).
+"""Runs in the grading process (the judge) and in the zygote, answer and echo processes: frames.
+
+The judge's wire format, one home for both ends (autograder/sandbox/judge.py and child.py).
 
 A message is one frame on a pipe:
 
@@ -16,11 +18,51 @@ offsets against the blob before it makes a view of it.
 import json
 import os
 import struct
+import typing
 
 import numpy as np
 
 HEADER = struct.Struct(">II")
 NUMERIC = "biuf"      # dtype kinds that cross: bool, signed and unsigned int, float
+
+
+# The JSON part of the frames, by who sends them (what crosses processes; every field is checked on arrival).
+# A value crosses as data: None, bool, int, float, str, {"t": [...]} (a tuple), {"l": [...]} (a list),
+# {"d": {...}} (a dict), an ArrayRef, or, from an answer process, {"ref": n, "type": name, "callable": bool}
+# (an object that stays there; the judge's Remote proxies it).
+class ArrayRef(typing.TypedDict, total=False):
+    """An array's stand-in (Frame.array): its bytes are the blob's [a[0], a[0] + a[1])."""
+    a: list[int]
+    dtype: str
+    shape: list[int]
+    strides: list[int]      # a strided view only, with the offset of its first element
+    start: int
+
+
+class Request(typing.TypedDict, total=False):
+    """Judge -> answer process (child.py _answer, zygote; echo takes x, shape, dtype). Without `op`: the first
+    frame of an answer process of its own, with `cells` and `cpu`."""
+    op: str                 # fork, get, getattr, setattr, call, time, signature, report, log
+    cells: list[str]        # the answer cells (start, fork)
+    cpu: int                # seconds of CPU time the answer process may use (RLIMIT_CPU)
+    name: str               # get, getattr, setattr
+    ref: int                # the object a request is about (an answer process's reference number)
+    value: typing.Any       # setattr
+    args: typing.Any        # call: {"t": [...]}
+    kwargs: typing.Any      # call: {"d": {...}}
+    x: typing.Any           # time, echo: the input
+    shape: list[int]        # echo: the output's
+    dtype: str              # echo: the output's
+
+
+class Reply(typing.TypedDict, total=False):
+    """Answer process -> judge: one key. Zygote -> judge, on its control channel: `exited` and `cpu`."""
+    errors: list[list]      # after the answer cells: [cell number, exception name, message] of each that raised
+    ok: typing.Any          # a request's value
+    error: list[str]        # a request that raised: [exception name, message]
+    missing: bool           # get: the answer cells did not define the name
+    exited: int             # the wait status of the answer process that has ended
+    cpu: float              # its CPU seconds
 
 
 class FrameError(Exception):
@@ -55,7 +97,7 @@ class Frame:
         self.size += len(region)
         return ref
 
-    def pack(self, obj):
+    def pack(self, obj: Request | Reply) -> list:
         """The frame's bytes, as a list of buffers (written one after another, no joined copy)."""
         text = json.dumps(obj, separators=(",", ":")).encode()
         return [HEADER.pack(len(text), self.size), text, *self.blobs]
@@ -101,7 +143,7 @@ def read_exactly(read, n):
     return buf
 
 
-def read_frame(read, max_json, max_blob):
+def read_frame(read, max_json, max_blob) -> tuple[typing.Any, bytearray]:
     """(JSON object, blob) of the next frame; FrameError when a length is over its cap."""
     n_json, n_blob = HEADER.unpack(bytes(read_exactly(read, HEADER.size)))
     if n_json > max_json or n_blob > max_blob:

@@ -1,0 +1,116 @@
+"""Notebook 08: the student's backward(dy) -> (dx, dw, db) against torch.autograd.
+
+The loss is L = Σ y·dy, so dL/dy = dy; dx has x's shape (N, C_in, L_in), dw the weight's, db the bias's.
+"""
+import numpy as np
+
+from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values
+from .cases import _where
+from .failures import CheckFailed, _sanitised
+from .hints import _hint_values
+from .reference import (
+    _grad_tolerance,
+    _terms,
+    _tolerance,
+    _torch_threads,
+    make_data,
+    make_dy,
+    torch_conv1d,
+    torch_conv1d_grads,
+)
+from .student import _Forbidden, run_student
+
+GRADS = ("dx", "dw", "db")
+
+
+GRAD_OF = {"dx": "x.grad (dL/dx)", "dw": "weight.grad (dL/dw)", "db": "bias.grad (dL/db)"}
+
+
+def run_backward(Conv1d, c, x, w, b, dy, where):
+    """Build the student's layer for case `c`, run forward(x) (it must be torch's: the gradients are
+    checked on a right forward), then backward(dy). Returns the (dx, dw, db) it gave, as arrays or None."""
+    layer, y = run_student(Conv1d, c, x, w, b, where=where)
+    want_y = torch_conv1d(x, w, b, **c["conv"])
+    if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
+        raise CheckFailed(f"{where}: your forward's output is not torch's (the forward test says where); the "
+                          "gradients are checked on a right forward, so make that pass first.",
+                          (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
+    with _Forbidden():
+        try:
+            backward = layer.backward
+        except AttributeError as e:
+            raise CheckFailed(f"{where}: your Conv1d has no method backward(dy). Add it to the class: it returns "
+                              "(dx, dw, db), the gradients of the last forward's input, weight and bias.") from e
+        try:
+            got, err = backward(dy.copy()), None
+        except CheckFailed:
+            raise
+        except Exception as e:
+            err = e
+    if isinstance(err, NotImplementedError):
+        raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
+                          "answer cell in place of `raise NotImplementedError()`.") from err
+    if err is not None:
+        said = _sanitised(err, where)
+        raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
+                          f"{': ' + said if said else ' (with no message)'}\n"
+                          f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
+                          f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}.",
+                          _hint_backward_error(c, err, b)) from err
+    if got is None:
+        raise CheckFailed(f"{where}: backward returned None. Did you forget `return dx, dw, db`?")
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed(f"{where}: backward should return three things, (dx, dw, db); yours returned "
+                          f"{type(got).__name__}"
+                          f"{' of length ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}.")
+    return tuple(None if g is None else np.asarray(g) for g in got)
+
+
+def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
+    """For each case: the student's layer runs forward(x), then backward(dy) with dy from make_dy, and
+    returns (dx, dw, db). Those named in `grads` must equal torch.autograd's x.grad, weight.grad and
+    bias.grad for the loss L = Σ y·dy (db is None without a bias). The others are not looked at: they may
+    be None while the student works on them."""
+    with _torch_threads(1):
+        for i, c in enumerate(cases):
+            where = _where(c, i, hidden)
+            x, w, b = make_data(c)
+            dy = make_dy(c)
+            want = dict(zip(GRADS, torch_conv1d_grads(x, w, b, dy, **c["conv"])))
+            got = dict(zip(GRADS, run_backward(Conv1d, c, x, w, b, dy, where)))
+            for name in ("db", "dw", "dx"):     # the order the notebook teaches them
+                if name in grads:
+                    _compare_grad(name, c, where, hidden, want[name], got[name], x, w, b, dy)
+    print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {len(cases)} configurations")
+
+
+def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
+    if name == "db" and want is None:
+        if got is not None:
+            raise CheckFailed(f"{where}: this layer has no bias (bias=False, self.bias is None), so there is no "
+                              f"bias gradient: return None for db; yours has shape {got.shape}.",
+                              "with bias=False, self.bias is None: return None for db, as torch leaves "
+                              "bias.grad out.")
+        return
+    if got is None:
+        raise CheckFailed(f"{where}: {name} is None; torch's {GRAD_OF[name]} has shape {want.shape}.",
+                          "db is None only when self.bias is None; this layer has a bias." if name == "db" else None)
+    if got.shape != want.shape:
+        raise CheckFailed(f"{where}: {name} should have shape {want.shape}, like torch's {GRAD_OF[name]}; yours "
+                          f"has {got.shape}.", _hint_grad_shape(name, c, want.shape, got.shape, dy.shape))
+    if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
+        raise CheckFailed(f"{where}: {name} should hold real numbers, not {got.dtype}.")
+    err = np.abs(got.astype(np.float64) - want)
+    tol = _grad_tolerance(c, want, _terms(c, dy.shape)[name])
+    if np.all(err <= tol):      # NaN fails
+        return
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+    msg = (f"{where}: {name} differs from torch's {GRAD_OF[name]}. Largest difference {err[worst]:.3g} at "
+           f"{name} index {tuple(int(j) for j in worst)}"
+           + ("." if hidden else f" (expected {want[worst]:.6g}, got {got[worst]:.6g})."))
+    if not hidden:
+        row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]" if len(worst) > 1 else ""
+        pick = worst[:-1] if len(worst) > 1 else slice(None)
+        msg += (f"\n  expected{row} = {np.array2string(want[pick], precision=4)}"
+                f"\n  got{row}{' ' * 6} = {np.array2string(got[pick].astype(np.float64), precision=4)}")
+    raise CheckFailed(msg, _hint_grad_values(name, c, x, w, b, dy, got))

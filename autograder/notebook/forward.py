@@ -1,0 +1,164 @@
+"""Checks of the forward pass: signature, weight shape, output shape, values, output length.
+
+Shapes: input x (N, C_in, L_in); weight (C_out, C_in // groups, K); output (N, C_out, L_out).
+"""
+import inspect
+
+import numpy as np
+
+from .cases import _ctor_args, _where, case
+from .failures import CheckFailed
+from .hints import _hint_shape, _hint_values, _hint_weight_shape
+from .reference import (
+    _tolerance,
+    expected_output,
+    make_data,
+    output_length,
+    torch_conv1d,
+)
+from .student import _construct, _Forbidden, run_student
+
+# The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
+TORCH_PARAMS = [
+    ("in_channels", inspect.Parameter.empty), ("out_channels", inspect.Parameter.empty),
+    ("kernel_size", inspect.Parameter.empty), ("stride", 1), ("padding", 0), ("dilation", 1),
+    ("groups", 1), ("bias", True), ("padding_mode", "zeros"), ("device", None), ("dtype", None),
+]
+
+
+def check_signature(Conv1d, params):
+    """The constructor takes `params` (torch's names) in torch's order with torch's defaults. Later
+    parameters of torch's, in torch's order at torch's defaults, are just as right (torch's own
+    signature is never wrong)."""
+    want = [(n, d) for n, d in TORCH_PARAMS if n in params]
+    try:
+        sig = inspect.signature(Conv1d)
+    except (TypeError, ValueError) as e:
+        raise CheckFailed(f"could not read the signature of Conv1d: {e}")
+    got = [(p.name, p.default) for p in sig.parameters.values()
+           if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    names = [n for n, _ in got]
+    torch_names = [n for n, _ in TORCH_PARAMS]
+    in_order = all(n in torch_names for n in names) and names == sorted(names, key=torch_names.index)
+    if not in_order or not {n for n, _ in want} <= set(names):
+        raise CheckFailed(f"Conv1d's parameters should be ({', '.join(n for n, _ in want)}) "
+                          f"in this order, as in torch.nn.Conv1d; yours are ({', '.join(names)}).")
+    defaults = dict(TORCH_PARAMS)
+    for name, mine in got:
+        default = defaults[name]
+        if default is not inspect.Parameter.empty and (mine is inspect.Parameter.empty or mine != default):
+            raise CheckFailed(f"the default of `{name}` should be {default!r} (as in torch), yours is "
+                              f"{'missing' if mine is inspect.Parameter.empty else repr(mine)}.")
+    more = [n for n in names if n not in dict(want)]
+    extra = f" (and torch's {', '.join(more)})" if more else ""
+    print(f"✓ signature: Conv1d({', '.join(n for n, _ in want)}){extra}")
+
+
+def check_weight_shape(Conv1d, cases, hidden=False):
+    """After construction, `weight` has shape (C_out, C_in // groups, K) and `bias` is right."""
+    for i, c in enumerate(cases):
+        args, kwargs = _ctor_args(c)
+        where = _where(c, i, hidden, layer_only=True)
+        with _Forbidden():
+            layer = _construct(Conv1d, args, kwargs, where)
+        want = (c["C_out"], c["C_in"] // c["conv"].get("groups", 1), c["K"])
+        got = getattr(layer, "weight", None)
+        shape = None if got is None else tuple(np.shape(got))
+        if shape != want:
+            axes = "(C_out, C_in // groups, K)" if "groups" in c["conv"] else "(C_out, C_in, K)"
+            raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}.",
+                              _hint_weight_shape(c, shape))
+        has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
+        bias = getattr(layer, "bias", "missing")
+        if isinstance(bias, str):
+            raise CheckFailed(f"{where}: set `self.bias` (None when there is no bias).")
+        if "bias" not in c["conv"] and (bias is None or tuple(np.shape(bias)) == (c["C_out"],)):
+            continue        # before notebook 06: none, or torch's default bias of a full signature
+        if has_bias and (bias is None or tuple(np.shape(bias)) != (c["C_out"],)):
+            raise CheckFailed(f"{where}: bias should have shape {(c['C_out'],)}; "
+                              f"yours is {None if bias is None else tuple(np.shape(bias))}.")
+        if not has_bias and bias is not None:
+            raise CheckFailed(f"{where}: without a bias, `self.bias` should be None.")
+    print(f"✓ weight shape: {len(cases)} configurations")
+
+
+def check_output_shape(Conv1d, cases, hidden=False):
+    """The output has shape (N, C_out, L_out), L_out as torch computes it."""
+    for i, c in enumerate(cases):
+        want = expected_output(c).shape
+        _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
+        if y.shape != want:
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}.",
+                              _hint_shape(c, want, y.shape))
+    print(f"✓ output shape: {len(cases)} configurations")
+
+
+def check_values(Conv1d, cases, hidden=False):
+    """The output equals torch.nn.Conv1d's with the same weights (float64: 1e-8, float32: 1e-4)."""
+    for i, c in enumerate(cases):
+        x, w, b = make_data(c)
+        want = torch_conv1d(x, w, b, **c["conv"])
+        _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
+        if y.shape != want.shape:
+            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}.",
+                              _hint_shape(c, want.shape, y.shape))
+        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+            raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
+        if c.get("same_dtype") and y.dtype != x.dtype:
+            raise CheckFailed(f"{_where(c, i, hidden)}: a {x.dtype} input should give a {x.dtype} output, as "
+                              f"torch's does; yours is {y.dtype}. Keep the input's dtype: compute in "
+                              f"np.result_type(x, weight), and do not cast x or the output to another type.")
+        err = np.abs(y.astype(np.float64) - want)
+        tol = _tolerance(c, want)
+        if not np.all(err <= tol):      # also catches NaN
+            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+            msg = (f"{_where(c, i, hidden)}: values differ from torch. Largest difference "
+                   f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
+                   + ("." if hidden else f" (expected {want[worst]:.6g}, got {y[worst]:.6g})."))
+            if not hidden:      # the row (sample, channel) that holds the largest difference
+                row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]"
+                msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
+                       f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
+            raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or _hint_values(c, x, w, b, y))
+    print(f"✓ values match torch: {len(cases)} configurations")
+
+
+def check_output_length(fn, cases, hidden=False):
+    """`fn(L_in, kernel_size, stride=1, padding=0, dilation=1)` gives torch's L_out."""
+    for i, kw in enumerate(cases):
+        want = output_length(**kw)
+        with _Forbidden():
+            got = fn(**kw)
+        where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+            hint = ""
+            if isinstance(got, (float, np.floating)):
+                hint = ("`/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, "
+                        "which keeps an int an int"
+                        + (" — the value itself is right." if float(got) == want else "."))
+            raise CheckFailed(f"{where}: should return an int, got {got!r}.", hint)
+        if got != want:   # the same diagnosis as a Conv1d output of the wrong length
+            c = case(N=1, C_in=1, L=kw["L_in"], C_out=1, K=kw["kernel_size"],
+                     **{k: v for k, v in kw.items() if k not in ("L_in", "kernel_size")})
+            raise CheckFailed(f"{where}: expected {want}, got {got}.", _hint_shape(c, (1, 1, want), (1, 1, got)))
+    print(f"✓ output length: {len(cases)} cases")
+
+
+def _kw(kw):
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def _hint_layout(Conv1d, c, x, w, b, want):
+    """When the input is a view (c["layout"]) and the same values laid out contiguously come out right:
+    the forward reads memory as if x were C-contiguous."""
+    if not c.get("layout"):
+        return ""
+    try:
+        _, y = run_student(Conv1d, dict(c, layout=None), np.ascontiguousarray(x), w, b)
+    except CheckFailed:
+        return ""
+    if y.shape == want.shape and np.all(np.abs(y.astype(np.float64) - want) <= _tolerance(c, want)):
+        return ("right on a contiguous copy of this input, wrong on the view: your forward assumes "
+                "C-contiguous memory (as_strided with strides made from the shape, or ravel/reshape tricks); take "
+                "x.strides from x itself, or start with x = np.ascontiguousarray(x).")
+    return ""

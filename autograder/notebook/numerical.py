@@ -1,0 +1,103 @@
+"""Notebook 08: numerical gradients by central differences, checked against torch.autograd.
+"""
+import numpy as np
+
+from .backward import GRAD_OF, GRADS
+from .cases import _where
+from .failures import CheckFailed, _said, _sanitised
+from .reference import (
+    _tolerance,
+    _torch_threads,
+    make_data,
+    make_dy,
+    torch_conv1d,
+    torch_conv1d_grads,
+)
+from .student import _Forbidden, run_student
+
+
+def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
+    """numerical_gradients(layer, x, dy) -> (dx, dw, db): central differences of L = Σ layer(x)·dy, each
+    element of x, layer.weight and layer.bias moved by ±eps in turn (db None without a bias), must equal
+    torch.autograd's gradients (within 1e-5, relative) on the student's own layer, whose forward must be
+    torch's. Cases in float64."""
+    with _torch_threads(1):
+        for i, c in enumerate(cases):
+            where = _where(c, i, hidden)
+            x, w, b = make_data(c)
+            dy = make_dy(c)
+            want = dict(zip(GRADS, torch_conv1d_grads(x, w, b, dy, **c["conv"])))
+            layer, y = run_student(Conv1d, c, x, w, b, where=where)
+            want_y = torch_conv1d(x, w, b, **c["conv"])
+            if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
+                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's yet, so its numerical gradients "
+                                  "cannot be "
+                                  "torch's either: make the forward test pass first.")
+            with _Forbidden():
+                try:
+                    layer.backward = None       # numerical gradients come from the forward alone
+                except Exception:
+                    pass
+                try:
+                    got, err = numerical_gradients(layer, x.copy(), dy.copy()), None
+                except CheckFailed:
+                    raise
+                except Exception as e:
+                    err = e
+            if isinstance(err, NotImplementedError):
+                raise CheckFailed(f"{where}: numerical_gradients still raises NotImplementedError, "
+                                  "the stub's.") from err
+            if err is not None:
+                said = _sanitised(err, where)
+                hint = ("numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
+                        "they check a backward, so they must not call it." if isinstance(err, TypeError)
+                        and "NoneType" in _said(err) and "callable" in _said(err) else "")
+                raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
+                                  f"{': ' + said if said else ' (with no message)'}", hint) from err
+            for name, before in (("weight", w), ("bias", b)):
+                after = getattr(layer, name, None)
+                if before is not None and (after is None or np.shape(after) != before.shape or not np.all(
+                        np.abs(np.asarray(after, np.float64) - before) <= 1e-9 * (1 + np.abs(before)))):
+                    raise CheckFailed(f"{where}: after numerical_gradients, layer.{name} is not what it was: put "
+                                      "each element back after its two nudges (θ + eps, θ − eps, then θ).")
+            if not isinstance(got, (tuple, list)) or len(got) != 3:
+                raise CheckFailed(f"{where}: numerical_gradients should return (dx, dw, db); yours returned "
+                                  f"{type(got).__name__}.")
+            for name, g in zip(GRADS, got):
+                g = None if g is None else np.asarray(g)
+                if want[name] is None or g is None:
+                    if (want[name] is None) != (g is None):
+                        raise CheckFailed(f"{where}: {name} is {'None' if g is None else 'an array'}; "
+                                          + ("the layer has no bias: return None for db." if want[name] is None else
+                                             f"torch's has shape {want[name].shape}."))
+                    continue
+                if g.shape != want[name].shape:
+                    raise CheckFailed(f"{where}: numerical {name} should have shape {want[name].shape}; "
+                                      f"yours has {g.shape}.")
+                err = np.abs(g.astype(np.float64) - want[name])
+                if not np.all(err <= 1e-5 * (1 + np.abs(want[name]))):
+                    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+                    raise CheckFailed(f"{where}: numerical {name} differs from torch's {GRAD_OF[name]}. Largest "
+                                      f"difference {err[worst]:.3g} at {name} index {tuple(int(j) for j in worst)}"
+                                      + ("." if hidden else
+                                         f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
+                                      _hint_numerical(c, x, w, b, dy, name, g, want[name]))
+    print(f"✓ numerical gradients (central differences) match torch.autograd: {len(cases)} configurations")
+
+
+def _hint_numerical(c, x, w, b, dy, name, got, want):
+    g = got.astype(np.float64)
+    close = lambda v: v.shape == g.shape and np.all(np.abs(g - v) <= 1e-5 * (1 + np.abs(v)))
+    if close(want / 2):
+        return ("half the gradient: a central difference spans 2·eps, "
+                "(L(θ + eps) − L(θ − eps)) / (2·eps).")
+    if close(want * 2):
+        return "twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
+    if np.allclose(g, 0) and not np.allclose(want, 0):
+        return ("all zeros: the nudge never reached the layer. Change the array the layer reads in place "
+                "(x[idx] += eps, layer.weight[idx] += eps, not a copy of it), call the layer, then put the value back.")
+    ones = dict(zip(GRADS, torch_conv1d_grads(x, w, b, np.ones_like(dy), **c["conv"])))[name]
+    if ones is not None and close(ones):
+        return ("the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
+                "computes; Σ layer(x) is the loss of dy = 1.")
+    return ""
