@@ -18,7 +18,7 @@ from .reference import (
     torch_conv1d,
     torch_conv1d_grads,
 )
-from .student import _Forbidden, run_student
+from .student import _Forbidden, _outcome, run_student
 
 GRADS = ("dx", "dw", "db")
 
@@ -41,12 +41,7 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
         except AttributeError as e:
             raise CheckFailed(f"{where}: your Conv1d has no method backward(dy). Add it to the class: it returns "
                               "(dx, dw, db), the gradients of the last forward's input, weight and bias.") from e
-        try:
-            got, err = backward(dy.copy()), None
-        except CheckFailed:
-            raise
-        except Exception as e:
-            err = e
+        got, err = _outcome(lambda: backward(dy.copy()))
     if isinstance(err, NotImplementedError):
         raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
                           "answer cell in place of `raise NotImplementedError()`.") from err

@@ -94,12 +94,7 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
         x, w, b = make_data(c)
     with _Forbidden():
         layer = _build(Conv1d, c, w, b, where)
-        try:
-            y, err = layer(as_layout(x, c.get("layout"))), None
-        except CheckFailed:
-            raise
-        except Exception as e:
-            err = e
+        y, err = _outcome(lambda: layer(as_layout(x, c.get("layout"))))
     if isinstance(err, NotImplementedError):
         raise CheckFailed(f"{where or describe(c)}: {STUB_HINT}") from err
     if err is not None:
@@ -113,12 +108,17 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     return layer, np.asarray(y)
 
 
-def _raised(f):
-    """The exception f() raises, or None; the checks' own exceptions pass through."""
+def _outcome(f):
+    """(f(), None), or (None, the exception f() raised): the student's code called; the checks' own
+    exceptions pass through."""
     try:
-        f()
-    except (CheckFailed, ForbiddenRoutine):
+        return f(), None
+    except CheckFailed:         # ForbiddenRoutine too
         raise
     except Exception as err:
-        return err
-    return None
+        return None, err
+
+
+def _raised(f):
+    """The exception f() raises, or None; the checks' own exceptions pass through."""
+    return _outcome(f)[1]
