@@ -51,21 +51,29 @@ def test_an_import_cycle_is_refused(monkeypatch):
 @pytest.mark.parametrize("a", ALL)
 def test_a_notebook_embeds_what_its_tests_use_and_each_test_imports_its_names(a):
     """The check cell holds the modules that define the names the test cells use and the modules they
-    import, nothing else; each test cell's first line imports exactly the checks' names it uses."""
+    import, nothing else, and binds none of them in the notebook's globals; each test cell's first line imports
+    exactly the checks' names its visible part uses, and its hidden block the names only the hidden tests use."""
     nb, solution = read(a, student=True), read(a)
     tests = {grade_id(c): c for c in nb.cells if is_test_cell(c)}
     used = set()
     for cell in solution.cells:
-        if is_test_cell(cell):      # the names of the hidden tests too: the judge runs them with this line
-            names = embed.check_names(cell.source)
-            used |= set(names)
-            if names:
-                line = f"from {ALIAS} import {', '.join(names)}\n"
-                assert cell.source.startswith(line) and tests[grade_id(cell)].source.startswith(line), grade_id(cell)
+        if not is_test_cell(cell):
+            continue
+        used |= set(embed.check_names(cell.source))
+        visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source, flags=re.S)
+        first = visible.split("\n", 1)[0]
+        names = sorted(set(embed.check_names(visible)))
+        assert first.startswith(f"from {ALIAS} import {', '.join(names)}  # ") if names else ALIAS not in first
+        assert tests[grade_id(cell)].source.split("\n", 1)[0] == first, grade_id(cell)
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)[:1]:
+            only_hidden = sorted(set(embed.check_names(cell.source)) - set(names))
+            assert block.startswith(f"from {ALIAS} import {', '.join(only_hidden)}\n") if only_hidden else \
+                not block.startswith(f"from {ALIAS}")
     check = next(c for c in nb.cells if c.metadata.get("course", {}).get("generated") == "check")
-    modules = re.findall(r"^    \('(\w+)', r'''", check.source, re.M)
+    modules = re.findall(r"^    \('(\w+)', r\'\'\'", check.source, re.M)
     assert modules == embed.in_import_order({notebook.exports()[n] for n in used})
     assert "explorer" not in modules and len(modules) < len(notebook.sources()) - 1
+    assert not re.search(rf"^from {ALIAS} import", check.source, re.M), "nothing bound in the notebook's globals"
 
 
 @pytest.mark.fast

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_line
+from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
 from autograder.build.release import IMGS, ROOT, colab_url, glossary_link
 from tests.notebooks import SOLUTION_REGION, assignments, grade_id, is_answer_cell, is_test_cell, read
 
@@ -58,7 +58,7 @@ def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(a):
 def test_generated_parts_match_their_sources(a):
     tests = [c for c in read(a).cells if is_test_cell(c)]      # hidden tests included: the judge runs them
     for cell in tests:
-        assert cell.source == with_import_line(cell.source), f"{a}: {grade_id(cell)}'s import line is stale"
+        assert cell.source == with_import_lines(cell.source), f"{a}: {grade_id(cell)}'s import line is stale"
     for nb in (read(a), read(a, student=True)):
         checks = [c for c in nb.cells if c.metadata.get("course", {}).get("generated") == "check"]
         assert len(checks) == 1 and checks[0].source == check_cell_source([c.source for c in tests]), \

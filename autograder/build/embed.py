@@ -3,10 +3,11 @@ embeds, and the code of its generated cells.
 
 A notebook's test cells use a few names of the checks (`case`, `check_values`, ...). Each test cell starts
 with the line that imports them, `from conv1d_course import case, check_values`, so that nothing the
-student's answer cell defines (it runs after the check cell) can stand in for them. The notebook's Course
-checks cell holds the modules that define those names and the modules they import, in import order, and
-loads them as the package `conv1d_course` (types.ModuleType, registered in sys.modules): the checks' own
-names (49 of them private) stay out of the notebook's globals. An edit to one module changes only the
+student's answer cell defines (it runs after the check cell) can stand in for them (names only its hidden
+tests use are imported inside the hidden block). The notebook's Course checks cell holds the modules that
+define those names and the modules they import, in import order, and loads them as the package
+`conv1d_course` (types.ModuleType, registered in sys.modules): none of the checks' names is bound in the
+notebook's globals. An edit to one module changes only the
 notebooks that embed it, and so regrades only those assignments.
 
 Everything here reads the modules' source (ast, autograder/notebook/__init__.py): nothing is imported.
@@ -20,7 +21,7 @@ CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/ by `
                 "run this cell, no need to read it)\n")
 EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by "
                    "`make release`; run this cell)\n")
-IMPORT_LINE = re.compile(rf"\Afrom {ALIAS} import [^\n]*\n")
+IMPORT_LINE = re.compile(rf"\A[ \t]*from {ALIAS} import [^\n]*\n")
 
 # The loader, the same in every generated cell: it runs each module's source as a module of the package
 # (relative imports then resolve through sys.modules) and binds the package's exported names.
@@ -74,21 +75,37 @@ def in_import_order(modules):
     return order
 
 
-def without_import_line(source):
-    return IMPORT_LINE.sub("", source, count=1)
+HIDDEN = re.compile(r"(### BEGIN HIDDEN TESTS\n)(.*?)(### END HIDDEN TESTS)", re.S)
+COMMENT = "  # from the Course checks cell above: run it first"
+
+
+def without_import_lines(source):
+    """A test cell's source without the import lines with_import_lines writes."""
+    source = IMPORT_LINE.sub("", source, count=1)
+    return HIDDEN.sub(lambda m: m.group(1) + IMPORT_LINE.sub("", m.group(2), count=1) + m.group(3), source)
+
+
+def _names(source):
+    tree = ast.parse(source)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & set(notebook.exports())
 
 
 def check_names(source):
-    """The checks' public names a test cell's source uses, sorted."""
-    tree = ast.parse(without_import_line(source))
-    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & set(notebook.exports()))
+    """The checks' public names a test cell's source uses, hidden tests included, sorted."""
+    return sorted(_names(without_import_lines(source)))
 
 
-def with_import_line(source):
-    """A test cell's source, starting with the line that imports the checks' names it uses (none: as it is)."""
-    names = check_names(source)
-    body = without_import_line(source)
-    return f"from {ALIAS} import {', '.join(names)}\n{body}" if names else body
+def with_import_lines(source):
+    """A test cell's source, starting with the line that imports the checks' names its visible part uses;
+    the names only its hidden tests use are imported at the start of its first hidden block (so the student's
+    notebook names nothing it does not use). No names: as it is."""
+    body = without_import_lines(source)
+    visible = _names(HIDDEN.sub("", body))
+    hidden = _names(body) - visible
+    if hidden:
+        line = f"from {ALIAS} import {', '.join(sorted(hidden))}\n"
+        body = HIDDEN.sub(lambda m: m.group(1) + line + m.group(2) + m.group(3), body, count=1)
+    return f"from {ALIAS} import {', '.join(sorted(visible))}{COMMENT}\n{body}" if visible else body
 
 
 def _cell(header, modules, exports_):
@@ -104,12 +121,12 @@ def _cell(header, modules, exports_):
 
 def check_cell_source(test_sources):
     """The Course checks cell of a notebook whose test cells have `test_sources`: the modules they need, in
-    import order, loaded as the package; then the names they use bound here too (for the student's own
-    experiments: each test cell imports its own)."""
+    import order, loaded as the package, which exports the names they use. Nothing is bound in the notebook's
+    globals: an answer that used a check's name would pass in the notebook and fail in the grader, which runs
+    the answer cells alone."""
     names = sorted({n for s in test_sources for n in check_names(s)})
     modules = in_import_order({notebook.exports()[n] for n in names})
-    cell = _cell(CHECK_HEADER, modules, {n: notebook.exports()[n] for n in names})
-    return cell + (f"from {ALIAS} import {', '.join(names)}" if names else "")
+    return _cell(CHECK_HEADER, modules, {n: notebook.exports()[n] for n in names})
 
 
 def explorer_cell_source(panel):

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_line
+from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
 from autograder.build.outputs import keep_unchanged
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
@@ -80,7 +80,7 @@ def sync(nb, assignment):
     """The notebook with its generated parts refreshed (in place; also returned)."""
     tests = [cell for cell in nb.cells if is_test_cell(cell)]
     for cell in tests:
-        cell.source = with_import_line(cell.source)
+        cell.source = with_import_lines(cell.source)
     for cell in nb.cells:
         course = cell.metadata.get("course", {})
         if course.get("generated") == "check":

@@ -1,5 +1,5 @@
-"""The code that ships inside the notebooks: the checks, one concern a module, and the explorer (numpy,
-torch and matplotlib only; relative imports only, so that it runs the same under either name).
+"""The code that ships inside the notebooks: the checks, one concern a module, and the explorer (numpy, torch
+and matplotlib only, ipywidgets when there; relative imports only, so that it runs the same under either name).
 
 In the repository this is the package `autograder.notebook`. `make release` (autograder/build/embed.py)
 copies into each notebook only the modules its test cells need, loaded as the package `conv1d_course`, and

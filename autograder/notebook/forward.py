@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 
 from .cases import _ctor_args, _where, case
-from .failures import CheckFailed
+from .failures import STUB_HINT, CheckFailed
 from .hints import _hint_shape, _hint_values, _hint_weight_shape
 from .reference import (
     _tolerance,
@@ -16,7 +16,7 @@ from .reference import (
     output_length,
     torch_conv1d,
 )
-from .student import _construct, _Forbidden, run_student
+from .student import _construct, _Forbidden, _outcome, run_student
 
 # The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
 TORCH_PARAMS = [
@@ -127,9 +127,13 @@ def check_output_length(fn, cases, hidden=False):
     """`fn(L_in, kernel_size, stride=1, padding=0, dilation=1)` gives torch's L_out."""
     for i, kw in enumerate(cases):
         want = output_length(**kw)
-        with _Forbidden():
-            got = fn(**kw)
         where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
+        with _Forbidden():
+            got, err = _outcome(lambda: fn(**kw))
+        if isinstance(err, NotImplementedError):
+            raise CheckFailed(f"{where}: {STUB_HINT}") from err
+        if err is not None:
+            raise err
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             hint = ""
             if isinstance(got, (float, np.floating)):
