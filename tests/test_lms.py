@@ -33,8 +33,18 @@ CANVAS, ANON, MOODLE = lms.CANVAS, lms.CANVAS_ANONYMOUS, lms.MOODLE
     (f"smithjane_1001_55506_{A}-1.ipynb", CANVAS, "1001", NB, 1),      # re-uploads: Canvas's -N
     (f"smithjane_LATE_1001_55507_{A}-12.ipynb", CANVAS, "1001", NB, 12),
     ("smithjane_1001_55508_notes 2024-10.txt", CANVAS, "1001", "notes 2024.txt", 10),
+    (f"o_brienpat_LATE_12349_55513_{NB}", CANVAS, "12349", NB, 0),
     (f"anon_2gP8M_55509_{NB}", ANON, "anon_2gP8M", NB, 0),               # anonymous grading
     (f"LATE_anon_x7Yq2_55510_{A}-2.ipynb", ANON, "anon_x7Yq2", NB, 2),
+    # re-uploads as Attachment.make_unique_filename writes them: -1 ... -7 before every extension (today),
+    # before the last one (older Canvas), then -<uuid>
+    ("smithjane_1001_55514_kernel-1.v2.ipynb", CANVAS, "1001", "kernel.v2.ipynb", 1),
+    ("smithjane_1001_55515_kernel.v2-3.ipynb", CANVAS, "1001", "kernel.v2.ipynb", 3),
+    ("smithjane_1001_55516_work-2.tar.gz", CANVAS, "1001", "work.tar.gz", 2),
+    (f"smithjane_1001_55517_{A}-0f8fad5b-d9cb-469f-a165-70867728950e.ipynb", CANVAS, "1001", NB, 8),
+    (f"anon_2gP8M_55518_{A}-7.ipynb", ANON, "anon_2gP8M", NB, 7),
+    ("smithjane_1001_55519_2024-10-05.ipynb", CANVAS, "1001", "2024-10-05.ipynb", 0),   # no -N before the extension
+    ("smithjane_1001_55520_v-1.0.ipynb", CANVAS, "1001", "v-1.0.ipynb", 0),
     # Moodle: <Full Name>_<participant id>_assignsubmission_<plugin>_<file>, or the folder of that form
     (f"Jane Smith_1001_assignsubmission_file_{NB}", MOODLE, "1001", NB, 0),
     (f"José Núñez-Ávila_1002_assignsubmission_file_{NB}", MOODLE, "1002", NB, 0),
@@ -43,6 +53,8 @@ CANVAS, ANON, MOODLE = lms.CANVAS, lms.CANVAS_ANONYMOUS, lms.MOODLE
     (f"Jane Smith_1001_assignsubmission_file_/{NB}", MOODLE, "1001", NB, 0),    # Moodle 3.x: trailing _
     (f"王 小明_1005_assignsubmission_file/{A}-1.ipynb", MOODLE, "1005", f"{A}-1.ipynb", 0),  # Moodle renames nothing
     ("Jane Smith_1001_assignsubmission_onlinetext_onlinetext.html", MOODLE, "1001", "onlinetext.html", 0),
+    (f"Team 3_42_assignsubmission_file/{NB}", MOODLE, "42", NB, 0),            # team submission: the group's id
+    (f"Participant_1003_assignsubmission_file_/{NB}", MOODLE, "1003", NB, 0),
     # a name crafted in the student's own part is filed under the real uploader when it reads one way only
     (f"eve_1006_55511_x_333_assignsubmission_file_{NB}", CANVAS, "1006", f"x_333_assignsubmission_file_{NB}", 0),
     (f"Eve 333_1006_assignsubmission_file/{NB}", MOODLE, "1006", NB, 0),
@@ -75,6 +87,13 @@ def test_a_name_that_reads_two_ways_is_filed_under_nobody(path, form, victim):
 
 
 @pytest.mark.fast
+def test_canvas_attachment_ids_are_read_moodle_has_none():
+    assert lms.read_name(f"o_brienpat_LATE_12349_55502_{A}-1.ipynb", CANVAS).attachment == 55502
+    assert lms.read_name(f"LATE_anon_x7Yq2_55510_{NB}", ANON).attachment == 55510
+    assert lms.read_name(f"Jane Smith_1001_assignsubmission_file/{NB}", MOODLE).attachment == 0
+
+
+@pytest.mark.fast
 def test_one_student_read_two_ways_keeps_the_student_and_refuses_the_file():
     with pytest.raises(lms.Unreadable) as e:
         lms.read_name(f"eve_1006_55511_x_1006_55512_{NB}", CANVAS)
@@ -90,7 +109,9 @@ def test_one_student_read_two_ways_keeps_the_student_and_refuses_the_file():
     (f"Jane Smith_1001_onlinetext_/{NB}", MOODLE),
     (f"Jane Smith_1001_assignsubmission_file_sub/{NB}", MOODLE),   # flat mode writes no `/`
     (f"Jane Smith_1001_assignfeedback_file_{NB}", MOODLE),
-    (f"Default group_assignsubmission_file_{NB}", MOODLE),
+    (f"Default group_assignsubmission_file_{NB}", MOODLE),             # a student in no team: no id
+    (f"Default group_assignsubmission_file/{NB}", MOODLE),
+    ("smithjane_1001_text.html", CANVAS),                              # text entry: no attachment, no file
     (NB, MOODLE), (NB, CANVAS),
 ])
 @pytest.mark.fast
@@ -136,14 +157,25 @@ def test_the_lms_is_decided_for_the_whole_download():
 
 @pytest.mark.fast
 def test_of_several_uploads_of_one_name_the_lms_latest_is_kept():
-    def r(uploaded):
-        return lms.read_name(f"smithjane_1001_55501_{uploaded}", CANVAS)
-    ups = [(r(NB), "a"), (r(f"{A}-2.ipynb"), "c"), (r(f"{A}-1.ipynb"), "b")]
+    def r(attachment, uploaded):
+        return lms.read_name(f"smithjane_1001_{attachment}_{uploaded}", CANVAS)
+    # Canvas numbers its attachments in upload order: the highest id is the latest, whatever the -N says
+    ups = [(r(55501, NB), "a"), (r(55703, f"{A}-0f8fad5b-d9cb-469f-a165-70867728950e.ipynb"), "c"),
+           (r(55602, f"{A}-7.ipynb"), "b")]
     kept, others = lms.latest(ups)
     assert kept[1] == "c" and [x for _, x, _, refused in others] == ["a", "b"]
     assert not any(refused for *_, refused in others) and all("older upload" in why for _, _, why, _ in others)
-    kept, others = lms.latest([(r(f"{A}-1.ipynb"), "a"), (r(f"{A}-1.ipynb"), "b"), (r(NB), "c")])
-    assert kept is None and all(refused for *_, refused in others) and len(others) == 3
+    assert "attachment 55703" in others[0][2]
+    kept, others = lms.latest([(r(55501, f"{A}-1.ipynb"), "a"), (r(55501, NB), "b")])   # one attachment renamed
+    assert kept[1] == "a"
+    # one attachment in two downloads: collected once
+    kept, others = lms.latest([(r(55501, NB), "monday"), (r(55501, NB), "friday")])
+    assert kept[1] == "monday" and [(x, refused) for _, x, _, refused in others] == [("friday", False)]
+    assert "same upload" in others[0][2]
+    # Moodle numbers nothing: one name twice cannot be ordered, none is collected
+    m = lms.read_name(f"Jane Smith_1001_assignsubmission_file/{NB}", MOODLE)
+    kept, others = lms.latest([(m, "monday"), (m, "friday")])
+    assert kept is None and all(refused for *_, refused in others) and len(others) == 2
     assert "cannot be told" in others[0][2]
 
 
@@ -284,6 +316,24 @@ def test_a_canvas_download_with_hostile_members_collects_the_honest_students(tmp
 
 
 @pytest.mark.fast
+def test_canvas_downloads_in_every_form_canvas_writes_are_collected(tmp_path):
+    uuid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    named = zip_of([(f"o_brienpat_12349_55501_{NB}", NOTEBOOK + b"1"),                 # `_` in the name
+                    (f"smithjane_LATE_1001_55502_{A}-2.ipynb", NOTEBOOK + b"2"),       # late, re-uploaded
+                    (f"doejohn_1002_55503_{A}-7.ipynb", NOTEBOOK + b"old"),
+                    (f"doejohn_1002_55504_{A}-{uuid}.ipynb", NOTEBOOK + b"3"),         # after -7
+                    (f"núñezjosé_1004_55505_{NB}", NOTEBOOK + b"4")])
+    ex, extracted, lines = run_extractor(tmp_path, {"named.zip": named})
+    assert files_under(extracted) == {f"12349/{NB}": NOTEBOOK + b"1", f"1001/{NB}": NOTEBOOK + b"2",
+                                      f"1002/{NB}": NOTEBOOK + b"3", f"1004/{NB}": NOTEBOOK + b"4"}, lines
+    assert "older upload" in the_line(lines, "student 1002's", "55503") and ex.code == 0
+    anonymous = zip_of([(f"anon_2gP8M_55601_{NB}", NOTEBOOK + b"a"), (f"LATE_anon_x7Yq2_55602_{A}-1.ipynb", NOTEBOOK)])
+    ex, extracted, lines = run_extractor(tmp_path / "anon", {"anonymous.zip": anonymous})
+    assert files_under(extracted) == {f"anon_2gP8M/{NB}": NOTEBOOK + b"a", f"anon_x7Yq2/{NB}": NOTEBOOK}, lines
+    assert ex.code == 0
+
+
+@pytest.mark.fast
 def test_a_member_that_inflates_past_its_declared_size_costs_only_its_student(tmp_path):
     data = zip_of([(f"smithjane_1001_55501_{NB}", NOTEBOOK), (f"bomb_1003_55502_{NB}", ("zeros", 4 * 1024 ** 2)),
                    ("bomb_1003_55503_notes.ipynb", NOTEBOOK)])
@@ -349,11 +399,24 @@ def test_duplicates_are_resolved_or_refused_per_student_across_downloads(tmp_pat
                      (f"roeric_1004_55604_{A}-1.ipynb", NOTEBOOK + b"1"),
                      (f"roeric_1004_55605_{A}-1.ipynb", NOTEBOOK + b"1'")])
     ex, extracted, lines = run_extractor(tmp_path, {"monday.zip": monday, "friday.zip": friday})
-    assert files_under(extracted) == {f"1001/{NB}": NOTEBOOK + b"new"}
+    assert files_under(extracted) == {f"1001/{NB}": NOTEBOOK + b"new", f"1002/{NB}": NOTEBOOK,
+                                      f"1004/{NB}": NOTEBOOK + b"1'"}
     assert "older upload" in the_line(lines, "student 1001's", "55501")
-    assert "cannot be told" in the_line(lines, "student 1002's", "monday.zip")
-    assert "cannot be told" in the_line(lines, "student 1002's", "friday.zip")
-    assert all("cannot be told" in the_line(lines, "student 1004's", n) for n in ("55504", "55604", "55605"))
+    assert "older upload" in the_line(lines, "student 1002's", "55502", "monday.zip")
+    assert all("older upload" in the_line(lines, "student 1004's", n) for n in ("55504", "55604"))
+    assert not [line for line in lines if "_55602_" in line or "_55605_" in line]     # the kept ones
+    # the same attachment in both downloads (nothing resubmitted): collected once
+    again = zip_of([(f"smithjane_1001_55601_{A}-1.ipynb", NOTEBOOK + b"new")])
+    ex, extracted, lines = run_extractor(tmp_path / "again", {"friday.zip": friday, "again.zip": again})
+    assert files_under(extracted)[f"1001/{NB}"] == NOTEBOOK + b"new"
+    assert "same upload" in the_line(lines, "student 1001's", "55601")
+    # Moodle names nothing that orders two downloads: the student's notebook is refused, the others collected
+    first = zip_of([(f"Jane Smith_1001_assignsubmission_file/{NB}", NOTEBOOK),
+                    (f"Ana Lima_1004_assignsubmission_file/{NB}", NOTEBOOK)])
+    second = zip_of([(f"Jane Smith_1001_assignsubmission_file/{NB}", NOTEBOOK + b"2")])
+    ex, extracted, lines = run_extractor(tmp_path / "moodle", {"first.zip": first, "second.zip": second})
+    assert files_under(extracted) == {f"1004/{NB}": NOTEBOOK}
+    assert all("cannot be told" in the_line(lines, "student 1001's", z) for z in ("first.zip", "second.zip"))
 
 
 @pytest.mark.fast
@@ -398,8 +461,8 @@ def test_zip_collect_collects_the_honest_students_of_a_hostile_class(tmp_path):
         ("mallory_1003_55503_upload.tar.gz", hostile_targz()),                  # a hostile archive
         (f"roeric_1004_55504_{NB}", jane + b" "),                               # re-uploads: the latest kept
         (f"roeric_1004_55505_{A}-1.ipynb", jane + b"  "),
-        (f"ng_1005_55506_{A}-1.ipynb", jane),                                   # a duplicate nobody can order
-        (f"ng_1005_55507_{A}-1.ipynb", jane + b" "),
+        (f"ng_1005_55506_{A}-1.ipynb", jane),                                   # one name twice: the later
+        (f"ng_1005_55507_{A}-1.ipynb", jane + b"   "),                          # attachment is the latest
         (f"moriarty_1006_55508_x_1002_55502_{NB}", b"not john's"),              # names a classmate
         (f"moriarty_1006_55509_x_1001_assignsubmission_file_{NB}", b"moriarty's"),
         ("pat_1007_55510_\x1b]0;pwned\x07\x1b[2J.ipynb", b"x"),                # a terminal escape
@@ -415,7 +478,7 @@ def test_zip_collect_collects_the_honest_students_of_a_hostile_class(tmp_path):
     assert r.returncode == 1, err                       # something needs the instructor
     submitted = root / "submitted"
     assert files_under(submitted) == {f"1001/{A}/{NB}": jane, f"1002/{A}/{NB}": john,
-                                      f"1004/{A}/{NB}": jane + b"  ",
+                                      f"1004/{A}/{NB}": jane + b"  ", f"1005/{A}/{NB}": jane + b"   ",
                                       f"1006/{A}/{NB}": b"moriarty's"}, err      # his own, named as nbgrader grades it
     new = {p for p in tmp_path.rglob("*")} - before
     outside = [p for p in new if not (p.is_relative_to(submitted) or p.is_relative_to(archive.parent / "extracted"))]
@@ -425,13 +488,13 @@ def test_zip_collect_collects_the_honest_students_of_a_hostile_class(tmp_path):
     lines = err.splitlines()
     assert "not opened" in the_line(lines, "student 1003's", "upload.tar.gz")
     assert "older upload" in the_line(lines, "student 1004's", "55504")
-    assert all("cannot be told" in the_line(lines, "student 1005's", n) for n in ("55506", "55507"))
+    assert "older upload" in the_line(lines, "student 1005's", "55506")
     assert "filed under nobody" in the_line(lines, "x_1002_55502")
     assert "control characters" in the_line(lines, "student 1007's", "\\x1b]0;pwned\\x07\\x1b[2J")
     assert "max_file_bytes" in the_line(lines, "student 1008's", "big_1008")
     assert "\x1b" not in err and "\x07" not in err
-    summary = the_line(lines, "4 notebook(s) of 4 student(s) collected")
-    assert "no notebook collected of student(s) 1003, 1005, 1007, 1008" in summary and "exit code 1" in summary
+    summary = the_line(lines, "5 notebook(s) of 5 student(s) collected")
+    assert "no notebook collected of student(s) 1003, 1007, 1008" in summary and "exit code 1" in summary
     # collected again without --force (extracted/ cleared by hand): nobody's work is replaced, the run goes on
     shutil.rmtree(archive.parent / "extracted")
     r = course.nbgrader("zip_collect", A, f"--LmsExtractor.max_file_bytes={bound}", check=False)
