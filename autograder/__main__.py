@@ -10,12 +10,15 @@ python -m autograder COMMAND ...
                                        (autograder/classroom/report.py)
   export canvas|moodle|csv             grades for an LMS, from nbgrader's gradebook
                                        (autograder/classroom/lms.py)
+  extension ASSIGNMENT STUDENT --days N
+                                       a student's extension of the due date (autograder/classroom/late.py)
 """
 import sys
 
 USAGE = __doc__.split("\n\n", 1)[1]      # the docstring but its first line (which says where this runs)
 COMMANDS = {"grade": "autograder.classroom.grade", "gradebook": "autograder.classroom.gradebook",
-            "report": "autograder.classroom.report", "export": "autograder.classroom.lms"}
+            "report": "autograder.classroom.report", "export": "autograder.classroom.lms",
+            "extension": "autograder.classroom.late"}
 
 
 def main(argv=None):

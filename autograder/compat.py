@@ -42,6 +42,7 @@ PRIVATE_NAMES = (
     ("numpy._core.multiarray", "correlate2"),                             # child.py's stand-in replaces it
     ("nbgrader.api", "create_engine"),          # SQLAlchemy's, public, but replaced in nbgrader.api
     ("nbgrader.apps.zipcollectapp", "ZipCollectApp.process_extracted_files"),    # public, replaced on the app
+    ("nbgrader.preprocessors", "NbGraderPreprocessor.display_data_priority"),    # public, tagged configurable
     ("atexit", "_run_exitfuncs"),
     ("zipfile", "_EndRecData"),
     ("zipfile", "_ECD_ENTRIES_TOTAL"),
@@ -174,6 +175,17 @@ def after_zip_collect(app, then):
         then()
     app.process_extracted_files = process_extracted_files
     return True
+
+
+def configurable_display_data_priority():
+    """Make `display_data_priority` of nbgrader's preprocessors configurable, as nbconvert declares it (and
+    nbgrader's own GetGrades re-declares it). nbconvert's HTMLExporter sets NbConvertBase.display_data_priority
+    in its default config, and NbGraderPreprocessor re-declares the trait without config=True, so every
+    `nbgrader generate_feedback` (and formgrader's) logged "Config option `display_data_priority` not
+    recognized" for ClearHiddenTests and the course's FeedbackPage. None of them reads it (GetGrades, which
+    does, took the value already). Idempotent."""
+    from nbgrader.preprocessors import NbGraderPreprocessor
+    NbGraderPreprocessor.class_traits()["display_data_priority"].metadata["config"] = True
 
 
 # ----------------------------------------------------------------------------- Python's standard library

@@ -6,9 +6,11 @@ standard commands (`nbgrader generate_assignment 01_channels_kernel`, `nbgrader 
 describe. Each notebook is its own assignment: solutions/<id>/<id>.ipynb -> notebooks/<id>/<id>.ipynb.
 """
 import os
+import warnings
 
 # The course is installed in the venv (`pip install -e .`, pyproject.toml), so nbgrader imports the course's
 # preprocessors and plugins (`autograder.preprocessors.Execute`, ...) from any course folder.
+from autograder.compat import configurable_display_data_priority
 from autograder.sandbox.intake import install_nbgrader_guard
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads a config file)
@@ -17,9 +19,19 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads a config fi
 # plain files (no links, FIFOs, devices, hard links, huge files); see autograder/sandbox/intake.py.
 install_nbgrader_guard()
 
+# Quiet where nothing is wrong, so that the warnings left mean something (README, "Noise"):
+# - SQLAlchemy 2 warns, on every submission, that nbgrader's Gradebook.add_submission builds the new submission's
+#   rows before it adds them to the session ("Object of type <SubmittedAssignment> not in session, add operation
+#   along 'Assignment.submissions' will not proceed"); the add that follows stores them all (tests/test_noise.py).
+warnings.filterwarnings("ignore", r"Object of type <(SubmittedAssignment|SubmittedNotebook|Grade|Comment)> not in "
+                        r"session, add operation along", module=r"nbgrader\.api")
+# - generate_feedback's "Config option ... not recognized by `ClearHiddenTests`" (autograder/compat.py).
+configurable_display_data_priority()
+
 c.CourseDirectory.course_id = "conv1d"
 c.CourseDirectory.source_directory = "solutions"   # the hand-written instructor notebooks
 c.CourseDirectory.release_directory = "notebooks"  # generated student copies, committed for Colab
+c.GenerateAssignment.preprocessors.append("autograder.preprocessors.colablinks.ColabLinks")  # as `make release`
 
 # Time limits (autograder/limits.py), counted as the student's own time (CPU time and sleep, never the time
 # other processes kept the student's code from a CPU), so no grade depends on how busy the machine is:
@@ -40,6 +52,9 @@ c.Execute.shutdown_kernel = "immediate"
 # A deleted, retyped or edited test cell is put back from the gradebook and graded as released: edited
 # and retyped ones by nbgrader's OverwriteCells, deleted ones (in any combination) by the course's
 # AddMissingCells, and cells whose metadata an editor wiped are recognised by their cell id first.
+# The course's OverwriteCells is nbgrader's without its "Attribute 'checksum' ... has changed!" for a cell
+# handed in as released (nbgrader's gradebook keeps the checksum of the cell with its hidden tests,
+# jupyter/nbgrader#1961); an edited cell is still warned about (autograder/preprocessors/overwritecells.py).
 c.OverwriteCells.add_missing_cells = False
 
 # Student kernels run in the grading sandbox (autograder/sandbox/confine.py, kernelspec in autograder/sandbox/kernels/):
@@ -55,7 +70,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "autograder.preprocessors.DropForeignMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    "autograder.preprocessors.overwritecells.OverwriteCells",
     "autograder.preprocessors.AddMissingCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
@@ -74,6 +89,19 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Late work (README, "Late work"): nbgrader's AssignLatePenalties (above) asks this plugin for each late
+# notebook's penalty; lateness is timestamp.txt past the gradebook's due date plus the student's extension
+# (`nbgrader db assignment add ID --duedate=...`, `python -m autograder.classroom.late ID STUDENT --days N`).
+# The policy lives here, not in the course root's nbgrader_config.py, so that `python -m autograder grade`'s
+# workers apply it too. By default nothing is taken off; 10% of the score per day started, at most half:
+c.AssignLatePenalties.plugin_class = "autograder.classroom.late.LatePenalty"
+# c.LatePenalty.share_per_day = 0.1
+# c.LatePenalty.max_share = 0.5
+# c.LatePenalty.grace_minutes = 15
+# nbgrader's own: a late notebook scores 0:
+# c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
+# c.LateSubmissionPlugin.penalty_method = "zero"
+
 # Notebook 07's speed bonus (extra credit). It compares the answer's speed with torch's on the grading
 # machine, turn by turn, each side's best call, far from both kinds of answer it separates (see README);
 # set False to offer no bonus (the cell then fails with a note, and nobody gets the extra point).
@@ -101,6 +129,7 @@ c.Exchange.root = os.path.join(os.getcwd(), "exchange")
 # name parses and it holds plain files within the intake limits; others are refused one by one, with
 # their reason, and the rest collected (autograder/classroom/exchange.py; README, "Collecting").
 c.ExchangeFactory.collect = "autograder.classroom.exchange.CheckedCollect"
+c.ExchangeFactory.release_feedback = "autograder.classroom.releasefeedback.ReleaseFeedback"  # LMS/hand: skipped, named
 
 # `nbgrader zip_collect ASSIGNMENT` reads Canvas and Moodle "download all submissions" zips out of the box
 # (downloaded/ASSIGNMENT/archive/*.zip; autograder/classroom/lms.py), and `python -m autograder export

@@ -168,10 +168,10 @@ def test_the_report_leaves_out_each_bad_item_in_one_line_and_writes_the_rest(cou
     assert {row["student"]: row for row in before} == {s: row for s, row in after.items() if s != "'=1+2"}
     assert after["'=1+2"]["status"] == "graded"
     hints = list(csv.DictReader(open(report / "misconceptions.csv")))
-    assert {"assignment": A, "cell": "test_values", "hint": "'=HYPERLINK(\"http://evil.example\",\"x\")",
-            "students": "1", "who": "'=1+2"} in hints
+    assert {"assignment": A, "cells": "test_values", "hint": "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            "students": "1", "graded": "5", "share": "0.2", "who": "'=1+2"} in hints
     assert not [h for h in hints if "cmd" in h["hint"]], "a Hint: line of a message is never a hint"
-    for name in ("scores.csv", "cells.csv", "misconceptions.csv"):
+    for name in ("scores.csv", "term.csv", "cells.csv", "misconceptions.csv"):
         no_formula(report / name)
     assert "Left out of this report" in (report / "index.html").read_text()
 
@@ -185,12 +185,17 @@ def test_flags_csv_writes_formulas_as_text_and_finds_its_rows_again(tmp_path):
             return list(csv.reader(f))[1:]
     write_flags(tmp_path, [Result(A, "=1+2", flags=["=HYPERLINK(\"http://evil\")", "uses gc"]),
                            Result(A, "-bob", flags=["@SUM(1)"]), Result(A, ODD, flags=["\tx"])])
-    assert rows() == [[A, "'-bob", "'@SUM(1)"], [A, "'=1+2", "'=HYPERLINK(\"http://evil\")"], [A, "'=1+2", "uses gc"],
-                      [A, "odd\\x1b[2J\\nFAKE LINE", "\\tx"]]
+    assert rows() == [[A, "'-bob", "'@SUM(1)", ""], [A, "'=1+2", "'=HYPERLINK(\"http://evil\")", ""],
+                      [A, "'=1+2", "uses gc", ""], [A, "odd\\x1b[2J\\nFAKE LINE", "\\tx", ""]]
     write_flags(tmp_path, [Result(A, "=1+2", flags=["calls eval()"]), Result(A, "-bob"), Result(A, ODD, skipped=True)])
-    assert rows() == [[A, "'=1+2", "calls eval()"], [A, "odd\\x1b[2J\\nFAKE LINE", "\\tx"]], "replaced, not duplicated"
+    assert rows() == [[A, "'=1+2", "calls eval()", ""], [A, "odd\\x1b[2J\\nFAKE LINE", "\\tx", ""]], \
+        "replaced, not duplicated"
     write_flags(tmp_path, [Result(A, ODD)])
-    assert rows() == [[A, "'=1+2", "calls eval()"]]
+    assert rows() == [[A, "'=1+2", "calls eval()", ""]]
+    # a rule raised in several cells, and a formula-like test cell place: one row, its cells named
+    write_flags(tmp_path, [Result(A, "-bob", flags=["test_a: =cmd|x", "test_b: =cmd|x", "-x: y"])])
+    assert rows() == [[A, "'-bob", "'-x: y", ""], [A, "'-bob", "'=cmd|x", "test_a; test_b"],
+                      [A, "'=1+2", "calls eval()", ""]]
     no_formula(tmp_path / "flags.csv")
 
 

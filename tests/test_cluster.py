@@ -5,6 +5,7 @@ plain serial `nbgrader autograde`'s cell by cell, each submission is written onc
 worker's grading process ends and leaves nothing behind."""
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -246,14 +247,14 @@ def test_the_slurm_recipe_starts_workers_that_can_import_the_course():
     worker = next(line for line in lines if "dask_worker" in line)
     assert worker.startswith(f"{sys.executable} -m distributed.cli.dask_worker tls://")   # not open to the node
     assert "--nthreads 1" in worker and "--nworkers 2" in worker and "--tls-ca-file" in worker, worker
+    assert cluster.scheduler_spec["options"]["dashboard_address"].startswith("127.0.0.1:"), "the dashboard too"
 
 
 def test_the_kubernetes_recipe_matches_the_course():
     """docs/cluster/dask-cluster.yaml and its image (docs/cluster/Dockerfile): one image for scheduler and
     workers, one-thread workers allowed to make bubblewrap's namespaces, the course importable, and the
-    torch the requirements pin (no Kubernetes here: the files are read, not applied)."""
-    import re
-
+    torch the requirements pin, TLS between scheduler and workers (no Kubernetes here: the files are read, not
+    applied)."""
     import yaml
     spec = yaml.safe_load((ROOT / "docs" / "cluster" / "dask-cluster.yaml").read_text())
     assert spec["kind"] == "DaskCluster" and spec["apiVersion"] == "kubernetes.dask.org/v1"
@@ -266,8 +267,166 @@ def test_the_kubernetes_recipe_matches_the_course():
     pinned = re.search(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
     assert f"torch=={pinned}" in docker and "-r requirements.txt -c constraints.txt" in docker
     assert "bubblewrap" in docker and "PYTHONPATH=/srv/conv1d" in docker and "WORKDIR /srv/conv1d" in docker
-    ignored = (ROOT / ".dockerignore").read_text().split()      # `COPY . .`: never a class's data or a venv
-    assert {".venv", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv", "build"} <= set(ignored)
+
+    # Dask's pickles: scheduler and workers speak TLS only, each showing the certificate of the Secret
+    tls = ["--tls-ca-file", "/etc/conv1d-tls/grading.pem", "--tls-cert", "/etc/conv1d-tls/grading.pem",
+           "--tls-key", "/etc/conv1d-tls/grading.key"]
+    assert scheduler["args"][:4] == ["dask", "scheduler", "--protocol", "tls"] and scheduler["args"][-6:] == tls
+    assert worker["args"][2] == "tls://conv1d-grading-scheduler:8786" and worker["args"][-6:] == tls
+    for part in (spec["spec"]["worker"]["spec"], spec["spec"]["scheduler"]["spec"]):
+        secret = {"secretName": "conv1d-grading-tls", "defaultMode": 0o440}
+        assert part["volumes"] == [{"name": "tls", "secret": secret}]
+        assert part["containers"][0]["volumeMounts"][0]["mountPath"] == "/etc/conv1d-tls"
+        assert part["securityContext"]["fsGroup"] == 1000 and "USER 1000:1000" in docker   # the key is readable
+
+
+def docker_ignored(path, rules):
+    """Whether Docker leaves `path` (relative to the build context, `/` between folders) out of the build context,
+    by the rules of a .dockerignore as Docker's patternmatcher applies them: each pattern is cleaned and matched
+    from the context's root, a folder name at a time (fnmatch within a name, as Go's filepath.Match), `**`
+    standing for any number of folders; a pattern that matches a folder leaves out everything in it; `!` takes
+    a path back; the last rule that matches wins."""
+    import fnmatch
+    import posixpath
+
+    def match(pattern, parts):
+        if not pattern:
+            return not parts
+        if pattern[0] == "**":
+            return any(match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+        return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and match(pattern[1:], parts[1:])
+
+    parts, ignored = path.split("/"), False
+    for rule in rules:
+        rule = rule.strip()
+        if not rule or rule.startswith("#"):
+            continue
+        keep = rule.startswith("!")
+        pattern = posixpath.normpath(rule.lstrip("!").strip().lstrip("/")).split("/")
+        if any(match(pattern, parts[:n]) for n in range(1, len(parts) + 1)):
+            ignored = not keep
+    return ignored
+
+
+def course_outputs():
+    """The names, at a course root, of every file and folder the course writes about students, found in its
+    code: nbgrader's folders as the course configures them (submitted, autograded, feedback, zip_collect's
+    downloads, the exchange, the gradebook), every name a command of autograder/ puts at a course root
+    (`root / "flags.csv"`, `os.path.join(root, "submitted", ...)`), and every .csv or .db file it names
+    (`moodle-{id}.csv` as `moodle-x.csv`), but for the course's own files (those in git)."""
+    import ast
+
+    from nbgrader.apps.zipcollectapp import ZipCollectApp
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.classroom.courseroot import course_config
+    config = course_config(ROOT)
+    coursedir = CourseDirectory(config=config, root=str(ROOT))
+    names = {coursedir.submitted_directory, coursedir.autograded_directory, coursedir.feedback_directory,
+             config.ZipCollectApp.get("downloaded_directory", ZipCollectApp.downloaded_directory.default_value),
+             os.path.basename(config.Exchange.root),
+             os.path.relpath(coursedir.db_url.removeprefix("sqlite:///"), ROOT)}
+
+    def text(node):          # a string, an f-string with `x` for what it formats, else None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)
+        return None
+
+    def at_root(node):       # root, ROOT, self.root, Path(root)
+        if isinstance(node, ast.Call) and node.args:
+            return at_root(node.args[0])
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+        return name.lower().endswith("root")
+
+    for source in sorted((ROOT / "autograder").rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and at_root(node.left) \
+                    and text(node.right):
+                names.add(text(node.right).split("/")[0])
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "join" and len(node.args) > 1 \
+                    and at_root(node.args[0]) and text(node.args[1]):
+                names.add(text(node.args[1]).split("/")[0])
+            elif text(node) and re.fullmatch(r"[\w.-]+\.(csv|db)", text(node)):
+                names.add(text(node))
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                 check=True).stdout.split())
+    course = {path.split("/")[0] for path in tracked} | {"build"}       # build/: the checkout's own scratch
+    return names - course
+
+
+@pytest.mark.fast
+def test_the_image_leaves_out_everything_the_course_writes_about_students():
+    """docs/cluster/Dockerfile copies the course root: .dockerignore must leave out every file and folder the
+    course's code writes about students (found in the code, course_outputs), and keep the course."""
+    rules = (ROOT / ".dockerignore").read_text().splitlines()
+    outputs = course_outputs()
+    assert {"submitted", "autograded", "feedback", "downloaded", "exchange", "gradebook.db", "grades.csv",
+            "flags.csv", "canvas-grades.csv", "moodle-x.csv", "class-report", "misconceptions.csv"} <= outputs, \
+        "the search of the code finds what the course writes"
+    carried = [name for name in sorted(outputs) for path in (name, f"{name}/ann/{A}/{A}.ipynb")
+               if not docker_ignored(path, rules)]
+    assert not carried, f"the image would carry {carried}: add them to .dockerignore"
+    assert docker_ignored("class-report/misconceptions.csv", rules) and docker_ignored("moodle-07_capstone.csv", rules)
+    assert docker_ignored("autograder/__pycache__/x.pyc", rules) and docker_ignored("grading.key", rules)
+    for kept in ("requirements.txt", "constraints.txt", "pyproject.toml", "nbgrader_config.py", "autograder/grade.py",
+                 f"solutions/{A}/{A}.ipynb", f"notebooks/{A}/{A}.ipynb", "autograder/nbgrader_config.py"):
+        assert not docker_ignored(kept, rules), kept
+    # the matcher itself, on Docker's documented examples
+    assert docker_ignored("a/temp.txt", ["*/temp*"]) and not docker_ignored("a/b/temp.txt", ["*/temp*"])
+    assert docker_ignored("a/b/c.go", ["**/*.go"]) and docker_ignored("c.go", ["**/*.go"])
+    assert not docker_ignored("README-secret.md", ["*.md", "!README*.md"]) and docker_ignored("x.md", ["*.md"])
+
+
+def test_the_machines_recipe_admits_only_who_holds_its_certificate(tmp_path):
+    """README's recipe for a department's machines, run on 127.0.0.1: the certificate made by its openssl line,
+    a `dask scheduler --protocol tls` and a worker with its TLS options. A client without the certificate, or
+    speaking plain TCP, is refused; the grade command's client, with the recipe's DASK_DISTRIBUTED__COMM__TLS__*
+    variables, runs a task on the worker; no line of the recipe starts a scheduler or worker without TLS."""
+    readme = (ROOT / "README.md").read_text()
+    recipe = readme.split("**A department's machines**", 1)[1].split("```", 2)[1]
+    lines = recipe.replace("\\\n", " ").splitlines()
+    starts = [line for line in lines if re.search(r"dask (scheduler|worker)|--scheduler ", line)]
+    assert len(starts) == 3 and all("tls" in line for line in starts), starts
+    assert all("$TLS" in line and "--dashboard-address 127.0.0.1:" in line for line in starts if "dask " in line)
+    openssl = next(line for line in lines if "openssl req" in line)
+    home = tmp_path / "home"
+    home.mkdir()
+    made = subprocess.run(["bash", "-c", openssl], env=dict(os.environ, HOME=str(home)), capture_output=True,
+                          text=True)
+    assert made.returncode == 0, made.stderr
+    folder = home / ".conv1d-tls"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    pem, key = str(folder / "grading.pem"), str(folder / "grading.key")
+    tls = ["--tls-ca-file", pem, "--tls-cert", pem, "--tls-key", key]
+    port = free_port()
+    address = f"tls://127.0.0.1:{port}"
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", address, "--dashboard-address", "127.0.0.1:0", *tls],
+                              cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        procs.append(subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                                       "--dashboard-address", "127.0.0.1:0", *tls], cwd=tmp_path, env=ENV,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        client = ("import sys\nfrom distributed import Client\n"
+                  "with Client(sys.argv[1], timeout='60s') as c:\n"
+                  "    c.wait_for_workers(1, timeout=60)\n"
+                  "    print(c.submit(sum, [40, 2]).result(), *c.scheduler_info()['workers'])\n")
+        variables = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": pem, "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": pem,
+                     "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": key}
+        assert all(f"{name}=$T/grading.{'key' if name.endswith('KEY') else 'pem'}" in recipe for name in variables)
+        ok = subprocess.run([sys.executable, "-c", client, address], env=dict(ENV, **variables), capture_output=True,
+                            text=True, timeout=180)
+        assert ok.returncode == 0 and ok.stdout.startswith("42 tls://127.0.0.1:"), ok.stdout + ok.stderr[-2000:]
+        stranger = client.replace("'60s'", "'5s'")
+        for url, env in ((address, ENV), (f"tcp://127.0.0.1:{port}", ENV)):
+            r = subprocess.run([sys.executable, "-c", stranger, url], env=env, capture_output=True, text=True,
+                               timeout=120)
+            assert r.returncode != 0 and not r.stdout, (url, r.stdout, r.stderr[-1000:])
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 def test_odd_names_and_sizes_in_a_submission_stay_with_their_student(tmp_path):

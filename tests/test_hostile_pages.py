@@ -261,12 +261,13 @@ def test_the_class_report_takes_hints_from_the_judges_metadata_only(tmp_path):
                                     ("test_values", FAKE): ["bob"], ("test_values", "@SUM(1)"): ["-2+3"]}}}
     index = report.write(data, tmp_path / "out")
     rows = list(csv.reader(open(tmp_path / "out" / "misconceptions.csv")))
-    assert ["02_stride", "test_values", "'" + FAKE, "1", "bob"] in rows
-    assert ["02_stride", "test_values", "'@SUM(1)", "1", "'-2+3"] in rows
-    assert ["02_stride", "test_values", "check the stride", "2", "'=cmd|' /C calc'!A0 bob"] in rows
+    assert ["02_stride", "test_values", "'" + FAKE, "1", "2", "0.5", "bob"] in rows
+    assert ["02_stride", "test_values", "'@SUM(1)", "1", "2", "0.5", "'-2+3"] in rows
+    assert ["02_stride", "test_values", "check the stride", "2", "2", "1", "'=cmd|' /C calc'!A0 bob"] in rows
     scores = list(csv.reader(open(tmp_path / "out" / "scores.csv")))
-    assert ["02_stride", "'=cmd|' /C calc'!A0", "0", "9", "graded"] in scores
-    assert ["02_stride", "bob", "-1.5", "9", "graded"] in scores, "a negative score stays a number"
+    assert ["02_stride", "'=cmd|' /C calc'!A0", "0", "9", "graded", "0", "0", "", "0", ""] in scores
+    assert ["02_stride", "bob", "-1.5", "9", "graded", "0", "0", "", "0", ""] in scores, \
+        "a negative score stays a number"
     assert html.escape(FAKE) in index.read_text()
     for name in ("scores.csv", "cells.csv", "misconceptions.csv"):
         for row in csv.reader(open(tmp_path / "out" / name)):

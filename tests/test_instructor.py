@@ -69,6 +69,7 @@ def test_the_readme_walkthrough_runs_verbatim_in_a_copy_of_the_repository(tmp_pa
     assert len(list((clone / "feedback").rglob("*.html"))) == len(subs)
     assert (clone / "class-report" / "index.html").is_file()
     assert (clone / "notebooks").is_dir() and not list((clone / "notebooks").rglob("*.ipynb.bak"))
+    assert (clone / "exchange").stat().st_mode & 0o777 == 0o777, "formgrader's exchange, made as nbgrader makes it"
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +111,11 @@ def test_the_class_report_has_distributions_cells_and_misconceptions(term):
         assert int(row["zero"]) == sum(v == 0 for v in got) and int(row["graded"]) == len(got)
     hints = list(csv.DictReader(open(report / "misconceptions.csv")))
     assert hints, "the example class makes mistakes the checks have hints for"
-    for row in hints:        # whoever got a hint lost points in that cell
+    assert len({(row["assignment"], row["hint"]) for row in hints}) == len(hints), "one row per misconception"
+    for row in hints:        # whoever got a hint lost points in one of its cells
         for student in row["who"].split():
-            score, best = per_cell[student][row["cell"]]
-            assert score < best, row
+            assert any(per_cell[student][cell][0] < per_cell[student][cell][1] for cell in row["cells"].split()), row
+        assert int(row["graded"]) == len(scores) and float(row["share"]) == round(int(row["students"]) / len(scores), 3)
         assert row["hint"] in (report / "index.html").read_text()
 
 

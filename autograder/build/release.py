@@ -9,7 +9,7 @@
    - a markdown cell with metadata course.attach == [NAME.svg, ...] gets imgs/NAME.svg (and its PNG) as attachments
      (embedded, so the picture shows in Colab and on GitHub without the repo);
    - the Colab badge in the first cell points at the student notebook's path, and the glossary
-     link beside it at docs/glossary.md (both on GITHUB_REPO).
+     link beside it at docs/glossary.md (both on GITHUB_REPO, autograder/build/links.py).
 2. Execute each solution notebook and keep its outputs, so readers on GitHub see the worked
    examples run (deterministic: fixed seeds; tests re-run them and compare). A cell whose fresh
    outputs show the same as the committed ones but for float noise (another CPU, another BLAS
@@ -19,6 +19,8 @@
    outputs are cleared) with notebooks/ as the release directory. In the student notebooks, links to other
    notebooks of the series (../NN_slug/NN_slug.ipynb) become their Colab URLs: a notebook opened alone
    in Colab has no neighbours. The solutions keep the relative links (GitHub and the book resolve them).
+   nbgrader does it itself (its last preprocessor, autograder/preprocessors/colablinks.py) and writes the
+   JSON layout of solutions/, so formgrader's Generate button writes the same notebooks/ as this build.
 
 `--check DIR` changes nothing: it reports solutions that are out of sync and builds the student
 notebooks into DIR, so a test can compare them with the committed notebooks/.
@@ -34,13 +36,13 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.build.links import GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
 from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
 from autograder.build.outputs import keep_unchanged
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
-GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
 # and print sets (in torch's messages) in one order.
 STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
@@ -56,16 +58,6 @@ def assignments():
 
 def notebook_path(assignment, root=SOLUTIONS):
     return Path(root) / assignment / f"{assignment}.ipynb"
-
-
-def colab_url(assignment):
-    return (f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/"
-            f"notebooks/{assignment}/{assignment}.ipynb")
-
-
-def glossary_link():
-    """The link to docs/glossary.md on GitHub (absolute: a notebook opened alone in Colab has no repo)."""
-    return f" · [Glossary · 术语表](https://github.com/{GITHUB_REPO}/blob/main/docs/glossary.md)"
 
 
 def attachment(name):
@@ -134,22 +126,8 @@ def generate(release_dir, only=None):
              f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
              "--log-level=WARN"],
             cwd=ROOT, check=True)
-    for a in only or assignments():
-        for path in (Path(release_dir) / a).glob("*.ipynb"):
-            write(colab_links(nbformat.read(path, as_version=4)), path)   # the same JSON layout as solutions/
-
-
-# A link to another notebook of the series, relative as GitHub and the book resolve it: ](../NN_slug/NN_slug.ipynb)
-SERIES_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)\s]*)?\)")
-
-
-def colab_links(nb):
-    """The student notebook nb with each link to another notebook of the series made its Colab URL
-    (in place; also returned)."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = SERIES_LINK.sub(lambda m: f"]({colab_url(m.group(1))}{m.group(2) or ''})", cell.source)
-    return nb
+    # The Colab links are nbgrader's own last step (autograder/preprocessors/colablinks.py), and nbgrader writes
+    # what write() writes (tests/test_formgrader.py compares the bytes): nothing is left to rewrite here.
 
 
 # The solution's answers, for tests and tools that run a student notebook as a student who got it right.

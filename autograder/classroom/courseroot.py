@@ -5,8 +5,12 @@ the demo and the tests) holds an nbgrader_config.py that loads the installed cou
 autograder/nbgrader_config.py. This module reads such a folder's settings (its gradebook URL, the
 sections the grade command carries to its workers) and writes the file for a new folder. It imports
 traitlets and nbgrader only when asked, and nothing of the course: the commands share it without
-importing each other.
+importing each other. It also makes the course root's nbgrader exchange (`ensure_exchange`, run by the
+gradebook command), so formgrader's Release and Collect work on a fresh clone.
 """
+import contextlib
+import os
+import stat
 from pathlib import Path
 
 CODE = Path(__file__).resolve().parents[1]          # the installed course code: autograder/
@@ -33,3 +37,39 @@ def course_db_url(root):
     """The gradebook URL nbgrader uses at this course root (its nbgrader_config.py, else the default)."""
     from nbgrader.coursedir import CourseDirectory
     return CourseDirectory(config=course_config(root), root=str(root)).db_url
+
+
+def exchange_root(root):
+    """The folder nbgrader's file-system exchange uses at this course root (c.Exchange.root, read as nbgrader
+    reads it when started there: autograder/nbgrader_config.py names exchange/ in the working directory), or
+    None when the course uses another exchange (c.ExchangeFactory.exchange: nbexchange, ngshare)."""
+    from nbgrader.exchange import ExchangeFactory
+    from nbgrader.exchange.default import Exchange
+    with contextlib.chdir(root):
+        config = course_config(root)
+        if not issubclass(ExchangeFactory(config=config).exchange, Exchange):
+            return None
+        return Path(os.path.abspath(Exchange(config=config).root))
+
+
+def ensure_exchange(root):
+    """Create the course's exchange folder when it is missing, as nbgrader's own `release_assignment` would
+    (ExchangeReleaseAssignment.ensure_root): rwx for every account (0o777; with c.CourseDirectory.groupshared,
+    also setgid), which nbgrader's list, fetch and submit check for, and without which formgrader says "The
+    exchange directory ... does not exist and could not be created" and hides Release and Collect.
+    An existing folder is left as it is (on JupyterHub the shared one is root's). Returns a line for the log:
+    what was done, or why it could not be (then as root: mkdir -p FOLDER && chmod 777 FOLDER), or None."""
+    folder = exchange_root(root)
+    if folder is None or folder.is_dir():
+        return None
+    from nbgrader.coursedir import CourseDirectory
+    with contextlib.chdir(root):
+        groupshared = CourseDirectory(config=course_config(root), root=str(root)).groupshared
+    perms = stat.S_IRWXU | stat.S_IRWXG | stat.S_IRWXO | (stat.S_ISGID if groupshared else 0)
+    try:
+        folder.mkdir(parents=True)
+        folder.chmod(perms)          # not the umask's: nbgrader's students write here under their own accounts
+    except OSError as e:
+        return (f"could not create nbgrader's exchange {folder} ({e.strerror}): create it as nbgrader's docs say "
+                f"(as root: mkdir -p {folder} && chmod {oct(perms)[2:]} {folder}), or set c.Exchange.root")
+    return f"created nbgrader's exchange {folder} (mode {oct(perms)[2:]}, as nbgrader's release_assignment makes it)"

@@ -10,7 +10,8 @@ plus `status`:
 - `graded`: every notebook of the assignment has an autograded copy (nbgrader wrote it);
 - `not graded`: a submission exists but was refused or failed (see the grader's summary for why);
   its score cells are left empty;
-- `not submitted`: no submission; score 0, as nbgrader writes it.
+- `not submitted`: no submission; the score cells are empty (nbgrader writes 0.0, which an LMS takes for a
+  real zero; the status says why there is none).
 
 grades.csv goes through autograder/classroom/spreadsheet.py: a text cell that starts like a formula (a
 student id or name `=HYPERLINK(...)`) is written as text.
@@ -64,7 +65,7 @@ class CsvExport(CsvExportPlugin):
         try:
             submission = gradebook.find_submission(assignment.name, student.id)
         except MissingEntry:
-            return dict(row, timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0,
+            return dict(row, timestamp="", raw_score="", late_submission_penalty="", score="",
                         status="not submitted")
         folder = coursedir.format_path(coursedir.autograded_directory, student.id, assignment.name)
         if not is_graded(folder, assignment.notebooks):

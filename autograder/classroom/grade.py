@@ -43,12 +43,13 @@ from .courseroot import course_config, course_db_url
 from .digests import digest, last_graded
 from .tasks import Result, grading_environment
 
-CARRIED = ("TimeLimits", "MemoryLimits", "Judge")       # the course root's settings a worker grades with (README)
+# the course root's settings a worker grades with (README)
+CARRIED = ("TimeLimits", "MemoryLimits", "Judge", "AssignLatePenalties", "LatePenalty", "LateSubmissionPlugin")
 
 
 # ----------------------------------------------------------------------------- which submissions
 def carried_options(root):
-    """The course root's TimeLimits and Judge settings as nbgrader options (`--TimeLimits.cell_seconds=60`),
+    """The course root's CARRIED settings (single values) as nbgrader options (`--TimeLimits.cell_seconds=60`),
     for the workers, which read only the installed course's autograder/nbgrader_config.py: the same class
     is graded under the same limits by `nbgrader autograde` and by this command. Options given to the
     command win (_run leaves out what they set)."""
@@ -183,40 +184,69 @@ def summary(assignment, results, table):
     manual = [r for r in results if r.manual]
     if manual:
         cleared = sum(any(m.startswith("cleared") for m in r.manual) for r in manual)
-        lines.append(f"  manual grades: cleared for {cleared} resubmitted, kept for {len(manual) - cleared}")
+        lines.append(f"  {sum(m.startswith('cleared') for r in manual for m in r.manual)} manual grades and comments "
+                     "cleared: resubmitted" + (f"; kept on {len(manual) - cleared} unchanged submission(s)"
+                                               if len(manual) > cleared else ""))
         lines += [f"    {r.student}: {m}" for r in manual for m in r.manual]
     flagged = [r for r in results if r.flags]
     if flagged:
         lines.append(f"  flagged for review {len(flagged)} (see flags.csv)")
-        lines += [f"    {r.student}: {r.flags[0]}" + (f" (+{len(r.flags) - 1} more)" if len(r.flags) > 1 else "")
-                  for r in flagged]
+        from .report import flag_rules
+        for r in flagged:            # a rule raised in every test cell is one rule, naming its cells
+            rules = flag_rules(r.flags)
+            rule, cells = rules[0]
+            lines.append(f"    {r.student}: {rule}" + (f" ({'; '.join(cells)})" if cells else "")
+                         + (f" (+{len(rules) - 1} more)" if len(rules) > 1 else ""))
     return [printable(line) for line in lines]
 
 
 def write_flags(root, results):
-    """flags.csv at the course root: assignment, student, flag (one row per flag), sorted. The rows of
-    the submissions graded in this run are replaced; every other row (other notebooks, submissions
-    that did not change) stays as an earlier run wrote it. Written through spreadsheet.py (a student id
-    or flag that starts like a formula is a text cell, `'=...`); the rows read back are compared and kept
-    in that written form, so a re-run finds and replaces them."""
+    """flags.csv at the course root, what to look at: notebook, student, rule, cells; one row per student,
+    notebook and rule, sorted. A rule is what the judge flagged (what the answer's process tried and was
+    refused, an answer line that reaches around the rules), with the cells it was raised in (test cells by
+    grade id, `answer cell N, line L`; report.flag_rules): a refusal raised while each of ten test cells ran
+    is one row naming the ten. A submission that could not be graded has a row `not graded: <why>` (the
+    class report names the reason from it). The rows of the submissions graded in this run are replaced;
+    every other row (other notebooks, submissions that did not change) stays as an earlier run wrote it
+    (an earlier version's rows, one per flag, are merged into this form). Written through spreadsheet.py (a
+    student id or rule that starts like a formula is a text cell, `'=...`); the rows read back are compared
+    and kept in that written form, so a re-run finds and replaces them."""
     import csv
 
     from . import spreadsheet
+    from .report import as_text, flag_rules
 
     def written(values):            # a row as the file holds it
-        return [spreadsheet.cell(printable(v)) for v in values]
+        return tuple(spreadsheet.cell(printable(v)) for v in values)
     path = Path(root) / "flags.csv"
-    graded = {tuple(written([r.assignment, r.student])) for r in results if not r.skipped}
+    graded = {written([r.assignment, r.student]) for r in results if not r.skipped}
     rows = []
     if path.exists():
         with open(path, newline="") as f:
-            rows = [[spreadsheet.cell(v) for v in row] for row in list(csv.reader(f))[1:] if len(row) == 3]
-        rows = [row for row in rows if tuple(row[:2]) not in graded]
-    rows += [written([r.assignment, r.student, flag]) for r in results if not r.skipped for flag in r.flags]
+            for row in list(csv.reader(f))[1:]:
+                row = [spreadsheet.cell(v) for v in row]
+                if len(row) == 3:           # notebook, student, one flag
+                    rows += [(*row[:2], *written([rule, "; ".join(cells)])) for rule, cells in flag_rules(
+                        [as_text(row[2])])]
+                elif len(row) == 4:
+                    rows.append(tuple(row))
+        rows = [row for row in rows if row[:2] not in graded]
+    for r in results:
+        if r.skipped:
+            continue
+        rows += [written([r.assignment, r.student, rule, "; ".join(cells)]) for rule, cells in flag_rules(r.flags)]
+        if not r.ok:
+            why = r.error or "its grading failed"
+            rows.append(written([r.assignment, r.student, why if why.startswith("not graded") else f"not graded: {why}",
+                                 ""]))
+    merged = {}                     # (notebook, student, rule): the cells of every row of it
+    for notebook, student, rule, cells in rows:
+        places = merged.setdefault((notebook, student, rule), [])
+        places += [c for c in as_text(cells).split("; ") if c and c not in places]
     with open(path, "w", newline="") as f:
         out = spreadsheet.writer(f)
-        out.writerow(["assignment", "student", "flag"])
-        out.writerows(sorted(rows))
+        out.writerow(["notebook", "student", "rule", "cells"])
+        out.writerows([*key, spreadsheet.cell("; ".join(places))] for key, places in sorted(merged.items()))
 
 
 # ----------------------------------------------------------------------------- the command
@@ -336,7 +366,7 @@ def _run(assignments, root, jobs, force, db_url, timeout, extra, export, progres
                                                 " (rows left out: nbgrader export named each above)"))
     from .report import report
     try:
-        print(f"class report: {report(root, assignments, db)}")
+        print(f"class report: {report(root, None, db)}")       # every notebook with submissions
     except Exception as e:          # the grades are in; a report that fails must not hide them
         print(f"class report NOT written: {type(e).__name__}: {e} (python -m autograder report retries)")
     if todo_list and feedback_hint:
@@ -354,7 +384,8 @@ def main(argv=None, scheduler=None):
     ap.add_argument("--jobs", "-j", type=int, default=None,
                     help="workers of the local Dask cluster (default: one per core)")
     ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="grade on this Dask cluster instead (e.g. tcp://10.0.0.5:8786); needs --db-url postgresql://...")
+                    help="grade on this Dask cluster instead (e.g. tls://10.0.0.5:8786, README); "
+                         "needs --db-url postgresql://...")
     ap.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     ap.add_argument("--root", default=".", help="the course root (default: here)")
     ap.add_argument("--db-url", default=None, help="nbgrader's gradebook URL, e.g. postgresql://user@host/db")

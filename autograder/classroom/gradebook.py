@@ -11,7 +11,9 @@ assignment"), so the gradebook would stay empty or stale. This command runs nbgr
 gets the solutions' current cells, points and tests, and the committed notebooks/ is left alone.
 
 Run it once before the first grading, and after every change to a notebook (`make release` runs
-it). nbgrader keeps the grades it has, and refuses to add or remove graded cells of an assignment
+it). The first run also creates the course's nbgrader exchange (exchange/ at the course root, rwx for every
+account as nbgrader makes it; courseroot.ensure_exchange), which formgrader needs for Release and Collect.
+nbgrader keeps the grades it has, and refuses to add or remove graded cells of an assignment
 that has submissions (say so in the course, or start a new assignment id). The next
 `python -m autograder grade` regrades every submission graded under another version of its
 assignment (fingerprint(), kept beside each autograded submission).
@@ -23,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .courseroot import course_db_url
+from .courseroot import course_db_url, ensure_exchange
 
 
 def update(root=".", assignments=None, db_url=None):
@@ -46,6 +48,9 @@ def update(root=".", assignments=None, db_url=None):
                 raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
     for a in names:
         print(f"{a}: in the gradebook (version {fingerprint(db_url or course_db_url(root), a)[:12]})")
+    exchange = ensure_exchange(root)
+    if exchange:
+        print(exchange)
     return names
 
 

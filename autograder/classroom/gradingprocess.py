@@ -56,26 +56,32 @@ def outcome(root, assignment, student):
 
 
 def manual_grades(db_url, assignment, student):
-    """{grade cell: manual score} a grader gave this submission (formgrader), from the gradebook."""
+    """What graders gave this submission by hand (formgrader), from the gradebook: ({grade cell: manual
+    score}, {answer or task cell: manual comment}) (a blank comment too: it hides the autograder's)."""
     from nbgrader.api import Gradebook, MissingEntry
     with Gradebook(db_url) as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
-            return {}
-        return {g.name: g.manual_score for nb in sub.notebooks for g in nb.grades if g.manual_score is not None}
+            return {}, {}
+        return ({g.name: g.manual_score for nb in sub.notebooks for g in nb.grades if g.manual_score is not None},
+                {c.name: c.manual_comment for nb in sub.notebooks for c in nb.comments if c.manual_comment is not None})
 
 
 def settle_manual_grades(db_url, assignment, student, before, changed):
-    """The course's policy for manual grades when a submission is graded again (README, "Manual
-    grades"): a manual grade was given to the submission as it was then. When the student's files
-    have changed since, it is cleared (the new answer gets the autograder's score) and reported;
-    when they have not (--force, or a changed assignment), it is kept and reported. Returns the
-    report lines."""
-    if not before:
+    """The course's policy for manual grades and comments when a submission is graded again (README,
+    "Manual grades"): a grader's score or comment was given to the submission as it was then. When the
+    student's files have changed since, every manual grade and comment is cleared (the new answer gets
+    the autograder's score, the new feedback no old remark) and reported; when they have not (--force,
+    or a changed assignment), they are kept and reported. `before`: manual_grades() from before this
+    grading. Returns the report lines, one per grade or comment (blank comments are cleared unsaid):
+    "cleared ..." or "kept ..."."""
+    grades, comments = before
+    if not grades and not comments:
         return []
     if not changed:
-        return [f"kept manual grade {cell} = {score:g}" for cell, score in sorted(before.items())]
+        return sorted([f"kept manual grade {cell} = {score:g}" for cell, score in grades.items()]
+                      + [f"kept manual comment on {cell}" for cell, text in comments.items() if text.strip()])
     from nbgrader.api import Gradebook, MissingEntry
     lines = []
     with Gradebook(db_url) as gb:
@@ -85,10 +91,15 @@ def settle_manual_grades(db_url, assignment, student, before, changed):
             return []
         for nb in sub.notebooks:
             for g in nb.grades:
-                if g.name in before:
+                if g.name in grades:
                     g.manual_score = None
-                    lines.append(f"cleared manual grade {g.name} = {before[g.name]:g} (resubmitted; "
+                    lines.append(f"cleared manual grade {g.name} = {grades[g.name]:g} (resubmitted; "
                                  f"autograde now gives {g.auto_score or 0:g})")
+            for c in nb.comments:
+                if c.name in comments:
+                    c.manual_comment = None
+                    if comments[c.name].strip():
+                        lines.append(f"cleared manual comment on {c.name} (resubmitted)")
         gb.db.commit()
     return sorted(lines)
 
@@ -109,7 +120,7 @@ def failure_reason(result):
 def grade_one(root, assignment, student, extra, db_url, last, before):
     """nbgrader's own autograde for one student of the course at `root`, in this process. `last` and
     `before`: the digests of the files when last graded here and now (a changed submission's manual
-    grades are cleared)."""
+    grades and comments are cleared)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.utils import capture_log
     start = time.monotonic()

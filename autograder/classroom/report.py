@@ -3,32 +3,47 @@
 `python -m autograder report [ASSIGNMENT ...]`: the class report, after grading. Written to class-report/
 at the course root, beside grades.csv (`python -m autograder grade` writes it after every run):
 
-- index.html: per notebook the score distribution (a PNG histogram), a table per test cell (mean,
-  full and zero counts), and the misconceptions table: each hint the checks gave (the judge records it
-  in the failed test cell's metadata, `conv1d.hint`; never read out of a message, which the student's
-  code can write), how many students got it and who. That table is what to reteach: a hint names a
-  classic mistake (a forgotten padding side, a batch axis, floor vs ceil).
-- scores.csv: assignment, student, score, max_score, status (graded / not graded).
+- index.html: first the term, a table of every student and every notebook in the gradebook (the score
+  after nbgrader's late penalty, `late` when handed in after the due date, `not graded`, `—` not
+  submitted) with each notebook's class mean, so the class's progress reads across a row; then per
+  notebook: the score distribution (a PNG histogram), a table per test cell (mean, full and zero counts),
+  the misconceptions (one row per hint the checks gave: the cells it showed in, how many students got it,
+  their share of the graded class, and who; the judge records a hint in the failed test cell's metadata,
+  `conv1d.hint`, never read out of a message, which the student's code can write), who did not submit,
+  who could not be graded and why, what the judge flagged (one row per student and rule, with its
+  cells), the submissions a time limit or a crash stopped, and late work. The misconceptions are what to
+  reteach: a hint names a classic mistake (a forgotten padding side, a batch axis, floor vs ceil).
+- scores.csv: assignment, student, score (after the late penalty), max_score, status (graded / not
+  graded / not submitted), seconds_late, late_submission_penalty, stopped (cells), flags (rules),
+  reason (why not graded), for every student and notebook in the gradebook.
+- term.csv: student and one score column per notebook (empty when not graded or not submitted).
 - cells.csv: assignment, cell, max_score, graded, mean, full, zero.
-- misconceptions.csv: assignment, cell, hint, students (count), who (space-separated ids).
+- misconceptions.csv: assignment, cells (space-separated), hint, students (count), graded (the
+  notebook's graded students), share (students / graded), who (space-separated ids).
 Every CSV goes through autograder/classroom/spreadsheet.py: a text cell that starts like a formula
-(a student id, a hint) is written as text.
+(a student id, a hint) is written as text. In index.html every text is escaped.
 
-Scores come from nbgrader's gradebook (manual grades and extra credit included); hints from the
-autograded notebooks (written by nbgrader only; read as JSON, at most MAX_NOTEBOOK bytes, every value
-type-checked). Submissions that could not be graded are counted apart, never as zeros.
+Scores, due dates, extensions and late penalties come from nbgrader's gradebook (manual grades and extra
+credit included); hints, flags (metadata conv1d.flags) and stopped cells from the autograded notebooks
+(written by nbgrader only; read as JSON, at most MAX_NOTEBOOK bytes, every value type-checked). Why a
+submission could not be graded: the grade command's reason (its `not graded` row in flags.csv), else what
+the submitted folder shows (refused by the intake check, no notebook named like the assignment's).
+Submissions that could not be graded are counted apart, never as zeros.
 
 One bad item never stops the report: a gradebook row that cannot be read or holds odd values (a
 score that is not a number) leaves that student out of that notebook's numbers; an autograded
 notebook that cannot be read, is over the size limit or is not a notebook's JSON leaves that
-student's hints out. Each is named on stderr in one line with its reason (student-made text made
-printable), the report is written with everything else, and the exit code is 1 (0 when nothing was
-left out; 2 for a usage error).
+student's hints, flags and stopped cells out. Each is named on stderr in one line with its reason
+(student-made text made printable), the report is written with everything else, and the exit code is 1
+(0 when nothing was left out; 2 for a usage error).
 """
 import argparse
+import csv
 import html
 import json
 import math
+import os
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -37,29 +52,55 @@ from pathlib import Path
 from ..limits import MAX_NOTEBOOK
 from ..sandbox import intake
 from ..text import printable
-from . import spreadsheet
+from . import similarity, spreadsheet
 from .courseroot import course_db_url
 from .export import is_graded, reason
 
 MAX_HINT = 500                  # characters of a hint (a longer one is cut, not refused)
+MAX_FLAG = 500                  # characters of a flag, and at most MAX_FLAGS of them per notebook
+MAX_FLAGS = 200
+SHORT_ID = 16                   # an id up to this long never breaks in index.html; a longer one after its _ . - @ +
+LONG_ID = 24                    # an id part longer than this may break anywhere in index.html
+# What stopped a cell: an error output's name (and, for some, a word of its message), as the grade command
+# counts them (gradingprocess.outcome)
+STOPPED = {"CellTimeoutError": "time limit", "KernelDied": "the process ended"}
+# A judge's flag says where: "answer cell 2, line 7: imports ctypes" (judge.answer_flags) or
+# "test_values: grading sandbox: ..." (what the answer's process tried while that test cell ran)
+ANSWER_PLACE = re.compile(r"(answer cell \d+, line (?:\d+|\?)): (.+)", re.S)
+CELL_PLACE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]{0,99}): (.+)", re.S)
 
 
-def hints_of(path, test_cells=None):
-    """{test cell grade_id: hint} from one autograded notebook: the judge's hint of each graded test
-    cell (metadata conv1d.hint, a str; one line, at most MAX_HINT characters). `test_cells`: the grade
-    ids to look at (default: any graded cell that is not an answer). Raises intake.Rejected (not a
-    regular file, over MAX_NOTEBOOK), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
+# ----------------------------------------------------------------------------- an autograded notebook
+class Findings:
+    """What the judge left in one autograded notebook: hints {test cell: hint}, flags [str] (as the
+    judge wrote them), stopped [(cell, what)] (a time limit, the process ended)."""
+
+    def __init__(self):
+        self.hints, self.flags, self.stopped = {}, [], []
+
+
+def findings(path, test_cells=None):
+    """The Findings of one autograded notebook. `test_cells`: the grade ids to take hints from (default:
+    any graded cell that is not an answer). Raises intake.Rejected (not a regular file, over
+    MAX_NOTEBOOK), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
     nb = json.loads(intake.read_file(path, MAX_NOTEBOOK).decode("utf-8"))
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         raise ValueError("not a notebook (no list of cells)")
-    found = {}
-    for cell in cells:
+    found = Findings()
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    ours = meta.get("conv1d") if isinstance(meta.get("conv1d"), dict) else {}
+    flags = ours.get("flags") if isinstance(ours.get("flags"), list) else []
+    found.flags = [cut(" ".join(f.split()), MAX_FLAG) for f in flags[:MAX_FLAGS] if isinstance(f, str) and f.strip()]
+    for number, cell in enumerate(cells, 1):
         meta = cell.get("metadata") if isinstance(cell, dict) else None
         meta = meta if isinstance(meta, dict) else {}
         grading = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
         ours = meta.get("conv1d") if isinstance(meta.get("conv1d"), dict) else {}
         gid, hint = grading.get("grade_id"), ours.get("hint")
+        what = stopped_by(cell.get("outputs") if isinstance(cell, dict) else None)
+        if what:
+            found.stopped.append((gid if isinstance(gid, str) and gid else f"cell {number}", what))
         if not (isinstance(gid, str) and isinstance(hint, str) and grading.get("grade") is True
                 and not grading.get("solution")):
             continue
@@ -67,8 +108,46 @@ def hints_of(path, test_cells=None):
             continue
         hint = " ".join(hint.split())
         if hint:
-            found.setdefault(gid, hint if len(hint) <= MAX_HINT else hint[:MAX_HINT - 1] + "…")
+            found.hints.setdefault(gid, cut(hint, MAX_HINT))
     return found
+
+
+def hints_of(path, test_cells=None):
+    """{test cell grade_id: hint} from one autograded notebook: the judge's hint of each graded test
+    cell (metadata conv1d.hint, a str; one line, at most MAX_HINT characters). `test_cells`: the grade
+    ids to look at (default: any graded cell that is not an answer). Raises as findings() does."""
+    return findings(path, test_cells).hints
+
+
+def cut(text, most):
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def stopped_by(outputs):
+    """What stopped a cell, read from its error outputs ("time limit", "the process ended"), or ""."""
+    for out in outputs if isinstance(outputs, list) else []:
+        if not isinstance(out, dict) or out.get("output_type") != "error":
+            continue
+        name, value = out.get("ename"), out.get("evalue") if isinstance(out.get("evalue"), str) else ""
+        if name in STOPPED:
+            return STOPPED[name]
+        if (name == "NotRun" and "kernel died" in value) or (name == "AnswerStopped" and "process" in value):
+            return "the process ended"
+    return ""
+
+
+def flag_rules(flags):
+    """[(rule, [places])]: the judge's flags of one notebook, one entry per rule in the order first seen,
+    with the cells it was raised in (test cells by grade id, `answer cell N, line L`); a rule raised while
+    every test cell ran is one entry naming them all."""
+    rules = {}
+    for flag in flags:
+        m = ANSWER_PLACE.fullmatch(flag) or CELL_PLACE.fullmatch(flag)
+        place, rule = (m.group(1), m.group(2)) if m else ("", flag)
+        places = rules.setdefault(rule, [])
+        if place and place not in places:
+            places.append(place)
+    return list(rules.items())
 
 
 def number(value, what):
@@ -78,27 +157,51 @@ def number(value, what):
     return float(value)
 
 
-def collect(root, assignments, db_url, problems=None):
-    """The report's numbers: {assignment: {"students": {id: (score, max, status)}, "cells": {cell:
-    {"max": m, "scores": {id: score}}}, "hints": {(cell, hint): [ids]}}}. What is left out (a gradebook
-    row that cannot be read or is odd, an autograded notebook that cannot be read) is appended to
-    `problems` as one printable line each, and printed on stderr."""
+# ----------------------------------------------------------------------------- the numbers
+def collect(root, assignments, db_url, problems=None, detailed=None):
+    """The report's numbers: {assignment: entry} for every assignment of `assignments` the gradebook has,
+    each entry {"max": its max score, "students": {id: (score or None, max, status)}, "cells": {cell:
+    {"max": m, "scores": {id: score}}}, "hints": {(cell, hint): [ids]}, "reasons": {id: why not graded},
+    "late": {id: (seconds late, penalty)}, "flags": {id: [(rule, [cells])]}, "stopped": {id: [(cell,
+    what)]}}. Every student of the gradebook (and anyone with a folder in submitted/) has a status:
+    graded, not graded, not submitted; a score is nbgrader's minus its late penalty, as grades.csv has it.
+    Hints, flags and stopped cells are read for the assignments in `detailed` (default: all). What is left
+    out (a gradebook row that cannot be read or is odd, an autograded notebook that cannot be read) is
+    appended to `problems` as one printable line each, and printed on stderr."""
     from nbgrader.api import Gradebook, MissingEntry
     root = Path(root)
     problems = [] if problems is None else problems
+    detailed = set(assignments if detailed is None else detailed)
+    recorded = recorded_reasons(root)
 
     def problem(line):
         problems.append(printable(line))
         print(f"report: {problems[-1]}", file=sys.stderr)
     data = {}
     with Gradebook(db_url) as gb:
-        students = [s.id for s in gb.students]
+        roster = sorted({s.id for s in gb.students} | handed_in(root))
         for a in assignments:
-            entry = data[a] = {"students": {}, "cells": {}, "hints": defaultdict(list)}
-            for student in students:
+            try:
+                best = number(gb.find_assignment(a).max_score or 0.0, f"{a}'s max_score")
+            except MissingEntry:
+                problem(f"left out {a}: it is not in the gradebook (python -m autograder gradebook {a})")
+                continue
+            except Exception as e:
+                gb.db.rollback()
+                problem(f"left out {a}: its gradebook row cannot be read: {reason(e)}")
+                continue
+            entry = data[a] = {"max": best, "students": {}, "cells": {}, "hints": defaultdict(list), "reasons": {},
+                               "late": {}, "flags": {}, "stopped": {}}
+            for student in roster:
                 try:
                     sub = gb.find_submission(a, student)
                 except MissingEntry:
+                    folder = root / "submitted" / student / a
+                    if folder.is_dir():
+                        entry["students"][student] = (None, best, "not graded")
+                        entry["reasons"][student] = why_not_graded(root, a, student, recorded, in_gradebook=False)
+                    else:
+                        entry["students"][student] = (None, best, "not submitted")
                     continue
                 except Exception as e:      # a row SQLAlchemy cannot load (a date that is not one, ...)
                     gb.db.rollback()
@@ -106,22 +209,35 @@ def collect(root, assignments, db_url, problems=None):
                     continue
                 try:
                     row, cells, names = read_submission(root, a, student, sub)
+                    seconds = number(sub.total_seconds_late or 0, "seconds late")
+                    penalty = number(sub.late_submission_penalty or 0.0, "late_submission_penalty")
                 except Exception as e:
                     gb.db.rollback()
                     problem(f"left out {a}/{student}: {reason(e)}")
                     continue
+                if row[2] == "graded":
+                    row = (max(0.0, row[0] - penalty), row[1], row[2])
+                    entry["late"][student] = (seconds, penalty)
+                else:
+                    entry["reasons"][student] = why_not_graded(root, a, student, recorded, in_gradebook=True)
                 entry["students"][student] = row
-                for cell, (best, score) in cells.items():
-                    entry["cells"].setdefault(cell, {"max": best, "scores": {}})["scores"][student] = score
+                for cell, (top, score) in cells.items():
+                    entry["cells"].setdefault(cell, {"max": top, "scores": {}})["scores"][student] = score
+                if a not in detailed:
+                    continue
                 for name, test_cells in names:
                     path = root / "autograded" / student / a / f"{name}.ipynb"
                     try:
-                        found = hints_of(path, test_cells)
+                        found = findings(path, test_cells)
                     except (OSError, intake.Rejected, ValueError, RecursionError) as e:
                         problem(f"hints of {a}/{student}/{name}.ipynb left out: {reason(e)}")
                         continue
-                    for cell, hint in found.items():
+                    for cell, hint in found.hints.items():
                         entry["hints"][cell, hint].append(student)
+                    if found.flags:
+                        entry["flags"].setdefault(student, []).extend(flag_rules(found.flags))
+                    if found.stopped:
+                        entry["stopped"].setdefault(student, []).extend(found.stopped)
     return data
 
 
@@ -148,72 +264,280 @@ def read_submission(root, assignment, student, sub):
     return row, cells, names
 
 
+def handed_in(root):
+    """Student ids with a folder in submitted/ (a submission nbgrader may not know yet)."""
+    base = Path(root) / "submitted"
+    try:
+        return {p.name for p in base.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")}
+    except OSError:
+        return set()
+
+
+def recorded_reasons(root):
+    """{(assignment, student): why not graded} from the grade command's `not graded` rows in flags.csv
+    (grade.write_flags; the ids as that file holds them, spreadsheet.cell())."""
+    try:
+        with open(Path(root) / "flags.csv", newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))[1:]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return {(row[0], row[1]): as_text(row[2]) for row in rows if len(row) == 4 and as_text(row[2]).startswith(
+        "not graded")}
+
+
+def as_text(cell):
+    """A CSV cell as spreadsheet.cell() wrote it, back to its text (the leading `'` of a formula-like one
+    dropped)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(spreadsheet.FORMULA_START) else cell
+
+
+def written(value):
+    """A value as flags.csv holds it (printable, then spreadsheet.cell())."""
+    return spreadsheet.cell(printable(value))
+
+
+def why_not_graded(root, assignment, student, recorded, in_gradebook):
+    """Why a submission has no grade, in one line: the grade command's reason when it recorded one, else
+    what its folder in submitted/ shows."""
+    said = recorded.get((written(assignment), written(student)))
+    if said:
+        return said
+    folder = Path(root) / "submitted" / student / assignment
+    if not folder.is_dir():
+        return "in the gradebook, but nothing of it is in submitted/ or autograded/"
+    try:
+        intake.check_folder(folder)
+        names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".ipynb"))
+    except (intake.Rejected, OSError) as e:
+        return f"not graded: submission refused: {e}"
+    want = f"{assignment}.ipynb"
+    if want not in names:
+        like = [n for n in names if intake.named_like(n, assignment)]
+        if len(like) > 1:
+            return f"not graded: several notebooks could be {want}: {', '.join(like)}"
+        if like:
+            return f"not graded: its notebook is {like[0]} (python -m autograder grade grades it as {want})"
+        return f"not graded: no notebook named like {want}" + (f" (found {', '.join(names)})" if names else "")
+    if in_gradebook:
+        return ("not graded: nbgrader has no autograded notebook of it (its grading failed: the grade command's "
+                "summary or nbgrader autograde's log says why)")
+    return "not graded yet: handed in, not in the gradebook (python -m autograder grade grades it)"
+
+
+# ----------------------------------------------------------------------------- the files
 def number_cell(x):
     """A number as the CSV writes it: an int when it is one (5, not 5.0), else the float."""
     return int(x) if float(x).is_integer() else x
 
 
-def write(data, out, problems=()):
-    """The CSV files, PNG plots and index.html into folder `out`; returns the index path."""
+def write(data, out, problems=(), detailed=None, similar=None):
+    """The CSV files, PNG plots and index.html into folder `out`; returns the index path. `detailed`: the
+    assignments of `data` that get a section of their own (default: all); the term table has them all.
+    `similar`: {assignment: similarity.Findings}, shown at the end of each section and in similar-answers.csv."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    detailed = [a for a in data if detailed is None or a in detailed]
     with open(out / "scores.csv", "w", newline="") as f:
         w = spreadsheet.writer(f)
-        w.writerow(["assignment", "student", "score", "max_score", "status"])
+        w.writerow(["assignment", "student", "score", "max_score", "status", "seconds_late", "late_submission_penalty",
+                    "stopped", "flags", "reason"])
         for a, d in data.items():
             for s, (score, best, status) in sorted(d["students"].items()):
-                w.writerow([a, s, number_cell(score) if status == "graded" else "", number_cell(best), status])
+                seconds, penalty = d.get("late", {}).get(s, ("", ""))
+                graded = status == "graded"
+                w.writerow([a, s, number_cell(score) if graded else "", number_cell(best), status,
+                            round(seconds) if graded and seconds != "" else (0 if graded else ""),
+                            number_cell(penalty) if graded and penalty != "" else (0 if graded else ""),
+                            " ".join(dict.fromkeys(c for c, _ in d.get("stopped", {}).get(s, []))),
+                            len(d.get("flags", {}).get(s, [])) if graded else "",
+                            d.get("reasons", {}).get(s, "")])
+    students = sorted({s for d in data.values() for s in d["students"]})
+    with open(out / "term.csv", "w", newline="") as f:
+        w = spreadsheet.writer(f)
+        w.writerow(["student", *data])
+        for s in students:
+            w.writerow([s, *(number_cell(d["students"][s][0]) if d["students"].get(s, (0, 0, ""))[2] == "graded"
+                             else "" for d in data.values())])
     with open(out / "cells.csv", "w", newline="") as f:
         w = spreadsheet.writer(f)
         w.writerow(["assignment", "cell", "max_score", "graded", "mean", "full", "zero"])
-        for a, d in data.items():
-            for cell, row in cell_rows(d):
+        for a in detailed:
+            for cell, row in cell_rows(data[a]):
                 w.writerow([a, cell, *row])
     with open(out / "misconceptions.csv", "w", newline="") as f:
         w = spreadsheet.writer(f)
-        w.writerow(["assignment", "cell", "hint", "students", "who"])
-        for a, d in data.items():
-            for (cell, hint), who in misconceptions(d):
-                w.writerow([a, cell, hint, len(who), " ".join(sorted(who))])
-    parts = ["<!doctype html><meta charset='utf-8'><title>Class report</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}td.n{text-align:right}"
-             "td{overflow-wrap:anywhere}</style><h1>Class report</h1>"]
+        w.writerow(["assignment", "cells", "hint", "students", "graded", "share", "who"])
+        for a in detailed:
+            graded = count(data[a], "graded")
+            for hint, cells, who in misconceptions(data[a]):
+                share = number_cell(round(len(who) / graded, 3)) if graded else ""
+                w.writerow([a, " ".join(cells), hint, len(who), graded, share, " ".join(who)])
+    parts = ["<!doctype html><html lang=en><meta charset='utf-8'><title>Class report</title>",
+             f"<style>{STYLE}</style><h1>Class report</h1>"]
     if problems:
         parts.append("<h2>Left out of this report</h2><ul>"
                      + "".join(f"<li>{html.escape(p)}</li>" for p in problems) + "</ul>")
-    for a, d in data.items():
-        graded = {s: v for s, v in d["students"].items() if v[2] == "graded"}
-        values = [v[0] for v in graded.values()]
-        best = max((v[1] for v in graded.values()), default=0)
-        parts.append(f"<h2>{html.escape(a)}</h2><p>{len(graded)} graded"
-                     + (f", {len(d['students']) - len(graded)} not graded (left out)"
-                        if len(graded) < len(d["students"]) else "")
-                     + (f"; score out of {best:g}: mean {statistics.mean(values):.2f}, median "
-                        f"{statistics.median(values):g}" if values else "") + "</p>")
-        if values:
-            png = f"scores-{a}.png"
-            histogram(values, best, out / png, a)
-            parts.append(f"<img src='{html.escape(png)}' alt='score distribution of {html.escape(a)}' width='480'>")
-        parts.append("<h3>Test cells</h3><table><tr><th>cell</th><th>points</th><th>graded</th><th>mean</th>"
-                     "<th>full</th><th>zero</th></tr>")
-        for cell, (best_cell, n, mean, full, zero) in cell_rows(d):
-            parts.append(f"<tr><td>{html.escape(cell)}</td><td class=n>{best_cell:g}</td><td class=n>{n}</td>"
-                         f"<td class=n>{'' if mean == '' else f'{mean:.2f}'}</td><td class=n>{full}</td>"
-                         f"<td class=n>{zero}</td></tr>")
-        parts.append("</table><h3>Misconceptions: the hints the class got</h3>")
-        rows = misconceptions(d)
-        if not rows:
-            parts.append("<p>No hint was given.</p>")
-        else:
-            parts.append("<table><tr><th>students</th><th>cell</th><th>hint</th><th>who</th></tr>")
-            for (cell, hint), who in rows:
-                parts.append(f"<tr><td class=n>{len(who)}</td><td>{html.escape(cell)}</td><td>{html.escape(hint)}</td>"
-                             f"<td>{html.escape(' '.join(sorted(who)))}</td></tr>")
-            parts.append("</table>")
+    parts += term_table(data, students)
+    similar = similar or {}
+    for a in detailed:
+        parts += section(a, data[a], out)
+        if a in similar:
+            parts.append(similarity.html_section(similar[a]))
+    similarity.write_csv([similar[a] for a in detailed if a in similar], out / "similar-answers.csv")
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
     return index
+
+
+# Columns wide enough for their longest word: words never break (a long id breaks after its _ . - @ + only,
+# and anywhere only when a part of it is longer than LONG_ID characters: ident()); a table wider than the
+# page scrolls sideways instead of squeezing its columns.
+STYLE = ("body{font-family:sans-serif;max-width:72em;margin:auto;padding:0 1em}"
+         ".wide{overflow-x:auto;margin:.5em 0}table{border-collapse:collapse}"
+         "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left;"
+         "word-break:normal;overflow-wrap:normal;hyphens:manual}"
+         "th{background:#f4f4f4}.n{text-align:right;white-space:nowrap}.long{overflow-wrap:anywhere;min-width:8em}"
+         "td.text{min-width:16em}td.who{min-width:10em}tr.sum td,tr.sum th{border-top:2px solid #888}"
+         ".late{color:#a33;font-size:.85em}.none{color:#777}")
+
+
+def ident(text):
+    """An id (student, notebook, cell) as HTML: escaped; one longer than SHORT_ID characters breakable after
+    each _ . - @ + only, and a part of it longer than LONG_ID characters anywhere (class long)."""
+    text = str(text)
+    parts = [p for p in re.split(r"(?<=[_.\-@+/])", text) if p] if len(text) > SHORT_ID else [text]
+    inner = "<wbr>".join(html.escape(p) for p in parts)
+    longest = max((len(w) for p in parts for w in p.split()), default=0)
+    return f"<span class=long>{inner}</span>" if longest > LONG_ID else inner
+
+
+def ids(names):
+    return ", ".join(ident(n) for n in names)
+
+
+def count(d, status):
+    return sum(v[2] == status for v in d["students"].values())
+
+
+def table(head, rows):
+    """An HTML table in a sideways-scrolling box: `head` [(title, class)], rows of (html, class) cells."""
+    th = "".join(f"<th class={cls}>{title}</th>" if cls else f"<th>{title}</th>" for title, cls in head)
+    body = "".join("<tr>" + "".join(f"<td class={cls}>{x}</td>" if cls else f"<td>{x}</td>" for x, cls in row)
+                   + "</tr>" for row in rows)
+    return f"<div class=wide><table><tr>{th}</tr>{body}</table></div>"
+
+
+def late_by(seconds):
+    """Seconds as the largest two units: '2 d 3 h', '3 h 5 min', '12 min', '40 s'."""
+    seconds = int(round(seconds))
+    units = [("d", 86400), ("h", 3600), ("min", 60), ("s", 1)]
+    said = []
+    for name, size in units:
+        if seconds >= size or (not said and size == 1):
+            said.append(f"{seconds // size} {name}")
+            seconds %= size
+        if len(said) == 2 or (said and not seconds):
+            break
+    return " ".join(said)
+
+
+def score_text(score, best):
+    return f"{score:g} of {best:g}"
+
+
+def term_table(data, students):
+    """The term: a row per student, a column per notebook (every one in the gradebook), each notebook's
+    class mean below."""
+    if not data:
+        return ["<h2 id=term>The term</h2><p>The gradebook has no notebook.</p>"]
+    parts = ["<h2 id=term>The term: score per student and notebook</h2>",
+             "<p>The score after nbgrader's late penalty; <span class=late>late</span>: handed in after the due "
+             "date (and any extension); <i>not graded</i>: handed in, no grade (below, why); —: not submitted. "
+             "The class mean counts the graded submissions only.</p>",
+             "<div class=wide><table class=term><tr><th>student</th>"
+             + "".join(f"<th class=n>{ident(a)}<br>of {d['max']:g}</th>" if "max" in d else f"<th>{ident(a)}</th>"
+                       for a, d in data.items()) + "</tr>"]
+    for s in students:
+        cells = []
+        for d in data.values():
+            score, _, status = d["students"].get(s, (None, 0, "not submitted"))
+            if status == "graded":
+                late = d.get("late", {}).get(s, (0, 0))[0]
+                cells.append(f"<td class=n>{score:g}" + (" <span class=late>late</span>" if late else "") + "</td>")
+            elif status == "not graded":
+                cells.append("<td class=n><i>not graded</i></td>")
+            else:
+                cells.append("<td class='n none'>—</td>")
+        parts.append(f"<tr><td>{ident(s)}</td>{''.join(cells)}</tr>")
+    means, counts = [], []
+    for d in data.values():
+        values = [v[0] for v in d["students"].values() if v[2] == "graded"]
+        best = d.get("max") or max((v[1] for v in d["students"].values()), default=0)
+        means.append(f"<td class=n>{statistics.mean(values):.2f}" + (f" ({statistics.mean(values) / best:.0%})"
+                                                                      if best else "") + "</td>"
+                     if values else "<td class='n none'>—</td>")
+        counts.append(f"<td class=n>{len(values)} / {len(values) + count(d, 'not graded')}</td>")
+    parts.append(f"<tr class=sum><th>class mean</th>{''.join(means)}</tr>"
+                 f"<tr><th>graded / handed in</th>{''.join(counts)}</tr></table></div>")
+    return parts
+
+
+def section(a, d, out):
+    """One notebook's part of index.html."""
+    graded = {s: v for s, v in d["students"].items() if v[2] == "graded"}
+    values = [v[0] for v in graded.values()]
+    best = max((v[1] for v in graded.values()), default=d.get("max", 0))
+    absent = sorted(s for s, v in d["students"].items() if v[2] == "not submitted")
+    failed = sorted(s for s, v in d["students"].items() if v[2] == "not graded")
+    parts = [f"<h2 id='{html.escape(a, quote=True)}'>{ident(a)}</h2><p>{len(graded)} graded"
+             + (f", {len(failed)} could not be graded (left out of the numbers)" if failed else "")
+             + (f", {len(absent)} did not submit" if absent else "")
+             + (f"; score out of {best:g}: mean {statistics.mean(values):.2f}, median "
+                f"{statistics.median(values):g}" if values else "") + "</p>"]
+    if values:
+        png = f"scores-{a}.png"
+        histogram(values, best, out / png, a)
+        parts.append(f"<img src='{html.escape(png, quote=True)}' alt='score distribution of "
+                     f"{html.escape(a, quote=True)}' width='480'>")
+    parts.append("<h3>Test cells</h3>" + table(
+        [("cell", ""), ("points", "n"), ("graded", "n"), ("mean", "n"), ("full", "n"), ("zero", "n")],
+        [[(ident(cell), ""), (f"{top:g}", "n"), (n, "n"), ("" if mean == "" else f"{mean:.2f}", "n"), (full, "n"),
+          (zero, "n")] for cell, (top, n, mean, full, zero) in cell_rows(d)]))
+    parts.append("<h3>Misconceptions: the hints the class got</h3>")
+    rows = misconceptions(d)
+    if not rows:
+        parts.append("<p class=none>No hint was given.</p>")
+    else:
+        parts.append(table(
+            [("hint", ""), ("cells", ""), ("students", "n"), ("share of the graded", "n"), ("who", "")],
+            [[(html.escape(hint), "text"), (ids(cells), ""), (len(who), "n"),
+              (f"{len(who) / len(graded):.0%} ({len(who)} of {len(graded)})" if graded else "", "n"),
+              (ids(who), "who")] for hint, cells, who in rows]))
+    parts.append(f"<h3>Did not submit ({len(absent)})</h3>"
+                 + (f"<p>{ids(absent)}</p>" if absent else "<p class=none>Everyone submitted.</p>"))
+    parts.append(f"<h3>Could not be graded ({len(failed)})</h3>")
+    parts.append(table([("student", ""), ("why", "")],
+                       [[(ident(s), ""), (html.escape(d.get("reasons", {}).get(s, "not graded")), "text")]
+                        for s in failed]) if failed else "<p class=none>None.</p>")
+    flagged = sorted(d.get("flags", {}).items())
+    parts.append(f"<h3>Flagged for review ({len(flagged)})</h3>")
+    parts.append(table([("student", ""), ("score", "n"), ("what the judge flagged", ""), ("cells", "")],
+                       [[(ident(s), ""), (score_text(*d["students"][s][:2]), "n"), (html.escape(rule), "text"),
+                         (html.escape("; ".join(cells)), "")] for s, rules in flagged for rule, cells in rules])
+                 if flagged else "<p class=none>Nothing was flagged.</p>")
+    stopped = sorted(d.get("stopped", {}).items())
+    parts.append(f"<h3>Stopped by a time limit or a crash ({len(stopped)})</h3>")
+    parts.append(table([("student", ""), ("score", "n"), ("cells", ""), ("what", "")],
+                       [[(ident(s), ""), (score_text(*d["students"][s][:2]), "n"), (ids(c for c, _ in cells), ""),
+                         (html.escape(", ".join(dict.fromkeys(w for _, w in cells))), "")] for s, cells in stopped])
+                 if stopped else "<p class=none>None.</p>")
+    late = sorted((s, v) for s, v in d.get("late", {}).items() if v[0] > 0)
+    parts.append(f"<h3>Late ({len(late)})</h3>")
+    parts.append(table([("student", ""), ("score", "n"), ("late by", "n"), ("penalty", "n")],
+                       [[(ident(s), ""), (score_text(*d["students"][s][:2]), "n"), (late_by(seconds), "n"),
+                         (f"{penalty:g}", "n")] for s, (seconds, penalty) in late])
+                 if late else "<p class=none>None.</p>")
+    return parts
 
 
 def cell_rows(d):
@@ -230,8 +554,17 @@ def cell_rows(d):
 
 
 def misconceptions(d):
-    """[((cell, hint), students)], most common first."""
-    return sorted(d["hints"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    """[(hint, cells, students)]: one row per hint, the cells it showed in (the gradebook's order) and
+    everyone who got it in any of them (sorted); most students first."""
+    order = {cell: i for i, cell in enumerate(d["cells"])}
+    by_hint = {}
+    for (cell, hint), who in d["hints"].items():
+        cells, students = by_hint.setdefault(hint, (set(), set()))
+        cells.add(cell)
+        students.update(who)
+    rows = [(hint, sorted(cells, key=lambda c: (order.get(c, len(order)), c)), sorted(students))
+            for hint, (cells, students) in by_hint.items()]
+    return sorted(rows, key=lambda r: (-len(r[2]), r[0]))
 
 
 def histogram(values, best, path, title):
@@ -249,10 +582,12 @@ def histogram(values, best, path, title):
     plt.close(fig)
 
 
+# ----------------------------------------------------------------------------- the command
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m autograder report", description=__doc__.splitlines()[0])
     ap.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                    help="default: every one in the gradebook with submissions")
+                    help="the notebooks that get a section (default: every one in the gradebook with submissions); "
+                         "the term table has every notebook of the gradebook")
     ap.add_argument("--root", default=".", help="the course root (default: here)")
     ap.add_argument("--db-url", default=None, help="nbgrader's gradebook URL (default: the course's)")
     ap.add_argument("--out", default=None, help="folder (default: class-report/ at the course root)")
@@ -264,17 +599,25 @@ def main(argv=None):
 
 
 def report(root=".", assignments=None, db_url=None, out=None, problems=None):
-    """Collect and write the report; returns the index.html path. `problems`: a list that gets one line
-    per item left out (each also printed on stderr)."""
+    """Collect and write the report; returns the index.html path. `assignments`: the notebooks that get a
+    section (default: every one with submissions); the term table has every notebook of the gradebook.
+    `problems`: a list that gets one line per item left out (each also printed on stderr)."""
     from nbgrader.api import Gradebook
     root = Path(root).resolve()
     db_url = db_url or course_db_url(root)
     problems = [] if problems is None else problems
-    if not assignments:         # every assignment that has submissions
-        with Gradebook(db_url) as gb:
-            assignments = sorted(a.name for a in gb.assignments if a.num_submissions)
-    data = collect(root, assignments, db_url, problems)
-    return write(data, out or root / "class-report", problems)
+    with Gradebook(db_url) as gb:
+        term = [a.name for a in gb.assignments]         # by due date, then name
+        if not assignments:         # every assignment that has submissions
+            assignments = [a.name for a in gb.assignments if a.num_submissions]
+    data = collect(root, term + [a for a in assignments if a not in term], db_url, problems, detailed=assignments)
+    similar = {}
+    for a in assignments or data:
+        try:
+            similar[a] = similarity.find(root, a)
+        except Exception as e:        # one notebook's similarity view never stops the report
+            problems.append(f"{a}: similar answers not computed ({type(e).__name__}: {e})")
+    return write(data, out or root / "class-report", problems, detailed=assignments, similar=similar)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class Result:
     dead_kernel: bool = False           # the student's kernel or answer process died
     skipped: bool = False
     note: str = ""                      # what the grader did (a renamed notebook)
-    manual: list[str] = field(default_factory=list)         # manual grades cleared or kept (gradingprocess)
+    manual: list[str] = field(default_factory=list)     # manual grades and comments cleared or kept (gradingprocess)
     flags: list[str] = field(default_factory=list)          # for the instructor to look at (judge's flags)
     spent: dict[str, float] = field(default_factory=dict)   # seconds by part (autograder/timing.py)
     host: str = ""                      # the machine that graded it

@@ -162,8 +162,13 @@ def as_code_block(source):
 
 class Course:
     """What the course's notebooks say about cells, for the rebuild: the sources of the source
-    notebook's markdown and code cells (and of the released notebook's markdown, whose links the
-    release rewrites), their `course` metadata and markdown attachments."""
+    notebook's markdown and code cells, their `course` metadata and markdown attachments. A markdown
+    cell of the source counts under its source and under its source as the release writes it
+    (release_markdown: the student notebooks' links to other notebooks of the series are Colab URLs),
+    so the course's cells a student got are known where the released notebook is not (the grade
+    command's grading process has the source notebook only); the released notebook's markdown, when
+    there is one, counts too. `escaped`: the course's markdown as clean_cell shows a student's
+    (notebooks autograded before a course cell was known, restored on the feedback page)."""
 
     def __init__(self, source, released=None):
         self.markdown, self.code, self.by_grade_id = {}, {}, {}
@@ -172,10 +177,13 @@ class Course:
             gid = c.metadata.get("nbgrader", {}).get("grade_id")
             if gid:
                 self.by_grade_id.setdefault(gid, c)
+        for c, as_released in release_markdown(source):
+            self.markdown.setdefault(as_released, c)
         for c in released.cells if released is not None else ():
             if c.cell_type == "markdown":
                 self.markdown.setdefault(c.source, c)
         self.sources = set(self.markdown) | set(self.code)
+        self.escaped = {as_code_block(s): s for s in self.markdown if not is_escaped(s)}
 
     @classmethod
     def of(cls, config, info):
@@ -192,13 +200,25 @@ class Course:
             seen.add(gid)
             return False
         source = text(cell.get("source")) if isinstance(cell, dict) else None
-        return source not in self.sources and not (source and LEFT_OUT.fullmatch(source))
+        return (source not in self.sources and source not in self.escaped
+                and not (source and LEFT_OUT.fullmatch(source)))
 
     def cell_of(self, cell_type, source, grade_id):
         """The course's cell this one stands for (by grade id, else by its exact source), or None."""
         if grade_id in self.by_grade_id:
             return self.by_grade_id[grade_id]
         return (self.markdown if cell_type == "markdown" else self.code if cell_type == "code" else {}).get(source)
+
+
+def release_markdown(source):
+    """[(cell, its source as released)] of the source notebook's markdown cells that the release rewrites:
+    the same rewriting (autograder/build/links.py colab_links), run on copies of their sources."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from ..build.links import colab_links
+    markdown = [c for c in source.cells if c.cell_type == "markdown"]
+    released = colab_links(new_notebook(cells=[new_markdown_cell(c.source) for c in markdown]))
+    return [(c, r.source) for c, r in zip(markdown, released.cells) if r.source != c.source]
 
 
 def released_notebook(config, info):
@@ -261,7 +281,9 @@ def clean_cell(cell, course, feedback=False):
     - type code or markdown; any other (raw, unknown) becomes markdown shown as its text;
     - id kept when it is nbformat's [A-Za-z0-9_-]{1,64}, else a new one;
     - source a str; a markdown cell that is not one of the course's own is shown as its text (an
-      indented code block), its attachments dropped; a course markdown cell gets the course's;
+      indented code block), its attachments dropped; a course markdown cell (its source as in the source
+      notebook or as released, see Course; with `feedback`, also as an earlier rebuild escaped it) is
+      shown as the course wrote it and gets the course's attachments;
     - metadata: `nbgrader` with its schema's keys and types (plus GetGrades' score and comment when
       `feedback`); `conv1d.hint` (a str, the judge's) on test cells only; `course` copied from the
       course's own cell; `jupyter.source_hidden`/`outputs_hidden`, `collapsed`, `scrolled`, `editable`,
@@ -274,6 +296,9 @@ def clean_cell(cell, course, feedback=False):
     source = "" if source is None else source
     nbgrader = typed(meta.get("nbgrader"), NBGRADER_FEEDBACK if feedback else NBGRADER)
     ours = course.cell_of(kind, source, nbgrader.get("grade_id"))
+    if feedback and kind == "markdown" and ours is None and source in course.escaped:
+        source = course.escaped[source]         # a course cell an earlier rebuild took for a student's
+        ours = course.markdown[source]
     new_meta = {}
     if nbgrader:
         new_meta["nbgrader"] = nbgrader
@@ -295,7 +320,8 @@ def clean_cell(cell, course, feedback=False):
         count = cell.get("execution_count")
         new["execution_count"] = count if is_int(count) and count >= 0 else None
         new["outputs"] = clean_outputs(cell.get("outputs"))
-    elif kind == "markdown" and ours is not None and ours.cell_type == "markdown" and source == ours.source:
+    elif kind == "markdown" and ours is not None and ours.cell_type == "markdown" and (
+            source == ours.source or course.markdown.get(source) is ours):     # as in the source, or as released
         attachments = clean_attachments(ours.get("attachments"))
         if attachments:
             new["attachments"] = attachments

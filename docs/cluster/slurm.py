@@ -25,12 +25,15 @@ def slurm_cluster(queue, account=None, walltime="02:00:00"):
 
     The scheduler listens on the login node's network, where other users are: its connections use TLS
     with credentials made for this run (security=True), written in build/ of the checkout, which the
-    compute nodes see; without them nobody can send it work."""
+    compute nodes see; without them nobody can send it work (Dask's messages are pickles: whoever could
+    would run code on every worker). Its dashboard, plain HTTP, listens on 127.0.0.1 only (the login
+    node's users reach it through `ssh -L 8787:127.0.0.1:8787 login-node`)."""
     from dask_jobqueue import SLURMCluster
     (ROOT / "build").mkdir(exist_ok=True)
     return SLURMCluster(queue=queue, account=account, walltime=walltime, cores=2, processes=2, memory="6GiB",
                         python=sys.executable, job_script_prologue=[f"cd {ROOT}", f"export PYTHONPATH={ROOT}"],
-                        security=True, shared_temp_directory=str(ROOT / "build"))
+                        security=True, shared_temp_directory=str(ROOT / "build"),
+                        scheduler_options={"dashboard_address": "127.0.0.1:8787"})
 
 
 def main(argv=None):

@@ -1,0 +1,34 @@
+"""Runs wherever a student notebook's links are written or recognised (`make release`, nbgrader
+generate_assignment, the grading process's SanitizeOutputs): the links of the series on GitHub and Colab.
+
+A student notebook is opened alone in Colab, where a link to a neighbour of the series
+(`../02_stride/02_stride.ipynb`) leads nowhere: in the student notebooks each such link becomes the
+neighbour's Colab URL (autograder/preprocessors/colablinks.py runs colab_links as generate_assignment's last
+step). The solutions keep the relative links (GitHub and the book resolve them). Light: `re` only.
+"""
+import re
+
+GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
+
+# A link to another notebook of the series, relative as GitHub and the book resolve it: ](../NN_slug/NN_slug.ipynb)
+SERIES_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)\s]*)?\)")
+
+
+def colab_url(assignment):
+    """The Colab URL of a student notebook, e.g. colab_url("02_stride")."""
+    return (f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/"
+            f"notebooks/{assignment}/{assignment}.ipynb")
+
+
+def glossary_link():
+    """The link to docs/glossary.md on GitHub (absolute: a notebook opened alone in Colab has no repo)."""
+    return f" · [Glossary · 术语表](https://github.com/{GITHUB_REPO}/blob/main/docs/glossary.md)"
+
+
+def colab_links(nb):
+    """The student notebook nb with each link to another notebook of the series made its Colab URL
+    (in place; also returned). Links already made are left as they are: running it twice changes nothing."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = SERIES_LINK.sub(lambda m: f"]({colab_url(m.group(1))}{m.group(2) or ''})", cell.source)
+    return nb
