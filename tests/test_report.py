@@ -23,6 +23,7 @@ import pytest
 from autograder.classroom import report
 from autograder.classroom.grade import Result, write_flags
 from autograder.classroom.spreadsheet import FORMULA_START
+from tests.test_hostile_pages import is_number
 
 A1, A2, A3, A4 = "01_channels_kernel", "02_stride", "03_padding", "04_dilation"
 CELLS = {A1: {"test_shape": 2.0, "test_values": 3.0}, A2: {"test_values": 4.0, "test_predict": 1.0},
@@ -47,14 +48,6 @@ def no_formula(path):
     for row in rows_of(path):
         for cell in row:
             assert not cell.startswith(FORMULA_START) or is_number(cell), (path.name, row)
-
-
-def is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 # ----------------------------------------------------------------------------- flags.csv
