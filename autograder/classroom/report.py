@@ -40,7 +40,6 @@ student's hints, flags and stopped cells out. Each is named on stderr in one lin
 import argparse
 import csv
 import html
-import json
 import math
 import os
 import re
@@ -83,10 +82,8 @@ def findings(path, test_cells=None):
     """The Findings of one autograded notebook. `test_cells`: the grade ids to take hints from (default:
     any graded cell that is not an answer). Raises intake.Rejected (not a regular file, over
     MAX_NOTEBOOK), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
-    nb = json.loads(intake.read_file(path, MAX_NOTEBOOK).decode("utf-8"))
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        raise ValueError("not a notebook (no list of cells)")
+    nb = intake.read_notebook(path, MAX_NOTEBOOK)
+    cells = nb["cells"]
     found = Findings()
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     ours = meta.get("conv1d") if isinstance(meta.get("conv1d"), dict) else {}

@@ -292,7 +292,7 @@ def read_answers(root, assignment, source="autograded", problems=None, max_chars
         if not os.path.lexists(path):
             continue
         try:
-            nb = json.loads(intake.read_file(path, MAX_NOTEBOOK).decode("utf-8"))
+            nb = intake.read_notebook(path, MAX_NOTEBOOK)
             cells = answer_cells(nb, max_chars)
         except (OSError, intake.Rejected, ValueError, RecursionError) as e:
             problems.append(printable(f"{assignment}/{entry.name}: answers not compared: {type(e).__name__}: {e}"))

@@ -15,6 +15,7 @@ submission is reported by nbgrader as failed, with the reason, and the others ar
 strips a UTF-8 byte-order mark from a notebook, which nbformat cannot read.
 """
 import hashlib
+import json
 import os
 import stat
 
@@ -142,6 +143,15 @@ def read_file(path, limit=MAX_FILE):
             chunks.append(chunk)
     finally:
         os.close(fd)
+
+
+def read_notebook(path, limit=MAX_FILE):
+    """A student's notebook as parsed JSON (read_file, then json), a dict with a list of cells. Raises Rejected
+    (not a regular file, over `limit` bytes), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
+    nb = json.loads(read_file(path, limit).decode("utf-8"))
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a notebook (no list of cells)")
+    return nb
 
 
 def read_folder(folder, max_total=MAX_TOTAL):
