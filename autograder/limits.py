@@ -108,6 +108,10 @@ MAX_DEPTH = 8
 # under 60 cells; a student may add many more, never thousands.
 MAX_CELLS = 2000
 MAX_OUTPUTS = 20000
+# JSON containers ({ and [) of a notebook the class report or the similarity view reads (intake.read_notebook):
+# an empty one costs ~60 bytes parsed, so 64 MiB of `{},` would cost ~1.6 GiB; counted in the bytes before
+# parsing (brackets inside strings count too: a bound, never an undercount), ~60 MiB at most.
+MAX_JSON_CONTAINERS = 1_000_000
 
 # The judge's wire (autograder/sandbox/wire.py frames). What an answer process may send in one reply, checked
 # before anything is read: its JSON part holds names, numbers and small lists (big numeric lists travel as

@@ -51,3 +51,14 @@ def test_escaped_keys_are_counted_too(tmp_path):
     (folder / "a.ipynb").write_text(text)
     with pytest.raises(intake.Rejected, match=f"more than {intake.MAX_CELLS} cells"):
         intake.check_folder(folder)
+
+
+def test_a_notebook_read_for_the_report_is_bounded_in_what_parsing_it_costs(tmp_path):
+    """The class report and the similarity view parse a student's notebook whole (intake.read_notebook):
+    `{},` repeated would cost ~25 times its bytes in memory, so containers are counted in the bytes first."""
+    path = tmp_path / "a.ipynb"
+    path.write_text('{"cells": [], "metadata": {"x": [' + "{}," * (intake.MAX_JSON_CONTAINERS + 1) + "{}]}}")
+    with pytest.raises(intake.Rejected, match="JSON objects and lists"):
+        intake.read_notebook(path, 64 * 1024 ** 2)
+    path.write_text(json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = [{}]")])))
+    assert intake.read_notebook(path)["cells"][0]["source"] == "x = [{}]"

@@ -297,6 +297,7 @@ def read_answers(root, assignment, source="autograded", problems=None, max_chars
         except (OSError, intake.Rejected, ValueError, RecursionError) as e:
             problems.append(printable(f"{assignment}/{entry.name}: answers not compared: {type(e).__name__}: {e}"))
             continue
+        del nb          # before the next notebook is parsed
         for gid, text in cells.items():
             out.setdefault(gid, {})[entry.name] = text
     return out

@@ -21,7 +21,7 @@ import stat
 
 # The bounds of a submission (bytes of a file and in all, files, folder depth, cells and outputs of a
 # notebook) are autograder/limits.py's; the rest of the course reads them here too (intake.MAX_FILE).
-from ..limits import MAX_CELLS, MAX_DEPTH, MAX_FILE, MAX_FILES, MAX_OUTPUTS, MAX_TOTAL
+from ..limits import MAX_CELLS, MAX_DEPTH, MAX_FILE, MAX_FILES, MAX_JSON_CONTAINERS, MAX_OUTPUTS, MAX_TOTAL
 
 
 class Rejected(Exception):
@@ -147,8 +147,12 @@ def read_file(path, limit=MAX_FILE):
 
 def read_notebook(path, limit=MAX_FILE):
     """A student's notebook as parsed JSON (read_file, then json), a dict with a list of cells. Raises Rejected
-    (not a regular file, over `limit` bytes), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
-    nb = json.loads(read_file(path, limit).decode("utf-8"))
+    (not a regular file, over `limit` bytes, over MAX_JSON_CONTAINERS brackets: what parsing would cost in
+    memory), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
+    raw = read_file(path, limit)
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_CONTAINERS:
+        raise Rejected(f"{path} holds more than {MAX_JSON_CONTAINERS} JSON objects and lists")
+    nb = json.loads(raw.decode("utf-8"))
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("not a notebook (no list of cells)")
     return nb
