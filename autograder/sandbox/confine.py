@@ -379,7 +379,9 @@ def kernel_inner(workdir, argv):
     import seccomp  # no new process or program from here on (a second process escapes the limits)
     seccomp.forbid_new_processes()
     from ipykernel.kernelapp import launch_new_instance
-    sys.argv = ["ipykernel_launcher", *argv]
+    # parent_handle=1: no parent poller (bubblewrap ends the kernel with its parent) and none of ipykernel's
+    # "Ctrl-C will not work" note for a kernel started by hand, printed into every grading log
+    sys.argv = ["ipykernel_launcher", "--IPKernelApp.parent_handle=1", *argv]
     launch_new_instance()
 
 
