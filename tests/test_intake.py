@@ -53,6 +53,19 @@ def test_escaped_keys_are_counted_too(tmp_path):
         intake.check_folder(folder)
 
 
+def test_a_hand_in_of_many_empty_lists_is_refused_before_it_is_parsed(tmp_path):
+    """Lists reach no object hook: `[],` repeated (20 MiB of it would cost ~400 MB to parse) is refused by
+    counting brackets in the bytes, while a notebook whose code is full of brackets is not."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["x"] = [[] for _ in range(intake.MAX_JSON_CONTAINERS + 1)]
+    start = time.process_time()
+    with pytest.raises(intake.Rejected, match="JSON objects and lists"):
+        intake.check_folder(folder_with(tmp_path / "lists", nb))
+    assert time.process_time() - start < 1.0
+    code = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = [x[i][0] for i in range(3)]\n" * 5000)])
+    assert intake.check_folder(folder_with(tmp_path / "code", code)) == ["s/a/a.ipynb"]
+
+
 def test_a_notebook_read_for_the_report_is_bounded_in_what_parsing_it_costs(tmp_path):
     """The class report and the similarity view parse a student's notebook whole (intake.read_notebook):
     `{},` repeated would cost ~25 times its bytes in memory, so containers are counted in the bytes first."""

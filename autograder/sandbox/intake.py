@@ -74,9 +74,9 @@ def check_folder(folder, max_total=MAX_TOTAL):
 
 def _count_cells(path, rel):
     """Rejected when the notebook at path holds more than MAX_CELLS cells or MAX_OUTPUTS outputs, or more
-    JSON objects than such a notebook could, or is not JSON at all: parsed with a counter that stops the
-    parse as soon as a bound is passed, before nbformat reads anything (json's C parser; keys however they
-    are escaped, `"\\u0063ell_type"` included)."""
+    JSON objects than such a notebook could (or brackets than MAX_JSON_CONTAINERS), or is not JSON at all: parsed
+    with a counter that stops the parse as soon as a bound is passed, before nbformat reads anything (json's C
+    parser; keys however they are escaped, `"\\u0063ell_type"` included)."""
     import json
     counts = {"objects": 0, "cell_type": 0, "output_type": 0}
     bounds = {"objects": 4 * MAX_CELLS + 3 * MAX_OUTPUTS + 100, "cell_type": MAX_CELLS, "output_type": MAX_OUTPUTS}
@@ -92,8 +92,12 @@ def _count_cells(path, rel):
                 raise Rejected(f"{rel} has more than {most} {words[what]}; hand in the course's notebook with "
                                "your answers" + (", its outputs cleared" if what != "cell_type" else ""))
         return None                 # nothing is kept: only counted
+    raw = read_file(path)
+    if _containers(raw) > MAX_JSON_CONTAINERS:     # lists reach no hook: `[],` repeated costs ~20x its bytes
+        raise Rejected(f"{rel} holds more than {MAX_JSON_CONTAINERS} JSON objects and lists; hand in the course's "
+                       "notebook with your answers, its outputs cleared")
     try:
-        json.loads(read_file(path), object_pairs_hook=count)
+        json.loads(raw, object_pairs_hook=count)
     except (ValueError, RecursionError):
         pass                        # not JSON (or nested too deep for it): nbgrader says so, for this student alone
 
@@ -145,12 +149,18 @@ def read_file(path, limit=MAX_FILE):
         os.close(fd)
 
 
+def _containers(raw):
+    """At most how many JSON objects and lists the bytes `raw` can parse into (brackets in strings count too):
+    what parsing would cost in memory, known before parsing."""
+    return raw.count(b"{") + raw.count(b"[")
+
+
 def read_notebook(path, limit=MAX_FILE):
     """A student's notebook as parsed JSON (read_file, then json), a dict with a list of cells. Raises Rejected
     (not a regular file, over `limit` bytes, over MAX_JSON_CONTAINERS brackets: what parsing would cost in
     memory), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
     raw = read_file(path, limit)
-    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_CONTAINERS:
+    if _containers(raw) > MAX_JSON_CONTAINERS:
         raise Rejected(f"{path} holds more than {MAX_JSON_CONTAINERS} JSON objects and lists")
     nb = json.loads(raw.decode("utf-8"))
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
