@@ -32,8 +32,9 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
     layer, y = run_student(Conv1d, c, x, w, b, where=where)
     want_y = torch_conv1d(x, w, b, **c["conv"])
     if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-        raise CheckFailed(f"{where}: your forward's output is not torch's (the forward test says where); the "
-                          "gradients are checked on a right forward, so make that pass first.",
+        raise CheckFailed(f"{where}: your forward's output is not torch's: {_forward_differs(y, want_y)} The "
+                          "gradients are checked on a right forward: the answer cell's own forward is one; if you "
+                          "changed it, change it back or fix it first.",
                           (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
     with _Forbidden():
         try:
@@ -60,6 +61,17 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
                           f"{type(got).__name__}"
                           f"{' of length ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}.")
     return tuple(None if g is None else np.asarray(g) for g in got)
+
+
+def _forward_differs(y, want):
+    """Where the student's forward output y differs from torch's `want`, in one sentence."""
+    if y.shape != want.shape:
+        return f"it has shape {y.shape}, torch's {want.shape}."
+    if not _is_real(y):
+        return f"it holds {y.dtype}, not real numbers."
+    err = np.abs(y.astype(np.float64) - want)
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+    return f"the largest difference is {err[worst]:.3g}, at y index {tuple(int(j) for j in worst)}."
 
 
 def _rerun(Conv1d, c, L=None, **conv):

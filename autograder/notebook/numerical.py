@@ -30,9 +30,9 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
             layer, y = run_student(Conv1d, c, x, w, b, where=where)
             want_y = torch_conv1d(x, w, b, **c["conv"])
             if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's yet, so its numerical gradients "
-                                  "cannot be "
-                                  "torch's either: make the forward test pass first.")
+                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's, so its numerical gradients "
+                                  "cannot be torch's either: the answer cell's own forward is; if you changed it, "
+                                  "change it back or fix it first.")
             with _Forbidden():
                 try:
                     layer.backward = None       # numerical gradients come from the forward alone
