@@ -265,9 +265,9 @@ def _shape_variants(name, c, x, w, b, dy, shape):
 
 def _raising_line(err):
     """The line of the student's own code that raised `err`: the last frame of its traceback that is not the
-    checks' (conv1d_course, autograder) nor a library's (a file under Python's prefixes), as text, or "" (no
-    traceback, as in the grader, which gets the exception back as a type and a message; or no source: linecache
-    holds the source of code run from a notebook cell)."""
+    checks' (conv1d_course, autograder) nor a library's (a file under Python's prefixes or in a site-packages
+    folder), as text; or "" when there is no traceback (the grader gets the exception back as a type and a
+    message) or no source (linecache holds the source of code run from a notebook cell)."""
     roots = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     found = ""
     tb = getattr(err, "__traceback__", None)
@@ -275,7 +275,9 @@ def _raising_line(err):
         code, module = tb.tb_frame.f_code, str(tb.tb_frame.f_globals.get("__name__", ""))
         name = code.co_filename
         theirs = module.split(".")[0] in ("conv1d_course", "autograder") or name.startswith(("<conv1d_", "<frozen"))
-        if not theirs and not (os.path.isfile(name) and os.path.realpath(name).startswith(roots)):
+        library = os.path.isfile(name) and (os.path.realpath(name).startswith(roots) or any(
+            part in ("site-packages", "dist-packages") for part in os.path.realpath(name).split(os.sep)))
+        if not theirs and not library:
             text = linecache.getline(name, tb.tb_lineno).strip()
             found = f"line {tb.tb_lineno}: {text}" if text else found
         tb = tb.tb_next
