@@ -218,7 +218,7 @@ def _shape_variants(name, c, x, w, b, dy, shape):
     left, right = _pad_amounts(dict(c, conv=conv))
     dy64 = np.asarray(dy, np.float64)
     if name == "db":
-        return [("db[o] sums dy over the batch and the length, one number per output channel: "
+        return [("one number per output channel: sum dy over the batch and the length axes, "
                  f"db = dy.sum(axis=(0, 2)), not dy.sum(axis={axes}).", dy64.sum(axis=axes))
                 for axes in (2, 0, (0, 1), (1, 2))] + [
                 ("one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum().", dy64.sum())]
