@@ -183,3 +183,122 @@ def test_a_scatter_that_loses_repeated_indices_is_named():
     lost = check.backward_loops(x, w, dy, c0, last_write=("scatter",))[0]
     assert not np.allclose(lost, want), "overlapping windows lose contributions when only the last write survives"
     assert np.allclose(check.backward_loops(x, w, dy, c0)[0], want)
+
+
+CROP = "return dx_pad[:, :, left:left + L_in], dw, db"
+
+
+def hint_of(Conv1d, c, grads=("dx",)):
+    """The hint of the first failing check of case c ("" when there is none), and the message."""
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_backward(Conv1d, [c], grads=list(grads))
+    return e.value.hint or "", e.value.message
+
+
+@pytest.mark.parametrize("crop, c", [
+    ("dx_pad[:, :, right:right + L_in]", check.case(N=2, C_in=2, L=7, C_out=2, K=4, seed=61, padding="same")),
+    ("dx_pad[:, :, :L_in]", check.case(N=2, C_in=2, L=7, C_out=3, K=3, seed=62, padding=2)),
+    ("dx_pad[:, :, left:]", check.case(N=2, C_in=2, L=7, C_out=3, K=3, seed=63, padding=1, stride=2)),
+    ("dx_pad[:, :, 1:1 + L_in]", check.case(N=1, C_in=2, L=6, C_out=2, K=3, seed=64, padding=3, dilation=2)),
+])
+def test_dx_cropped_at_the_wrong_offset_is_named_with_its_offset(crop, c):
+    """dx_pad cut at another offset than left, or without its end: right values, wrong place (or length)."""
+    hint, message = hint_of(answer(solution().replace(CROP, f"return {crop}, dw, db")), c)
+    assert "cropped at the wrong offset" in hint, (hint, message)
+    assert re.search(r"dx_pad\[\.\.\., \d+:", hint), hint
+
+
+@pytest.mark.parametrize("wrong_dx", [
+    "np.flip(dx_pad, -1)[:, :, left:left + L_in]",        # right shape, other values: no slice of dx_pad
+    "dx_pad[:, :, left:] + 1",                            # dx_pad[left:]'s length, other values
+    "np.zeros((N, C_in, L_pad - left))",
+])
+def test_a_dx_with_the_crops_symptom_but_not_its_values_is_not_called_cropped(wrong_dx):
+    c = check.case(N=2, C_in=2, L=7, C_out=3, K=3, seed=65, padding=2)
+    hint, message = hint_of(answer(solution().replace(CROP, f"return {wrong_dx}, dw, db")), c)
+    assert "cropped" not in hint, (hint, message)
+
+
+FLOOR = check.case(N=2, C_in=2, L=10, C_out=3, K=3, seed=66, stride=2, padding=1, padding_mode="reflect")  # drops 1
+
+
+def test_an_error_is_named_only_when_the_mistake_reproduces_it():
+    """dx_pad as long as the windows reach (no output_padding) makes np.add.at raise with a reflect padding
+    whose tail the floor left unread: named, since the same backward runs where the floor drops nothing. A
+    backward that raises the same error everywhere gets no cause, only what it raised and where."""
+    m = next(m for m in MISTAKES if m["name"] == "dx as long as conv_transpose1d without output_padding")
+    hint, message = hint_of(answer(wrong(m)), FLOOR)
+    assert "your backward raised ValueError" in message and "as long as x_pad" in hint, (hint, message)
+    always = solution().replace("        x_pad, left, right, L_in = self.saved\n",
+                                "        x_pad, left, right, L_in = self.saved\n"
+                                "        np.zeros(3) + np.zeros(4)\n")
+    for c in (FLOOR, check.case(N=2, C_in=4, L=8, C_out=4, K=3, seed=67, groups=2, stride=3, padding=1,
+                                padding_mode="circular")):
+        hint, message = hint_of(answer(always), c)
+        assert hint == "" and "your backward raised ValueError" in message, (hint, message)
+
+
+def test_a_typeerror_on_none_is_the_missing_bias_only_when_a_bias_makes_it_run():
+    c = check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=68, bias=False)
+    reads_bias = solution().replace("db = None if self.bias is None else dy.sum(axis=(0, 2))",
+                                    "db = dy.sum(axis=(0, 2)) + 0 * self.bias")
+    hint, _ = hint_of(answer(reads_bias), c, grads=["db"])
+    assert "do not read the bias" in hint
+    always = solution().replace("db = None if self.bias is None else dy.sum(axis=(0, 2))",
+                                "db = None if self.bias is None else dy.sum(axis=(0, 2))\n        len(None)")
+    hint, message = hint_of(answer(always), c, grads=["db"])
+    assert "bias" not in hint and "TypeError" in message, (hint, message)
+
+
+def test_an_attribute_error_is_forward_not_keeping_state_only_when_the_layer_lacks_it():
+    forgets = solution().replace("        self.saved = (x_pad, left, right, x.shape[2])       # what backward needs\n",
+                                 "")
+    hint, _ = hint_of(answer(forgets), check.case(seed=69))
+    assert "keep it in forward (self.saved = ...)" in hint
+    elsewhere = solution().replace("        x_pad, left, right, L_in = self.saved\n",
+                                   "        x_pad, left, right, L_in = self.saved\n        self.saved.shape\n")
+    hint, message = hint_of(answer(elsewhere), check.case(seed=69))
+    assert hint == "" and "'tuple' object has no attribute 'shape'" in message, (hint, message)
+
+
+@pytest.mark.parametrize("name, wrong_db, words", [
+    ("per sample", "dy.sum(axis=2)", "not dy.sum(axis=2)"),
+    ("one number", "dy.sum()", "not dy.sum()"),
+    ("of its own", "2 * dy.sum(axis=2)", None),      # the shape of the per-sample sum, other values
+])
+def test_a_db_of_another_shape_is_named_only_when_its_values_are_that_sum(name, wrong_db, words):
+    c = check.case(N=3, C_in=2, L=7, C_out=2, K=3, seed=70, bias=True)
+    Conv1d = answer(solution().replace("db = None if self.bias is None else dy.sum(axis=(0, 2))",
+                                       f"db = None if self.bias is None else {wrong_db}"))
+    hint, message = hint_of(Conv1d, c, grads=["db"])
+    assert (words in hint) if words else hint == "", (hint, message)
+
+
+def test_the_line_that_raised_is_shown_from_the_students_cell():
+    """In a notebook, linecache holds each cell's source (IPython puts it there): the message quotes the line
+    of the student's code that raised, the innermost one, not NumPy's nor the checks'."""
+    import linecache
+    source = solution().replace("        x_pad, left, right, L_in = self.saved\n",
+                                "        x_pad, left, right, L_in = self.saved\n"
+                                "        np.zeros(3) + np.zeros(4)\n")
+    filename = "<cell conv1d_answer>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np}
+    exec(compile(source, filename, "exec"), namespace)
+    number = source.splitlines().index("        np.zeros(3) + np.zeros(4)") + 1
+    _, message = hint_of(namespace["Conv1d"], check.case(seed=71))
+    assert f"at this line of your code, line {number}: np.zeros(3) + np.zeros(4)" in message, message
+
+
+def test_numerical_gradients_calling_none_is_named_backward_only_when_it_was():
+    """The check sets layer.backward to None: 'NoneType' object is not callable is the call of backward only
+    when the same function runs on a layer whose backward is there."""
+    Good = answer(solution())
+    c = check.case(N=1, C_in=2, L=6, C_out=2, K=3, seed=3, bias=True)
+
+    def calls_none(layer, x, dy, eps=1e-6):
+        step = None
+        return step(layer, x, dy)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_numerical_gradients(calls_none, Good, [c])
+    assert "not callable" in e.value.message and not e.value.hint, str(e.value)

@@ -51,8 +51,9 @@ def test_an_import_cycle_is_refused(monkeypatch):
 @pytest.mark.parametrize("a", ALL)
 def test_a_notebook_embeds_what_its_tests_use_and_each_test_imports_its_names(a):
     """The check cell holds the modules that define the names the test cells use and the modules they
-    import, nothing else, and binds none of them in the notebook's globals; each test cell's first line imports
-    exactly the checks' names its visible part uses, and its hidden block the names only the hidden tests use."""
+    import, nothing else, and binds none of them in the notebook's globals; each test cell starts with the guard
+    line, then the line that imports exactly the checks' names its visible part uses, and its hidden block
+    imports the names only the hidden tests use."""
     nb, solution = read(a, student=True), read(a)
     tests = {grade_id(c): c for c in nb.cells if is_test_cell(c)}
     used = set()
@@ -61,10 +62,12 @@ def test_a_notebook_embeds_what_its_tests_use_and_each_test_imports_its_names(a)
             continue
         used |= set(embed.check_names(cell.source))
         visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source, flags=re.S)
-        first = visible.split("\n", 1)[0]
         names = sorted(set(embed.check_names(visible)))
-        assert first.startswith(f"from {ALIAS} import {', '.join(names)}  # ") if names else ALIAS not in first
-        assert tests[grade_id(cell)].source.split("\n", 1)[0] == first, grade_id(cell)
+        if names:
+            assert visible.startswith(f"{embed.GUARD}\nfrom {ALIAS} import {', '.join(names)}\n"), grade_id(cell)
+        else:
+            assert ALIAS not in visible.split("\n", 1)[0]
+        assert tests[grade_id(cell)].source.split("\n", 2)[:2] == visible.split("\n", 2)[:2], grade_id(cell)
         for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)[:1]:
             only_hidden = sorted(set(embed.check_names(cell.source)) - set(names))
             assert block.startswith(f"from {ALIAS} import {', '.join(only_hidden)}\n") if only_hidden else \
@@ -157,3 +160,50 @@ def test_an_answer_that_defines_every_name_of_the_checks_is_still_graded_right(a
         if is_test_cell(cell) and "bonus" not in cell.metadata.get("course", {}):
             verdict = judge.judge_cell(cell.source, list(answers.values()), timeout=60)
             assert verdict.passed, (grade_id(cell), verdict.error)
+
+
+def without_course_package(monkeypatch):
+    """sys.modules without conv1d_course, as in a fresh kernel (the notebook's own one goes after the test)."""
+    for name in [m for m in sys.modules if m.split(".")[0] == ALIAS]:
+        monkeypatch.delitem(sys.modules, name)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("a", ALL)
+def test_a_test_cell_run_before_the_checks_cell_says_to_run_it_first(a, monkeypatch):
+    """Run before the folded Course checks cell, a released test cell stops at its guard line with one line
+    naming that cell (not ModuleNotFoundError, which Colab answers with advice to pip install conv1d_course);
+    after it, the same cell passes. The guard binds no name, here and in the grader, where conv1d_course is
+    autograder.notebook itself."""
+    nb = read(a, student=True)
+    test = next(c for c in nb.cells if is_test_cell(c))
+    check = next(c for c in nb.cells if c.metadata.get("course", {}).get("generated") == "check")
+    assert test.source.startswith(embed.GUARD + "\n")
+    import numpy as np
+    import torch
+    base = {"__name__": "__main__", "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    answers = release.solution_answers(a)
+    before = [answers[grade_id(c)] for c in nb.cells[:nb.cells.index(test)] if is_answer_cell(c)]
+
+    without_course_package(monkeypatch)
+    ns = dict(base)
+    for answer in before:
+        exec(answer, ns)
+    with pytest.raises(RuntimeError) as e:
+        exec(compile(test.source, "test cell", "exec"), ns)
+    said = str(e.value)
+    assert "\n" not in said and "'Course checks'" in said and "first" in said, said
+    assert not any(m.split(".")[0] == ALIAS for m in sys.modules)
+
+    ns = dict(base)
+    exec(compile(check.source, "check cell", "exec"), ns)
+    for answer in before:
+        exec(answer, ns)
+    exec(compile(visible(test.source), "test cell", "exec"), ns)        # passes
+
+    for bound in (notebook, None):      # the grader binds autograder.notebook as conv1d_course; the notebook its own
+        if bound is not None:
+            monkeypatch.setitem(sys.modules, ALIAS, bound)
+        ns = {}
+        exec(compile(embed.GUARD, "guard", "exec"), ns)
+        assert set(ns) == {"__builtins__"}, "the guard binds no name"

@@ -4,7 +4,10 @@ embeds, and the code of its generated cells.
 A notebook's test cells use a few names of the checks (`case`, `check_values`, ...). Each test cell starts
 with the line that imports them, `from conv1d_course import case, check_values`, so that nothing the
 student's answer cell defines (it runs after the check cell) can stand in for them (names only its hidden
-tests use are imported inside the hidden block). The notebook's Course checks cell holds the modules that
+tests use are imported inside the hidden block). A guard line comes before it (GUARD): a test cell run before
+the Course checks cell says so in one line, instead of a ModuleNotFoundError (which Colab answers with advice
+to pip install a package of that name). The guard binds no name; in the grader conv1d_course is bound, and
+it passes. The notebook's Course checks cell holds the modules that
 define those names and the modules they import, in import order, and loads them as the package
 `conv1d_course` (types.ModuleType, registered in sys.modules): none of the checks' names is bound in the
 notebook's globals. An edit to one module changes only the
@@ -17,11 +20,16 @@ import re
 
 from autograder import notebook
 from autograder.notebook import ALIAS
+
 CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/ by `make release`; "
                 "run this cell, no need to read it)\n")
 EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by "
                    "`make release`; run this cell)\n")
-IMPORT_LINE = re.compile(rf"\A[ \t]*from {ALIAS} import [^\n]*\n")
+# The first line of a test cell, before its import: one line, no name bound (__import__ and RuntimeError are
+# builtins), and passes wherever conv1d_course is loaded (the Course checks cell, or the grader's judge).
+GUARD = (f'if "{ALIAS}" not in __import__("sys").modules: raise RuntimeError("Run the folded \'Course checks\' '
+         'cell above first, then this cell.")')
+IMPORT_LINE = re.compile(rf"\A(?:{re.escape(GUARD)}\n)?[ \t]*from {ALIAS} import [^\n]*\n")
 
 # The loader, the same in every generated cell: it runs each module's source as a module of the package
 # (relative imports then resolve through sys.modules) and binds the package's exported names.
@@ -76,7 +84,6 @@ def in_import_order(modules):
 
 
 HIDDEN = re.compile(r"(### BEGIN HIDDEN TESTS\n)(.*?)(### END HIDDEN TESTS)", re.S)
-COMMENT = "  # from the Course checks cell above: run it first"
 
 
 def without_import_lines(source):
@@ -96,16 +103,16 @@ def check_names(source):
 
 
 def with_import_lines(source):
-    """A test cell's source, starting with the line that imports the checks' names its visible part uses;
-    the names only its hidden tests use are imported at the start of its first hidden block (so the student's
-    notebook names nothing it does not use). No names: as it is."""
+    """A test cell's source, starting with the guard line (GUARD) and the line that imports the checks' names
+    its visible part uses; the names only its hidden tests use are imported at the start of its first hidden
+    block (so the student's notebook names nothing it does not use). No names: as it is."""
     body = without_import_lines(source)
     visible = _names(HIDDEN.sub("", body))
     hidden = _names(body) - visible
     if hidden:
         line = f"from {ALIAS} import {', '.join(sorted(hidden))}\n"
         body = HIDDEN.sub(lambda m: m.group(1) + line + m.group(2) + m.group(3), body, count=1)
-    return f"from {ALIAS} import {', '.join(sorted(visible))}{COMMENT}\n{body}" if visible else body
+    return f"{GUARD}\nfrom {ALIAS} import {', '.join(sorted(visible))}\n{body}" if visible else body
 
 
 def _cell(header, modules, exports_):

@@ -4,7 +4,7 @@ The loss is L = Σ y·dy, so dL/dy = dy; dx has x's shape (N, C_in, L_in), dw th
 """
 import numpy as np
 
-from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values
+from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values, _raising_line
 from .cases import _where
 from .failures import CheckFailed, _sanitised
 from .hints import _hint_values
@@ -32,8 +32,9 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
     layer, y = run_student(Conv1d, c, x, w, b, where=where)
     want_y = torch_conv1d(x, w, b, **c["conv"])
     if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-        raise CheckFailed(f"{where}: your forward's output is not torch's (the forward test says where); the "
-                          "gradients are checked on a right forward, so make that pass first.",
+        raise CheckFailed(f"{where}: your forward's output is not torch's: {_forward_differs(y, want_y)} The "
+                          "gradients are checked on a right forward: the answer cell's own forward is one; if you "
+                          "changed it, change it back or fix it first.",
                           (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
     with _Forbidden():
         try:
@@ -46,12 +47,13 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
         raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
                           "answer cell in place of `raise NotImplementedError()`.") from err
     if err is not None:
-        said = _sanitised(err, where)
+        said, line = _sanitised(err, where), _raising_line(err)
         raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
                           f"{': ' + said if said else ' (with no message)'}\n"
-                          f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
+                          + (f"  at this line of your code, {line}\n" if line else "")
+                          + f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
                           f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}.",
-                          _hint_backward_error(c, err, b)) from err
+                          _hint_backward_error(c, err, b, layer, lambda **kw: _rerun(Conv1d, c, **kw))) from err
     if got is None:
         raise CheckFailed(f"{where}: backward returned None. Did you forget `return dx, dw, db`?")
     if not isinstance(got, (tuple, list)) or len(got) != 3:
@@ -59,6 +61,31 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
                           f"{type(got).__name__}"
                           f"{' of length ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}.")
     return tuple(None if g is None else np.asarray(g) for g in got)
+
+
+def _forward_differs(y, want):
+    """Where the student's forward output y differs from torch's `want`, in one sentence."""
+    if y.shape != want.shape:
+        return f"it has shape {y.shape}, torch's {want.shape}."
+    if not _is_real(y):
+        return f"it holds {y.dtype}, not real numbers."
+    err = np.abs(y.astype(np.float64) - want)
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+    return f"the largest difference is {err[worst]:.3g}, at y index {tuple(int(j) for j in worst)}."
+
+
+def _rerun(Conv1d, c, L=None, **conv):
+    """The exception the student's backward raises on case `c` with input length L and the layer's parameters
+    `conv` changed (None if it runs), for a hint to verify its cause."""
+    c2 = dict(c, L=c["L"] if L is None else L, conv=dict(c["conv"], **conv))
+    x, w, b = make_data(c2)
+    dy = make_dy(c2)
+    try:
+        layer, _ = run_student(Conv1d, c2, x, w, b)
+    except CheckFailed as e:
+        return e
+    with _Forbidden():
+        return _outcome(lambda: layer.backward(dy))[1]
 
 
 def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
@@ -79,6 +106,10 @@ def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
     print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {len(cases)} configurations")
 
 
+def _is_real(a):
+    return np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)
+
+
 def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
     if name == "db" and want is None:
         if got is not None:
@@ -92,8 +123,9 @@ def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
                           "db is None only when self.bias is None; this layer has a bias." if name == "db" else None)
     if got.shape != want.shape:
         raise CheckFailed(f"{where}: {name} should have shape {want.shape}, like torch's {GRAD_OF[name]}; yours "
-                          f"has {got.shape}.", _hint_grad_shape(name, c, want.shape, got.shape, dy.shape))
-    if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
+                          f"has {got.shape}.", _hint_grad_shape(name, c, x, w, b, dy, got)
+                          if _is_real(got) else None)
+    if not _is_real(got):
         raise CheckFailed(f"{where}: {name} should hold real numbers, not {got.dtype}.")
     err = np.abs(got.astype(np.float64) - want)
     tol = _grad_tolerance(c, want, _terms(c, dy.shape)[name])

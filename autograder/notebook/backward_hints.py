@@ -1,23 +1,27 @@
 """Hints for the backward: the classic mistakes of dx, dw and db, computed on the case's numbers.
 """
+import linecache
+import os
 import re
+import sys
 
 import numpy as np
 
 from .failures import _said
-from .padding import NP_PAD_MODES, _pad_amounts, _plain, pad_index
+from .padding import NP_PAD_MODES, _pad_amounts, _plain, pad_index, pads_fit
 from .reference import _grad_tolerance, _terms
 
 
 def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_of=None, fold=None, dw_pad=None,
-                   last_write=()):
+                   last_write=(), keep_pad=False):
     """(dx, dw) of the layer of case `c` in float64, a loop over output channels and taps (the samples and
     positions at once). The keywords make the classic mistakes, for the hints: another stride or dilation
     for the taps, the kernel flipped (dx), output channel o reading the input groups groups_of(o), the
     gradient of the padding folded back by `fold` = (left, right, mode) instead of the layer's own, dw
     correlated with the input padded as `dw_pad` (a padding_mode), last_write ⊆ {"scatter", "fold"}: where an
     index repeats, only its last write survives (`a[..., idx] += v` with a repeated idx, or `=` for `+=`), in
-    the scatter over the windows or in the fold of the padding. Unbatched: call with a batch of one."""
+    the scatter over the windows or in the fold of the padding. keep_pad: (dx_pad, dw), the gradient of the padded
+    input before the padding is undone (as long as x_pad). Unbatched: call with a batch of one."""
     conv = _plain(c["conv"])
     s = conv.get("stride", 1) if stride is None else stride
     d = conv.get("dilation", 1) if dilation is None else dilation
@@ -57,6 +61,8 @@ def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_o
                 block = dxp[:, chans]
                 block[..., grid[keep]] += contrib[..., keep]
                 dxp[:, chans] = block
+    if keep_pad:
+        return dxp, dw
     fl, fr, fm = fold or (left, right, mode)
     index = pad_index(L, fl, fr, fm)
     dx = np.zeros_like(x)
@@ -109,6 +115,18 @@ def _dropped_hint(mode):
             f"mode='{NP_PAD_MODES[mode]}'), instead of cropping.")
 
 
+def _crop_hint(c, start, crop):
+    """The hint for a dx cropped out of dx_pad as dx_pad[..., crop], `start` its first position."""
+    conv = _plain(c["conv"])
+    left, right = _pad_amounts(dict(c, conv=conv))
+    mode = conv.get("padding_mode", "zeros")
+    return (f"dx is cropped at the wrong offset: yours is dx_pad[..., {crop}], but x starts after the left padding "
+            f"and is L_in long: dx = dx_pad[..., left:left + L_in], here left = {left}, right = {right}"
+            + (" (padding='same' puts the odd one on the right)" if conv.get("padding") == "same" else "")
+            + ("." if mode == "zeros" else f"; with padding_mode='{mode}' the padded positions are copies of x, so "
+               "fold their gradient back (np.add.at with the padding's index map) instead of cropping."))
+
+
 def _grad_variants(name, c, x, w, b, dy):
     """(hint, array) of the classic mistakes for gradient `name`, computed on the case's numbers."""
     conv = _plain(c["conv"])
@@ -145,9 +163,15 @@ def _grad_variants(name, c, x, w, b, dy):
                         one(fold=(left, right, other))))
     if name == "dx":
         out += [(LAST_WRITE_HINT, one(last_write=kind)) for kind in (("fold",), ("scatter",), ("scatter", "fold"))]
-    if name == "dx" and left != right:
-        out.append((f"dx is cropped at the wrong place: x starts after the left padding, dx = dx_pad[..., left:left + "
-                    f"L_in] with left = {left}, right = {right} (padding='same' puts the odd one on the right).",
+    if name == "dx" and left + right:
+        dx_pad, L = one(keep_pad=True), x.shape[2]
+        for start in range(dx_pad.shape[2] - L + 1):
+            if start != left:
+                out.append((_crop_hint(c, start, f"{start}:{start} + L_in"), dx_pad[..., start:start + L]))
+    if name == "dx" and left != right and mode != "zeros":
+        out.append((f"the gradient of the padding was folded back with left and right swapped: left = {left}, "
+                    f"right = {right} (padding='same' puts the odd one on the right); index = "
+                    "np.pad(np.arange(L_in), (left, right), ...), the same map the forward padded with.",
                     one(fold=(right, left, mode))))
     if name == "dw" and N > 1:
         out.append((BATCH_HINT, backward_loops(x[:1], w, dy[:1], c)[1]))
@@ -172,68 +196,172 @@ def _hint_grad_values(name, c, x, w, b, dy, got):
     return " ".join(named[:2])
 
 
-def _hint_grad_shape(name, c, want, got, dy_shape):
+def _hint_grad_shape(name, c, x, w, b, dy, got):
+    """A hint for a gradient of the wrong shape: a mistake is named only when recomputing it on the case's
+    numbers gives the student's array; else "" (the message has said both shapes)."""
+    c = dict(c)
+    if np.ndim(x) == 2:         # unbatched: the same mistakes, on a batch of one
+        x, dy, c["N"] = x[None], dy[None], 1
+        got = got[None] if name == "dx" and got.ndim == 2 else got
+    for hint, v in _shape_variants(name, c, x, w, b, dy, got.shape):
+        if v.shape == got.shape and np.all(np.abs(v - got.astype(np.float64)) <= _grad_tolerance(
+                c, v, _terms(c, dy.shape)[name])):
+            return hint
+    return ""
+
+
+def _shape_variants(name, c, x, w, b, dy, shape):
+    """(hint, array) of the mistakes that give gradient `name` another shape, for a student's array of `shape`."""
     conv = _plain(c["conv"])
     s, d, G = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1)
+    mode = conv.get("padding_mode", "zeros")
     left, right = _pad_amounts(dict(c, conv=conv))
+    dy64 = np.asarray(dy, np.float64)
     if name == "db":
-        if len(got) == 2 or (got == (dy_shape[0],) and got != want):
-            return ("the bias gradient has the bias's shape (C_out,): sum dy over the batch and the length "
-                    "axes, db = dy.sum(axis=(0, 2)).")
-        if got == (dy_shape[-1],):
-            return ("db[o] sums dy over the batch and the length axes, keeping the channel axis: "
-                    "db = dy.sum(axis=(0, 2)), not axis=(0, 1).")
-        if got == ():
-            return "one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum()."
-        return "db has the bias's shape (C_out,): db = dy.sum(axis=(0, 2))."
+        return [("one number per output channel: sum dy over the batch and the length axes, "
+                 f"db = dy.sum(axis=(0, 2)), not dy.sum(axis={axes}).", dy64.sum(axis=axes))
+                for axes in (2, 0, (0, 1), (1, 2))] + [
+                ("one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum().", dy64.sum())]
+    N, C_in, L = x.shape
+    C_out, K = w.shape[0], w.shape[2]
+    dx_pad, dw = backward_loops(x, w, dy, c, keep_pad=True)
+    out = []
     if name == "dw":
-        if G > 1 and got == (c["C_out"], c["C_in"], c["K"]):
-            return (GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K).")
-        return "dw has the weight's shape, (C_out, C_in/groups, K): one gradient per weight."
-    # dx
-    L = want[-1]
-    span = d * (c["K"] - 1) + 1
-    if got[-1] == L + left + right and left + right:
-        return ("dx has x's shape, (N, C_in, L_in): the gradient of the padded input, dx_pad, still holds "
-                "the padding; " + ("crop it, dx = dx_pad[..., left:left + L_in]." if conv.get("padding_mode", "zeros")
-                                   == "zeros" else "fold it back onto the elements the padding copied."))
+        out.append(("dw has the weight's axes, (C_out, C_in/groups, K): yours has the first two swapped.",
+                    dw.transpose(1, 0, 2)))
+        out.append((BATCH_HINT + " Yours keeps one dw per sample.",
+                    np.stack([backward_loops(x[n:n + 1], w, dy[n:n + 1], c)[1] for n in range(N)])))
+        if G > 1 and tuple(shape) == (C_out, C_in, K):
+            dense = dict(c, conv=dict(conv, groups=1))
+            out.append((GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K); yours pairs every output "
+                        "channel with every input channel.",
+                        backward_loops(x, np.zeros((C_out, C_in, K)), dy, dense)[1]))
+        return out
+    # dx: a slice of dx_pad, the gradient of the padded input (the whole of it, or cut at the wrong place)
+    span = d * (K - 1) + 1
     dropped = (L + left + right - span) % s
-    if dropped > right and got[-1] == L - (dropped - right):
-        return (f"dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
-                "and your dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as "
-                "x_pad, L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.")
-    if got[-1] == dy_shape[-1] and L != dy_shape[-1]:
-        return "dx has the shape of x, (N, C_in, L_in), not the shape of dy."
-    if len(got) == 3 and got[1] != want[1] and G > 1:
-        return GROUPS_HINT
-    return "dx has the shape of x, (N, C_in, L_in)."
+    n = shape[-1] if len(shape) == 3 and shape[:2] == (N, C_in) else None
+    if n == L + left + right and left + right:
+        out.append(("dx has x's shape, (N, C_in, L_in): yours is dx_pad, the gradient of the padded input, with "
+                    "the padding still on; " + ("crop it, dx = dx_pad[..., left:left + L_in]." if mode == "zeros"
+                                                else "fold it back onto the elements the padding copied."), dx_pad))
+    if n is not None and dropped > right and n == L - (dropped - right):
+        out.append((f"dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
+                    "and your dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as "
+                    "x_pad, L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.",
+                    dx_pad[..., left:left + n]))
+    if n is not None and n < dx_pad.shape[2]:
+        out += [(_crop_hint(c, start, f"{start}:{start + n}" if start + n < dx_pad.shape[2] else f"{start}:"),
+                 dx_pad[..., start:start + n]) for start in range(dx_pad.shape[2] - n + 1)]
+    if G > 1 and len(shape) == 3 and shape[0] == N and shape[1] == C_in // G and shape[2] == L:
+        dx = backward_loops(x, w, dy, c)[0]
+        Cg = C_in // G
+        out.append((GROUPS_HINT + " Yours holds the gradient of the first group's input channels only; dx has all "
+                    "C_in.", dx[:, :Cg]))
+        out.append((GROUPS_HINT + " Yours adds the groups' gradients into C_in/groups channels; dx has all C_in.",
+                    dx.reshape(N, G, Cg, L).sum(axis=1)))
+    return out
 
 
-def _hint_backward_error(c, err, b):
-    """A hint for an exception raised inside the student's backward (most specific first)."""
+def _raising_line(err):
+    """The line of the student's own code that raised `err`: the last frame of its traceback that is not the
+    checks' (conv1d_course, autograder) nor a library's (a file under Python's prefixes or in a site-packages
+    folder), as text; or "" when there is no traceback (the grader gets the exception back as a type and a
+    message) or no source (linecache holds the source of code run from a notebook cell)."""
+    roots = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
+    found = ""
+    tb = getattr(err, "__traceback__", None)
+    while tb is not None:
+        code, module = tb.tb_frame.f_code, str(tb.tb_frame.f_globals.get("__name__", ""))
+        name = code.co_filename
+        theirs = module.split(".")[0] in ("conv1d_course", "autograder") or name.startswith(("<conv1d_", "<frozen"))
+        library = os.path.isfile(name) and (os.path.realpath(name).startswith(roots) or any(
+            part in ("site-packages", "dist-packages") for part in os.path.realpath(name).split(os.sep)))
+        if not theirs and not library:
+            text = linecache.getline(name, tb.tb_lineno).strip()
+            found = f"line {tb.tb_lineno}: {text}" if text else found
+        tb = tb.tb_next
+    return found
+
+
+def _shapes(text):
+    """The shapes a NumPy error message names, as tuples of ints: "(2,2,9)", "(2, 2, 9)"."""
+    return [tuple(int(v) for v in re.findall(r"\d+", m)) for m in re.findall(r"\((\d+(?:,\s*\d+)*),?\)", text)]
+
+
+def _out_of_bounds(text):
+    """(axis, size) of NumPy's IndexError "index i is out of bounds for axis a with size n", or None."""
+    m = re.search(r"index -?\d+ is out of bounds for axis (\d+) with size (\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _met(shapes, a, b, axis=-1):
+    """Whether two of the shapes differ only in that one has length a and the other b on `axis`."""
+    for s1 in shapes:
+        for s2 in shapes:
+            if len(s1) == len(s2) and -len(s1) <= axis < len(s1) and (s1[axis], s2[axis]) == (a, b) and \
+                    [v for i, v in enumerate(s1) if i != axis % len(s1)] == [v for i, v in enumerate(s2)
+                                                                             if i != axis % len(s2)]:
+                return True
+    return False
+
+
+def _hint_backward_error(c, err, b, layer=None, rerun=None):
+    """A hint for an exception raised inside the student's backward, named only when verified: the attribute
+    it missed is not on the layer; or the same backward runs once the suspected cause is taken away
+    (rerun(L=..., **conv) returns the exception the student's backward raises on the case changed so, or None)
+    or NumPy's message names the lengths the mistake makes. Else ""."""
     conv = _plain(c["conv"])
     text = _said(err)
-    if isinstance(err, AttributeError) and re.search(r"^'[A-Za-z_]\w*' object has no attribute", text) \
-            and "module" not in text:
-        return ("backward needs what the last forward saw: keep it in forward (e.g. self.x_pad = x_pad), "
-                "then read it in backward.")
-    if b is None and isinstance(err, TypeError) and "NoneType" in text:
-        return "with bias=False, self.bias is None: return None for db, and do not read the bias."
+    runs = (lambda **kw: rerun(**kw) is None) if rerun is not None else (lambda **kw: False)
+    m = re.search(r"^'(\w+)' object has no attribute '(\w+)'", text)
+    if isinstance(err, AttributeError) and m and layer is not None and m.group(1) in {"Conv1d", type(layer).__name__}:
+        try:
+            missing = not hasattr(layer, m.group(2))
+        except Exception:
+            missing = False
+        if missing:
+            return (f"your layer has no attribute {m.group(2)} when backward runs: backward needs what the last "
+                    f"forward saw, so keep it in forward (self.{m.group(2)} = ...), then read it in backward.")
+    if b is None and isinstance(err, TypeError) and "NoneType" in text and runs(bias=True):
+        return ("with bias=False, self.bias is None: your backward runs when the layer has a bias and raises this "
+                "without one. Return None for db, and do not read the bias.")
+    if not isinstance(err, (ValueError, IndexError)):
+        return ""
     left, right = _pad_amounts(dict(c, conv=conv))
-    s, span = conv.get("stride", 1), conv.get("dilation", 1) * (c["K"] - 1) + 1
-    if isinstance(err, (ValueError, IndexError)) and (c["L"] + left + right - span) % s:
-        return (f"the floor in L_out left the last {(c['L'] + left + right - span) % s} position(s) of x_pad "
-                "unread, so a dx_pad that stops where the windows stop, (L_out − 1)·stride + span, is shorter than "
-                "x_pad: make dx_pad as long as x_pad, L_in + left + right (the output_padding of conv_transpose1d).")
-    if isinstance(err, (ValueError, IndexError)) and conv.get("groups", 1) > 1:
-        return ("with groups the weight is (C_out, C_in/groups, K): output channel o, of group "
-                "g = o // (C_out/groups), sends its gradient back to input channels g·C_in/groups … "
-                "(g+1)·C_in/groups − 1.")
-    if isinstance(err, (ValueError, IndexError)) and conv.get("stride", 1) > 1:
-        return ("dy has L_out positions; position t goes back to x_pad[..., t·stride + k·dilation], the "
-                "window that starts at t·stride.")
-    if isinstance(err, (ValueError, IndexError)) and conv.get("padding_mode", "zeros") != "zeros":
-        return ("fold the gradient of the padding back with the index map of the forward's padding: "
-                "index = np.pad(np.arange(L_in), (left, right), mode=...), np.add.at(dx, (slice(None), slice(None), "
-                "index), dx_pad).")
+    s, d, G, K, L = conv.get("stride", 1), conv.get("dilation", 1), conv.get("groups", 1), c["K"], c["L"]
+    mode = conv.get("padding_mode", "zeros")
+    L_pad, span = L + left + right, d * (K - 1) + 1
+    L_out = (L_pad - span) // s + 1
+    short, shapes, bounds = (L_out - 1) * s + span, _shapes(text), _out_of_bounds(text)
+    if short < L_pad:
+        fits = [n for n in (L - (L_pad - short), L + s - (L_pad - short)) if n >= 1 and n + left + right >= span
+                and pads_fit(n, left, right, mode)]
+        if _met(shapes, short, L_pad) or _met(shapes, L_pad, short) or bounds == (2, short) or (
+                fits and runs(L=fits[0])):
+            return (f"the floor in L_out left the last {L_pad - short} position(s) of x_pad unread (your backward "
+                    "runs when the windows reach the end of x_pad), so a dx_pad that stops where the windows stop, "
+                    "(L_out − 1)·stride + span, is shorter than x_pad: make dx_pad as long as x_pad, L_in + left + "
+                    "right (the output_padding of conv_transpose1d).")
+    C_in, C_out = c["C_in"], c["C_out"]
+    if G > 1 and (bounds in ((1, C_in // G), (0, C_out // G)) or any(
+            _met(shapes, p, q, axis) or _met(shapes, q, p, axis) for p, q in ((C_in // G, C_in), (C_out // G, C_out))
+            for axis in (0, 1)) or runs(groups=1)):
+        return (f"your backward runs with groups=1 and raises with groups={G}: the weight is (C_out, C_in/groups, K) "
+                "and output channel o, of group g = o // (C_out/groups), sends its gradient back to input channels "
+                "g·C_in/groups … (g+1)·C_in/groups − 1 only.")
+    stride_1 = L_pad - span + 1          # the windows of a stride-1 layer
+    if s > 1 and (bounds == (2, L_out) or any(_met(shapes, L_out, q) or _met(shapes, q, L_out)
+                                              for q in {stride_1, (L_out - 1) * s + 1} - {L_out}) or runs(stride=1)):
+        return (f"your backward runs with stride=1 and raises with stride={s}: dy has L_out = {L_out} positions, and "
+                "position t goes back to x_pad[..., t·stride + k·dilation], the window that starts at t·stride: "
+                "every stride-th position, slice(k·dilation, k·dilation + (L_out − 1)·stride + 1, stride).")
+    if mode != "zeros" and left + right and (_met(shapes, L, L_pad) or _met(shapes, L_pad, L)
+                                             or runs(padding_mode="zeros")):
+        return (f"your backward runs with padding_mode='zeros' and raises with '{mode}': fold the gradient of the "
+                "padding back with the index map of the forward's padding, index = np.pad(np.arange(L_in), (left, "
+                "right), mode=...), np.add.at(dx, (slice(None), slice(None), index), dx_pad).")
+    if mode == "zeros" and left + right and (_met(shapes, L, L_pad) or _met(shapes, L_pad, L)):
+        return (f"an array as long as x ({L}) met one as long as x_pad ({L_pad}): crop the padding off, "
+                "dx = dx_pad[..., left:left + L_in].")
     return ""

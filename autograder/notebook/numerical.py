@@ -30,9 +30,9 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
             layer, y = run_student(Conv1d, c, x, w, b, where=where)
             want_y = torch_conv1d(x, w, b, **c["conv"])
             if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's yet, so its numerical gradients "
-                                  "cannot be "
-                                  "torch's either: make the forward test pass first.")
+                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's, so its numerical gradients "
+                                  "cannot be torch's either: the answer cell's own forward is; if you changed it, "
+                                  "change it back or fix it first.")
             with _Forbidden():
                 try:
                     layer.backward = None       # numerical gradients come from the forward alone
@@ -45,8 +45,9 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
             if err is not None:
                 said = _sanitised(err, where)
                 hint = ("numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
-                        "they check a backward, so they must not call it." if isinstance(err, TypeError)
-                        and "NoneType" in _said(err) and "callable" in _said(err) else "")
+                        "they check a backward, so they must not call it (yours runs when layer.backward is there)."
+                        if isinstance(err, TypeError) and "NoneType" in _said(err) and "callable" in _said(err)
+                        and _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy) else "")
                 raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
                                   f"{': ' + said if said else ' (with no message)'}", hint) from err
             for name, before in (("weight", w), ("bias", b)):
@@ -78,6 +79,17 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                                          f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
                                       _hint_numerical(c, x, w, b, dy, name, g, want[name]))
     print(f"✓ numerical gradients (central differences) match torch.autograd: {len(cases)} configurations")
+
+
+def _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy):
+    """Whether numerical_gradients runs on a fresh layer whose backward is left in place: then the
+    'NoneType' object is not callable it raised was its call of layer.backward, which the check sets to None."""
+    try:
+        layer, _ = run_student(Conv1d, c, x, w, b)
+    except CheckFailed:
+        return False
+    with _Forbidden():
+        return _outcome(lambda: numerical_gradients(layer, x.copy(), dy.copy()))[1] is None
 
 
 def _hint_numerical(c, x, w, b, dy, name, got, want):

@@ -1,6 +1,6 @@
 # Correct and vectorised: all windows as one sliding_window_view, one einsum for the forward, the same einsum
 # read backwards for dw and for the windows' gradient, scattered back with np.add.at. Full marks.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,7 +1,7 @@
 # Wrong (the usual slip): grace's layer, but the backward walks the windows of a stride-1 layer, dy[t] sent
-# to x_pad[t + k*d]: dy is not dilated by the stride. The bias gradient, the forward, the numerical
+# to x_pad[t + k*d]: dy is not dilated by the stride. The bias gradient, the numerical
 # gradients and the prediction score; every cell with a stride fails, with a hint that says so.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

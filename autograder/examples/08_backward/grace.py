@@ -1,6 +1,6 @@
 # Correct: notebook 06's loop over output positions, and a backward that loops over the same windows,
 # adding into dw and dx_pad; the padding folded back element by element. Full marks.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,5 +1,5 @@
 # Wrong (the classic): the bias gradient summed over the length only, dy.sum(axis=2), one row per sample.
-# expect: test_predict=1 test_forward=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_numerical=1
+# expect: test_predict=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Wrong: a bias gradient even when the layer has none (bias=False: db must be None, as torch has no
 # bias.grad).
-# expect: test_predict=1 test_forward=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_numerical=1
+# expect: test_predict=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

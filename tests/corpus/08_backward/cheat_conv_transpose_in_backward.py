@@ -1,8 +1,8 @@
 # Cheat: a right NumPy forward, but backward imports torch inside and lets F.conv_transpose1d compute dx and
 # torch.nn.grad.conv1d_weight compute dw. The import fails in the grader's answer process at the first
-# backward call: every cell that calls backward scores 0; the forward and the numerical gradients (which use
+# backward call: every cell that calls backward scores 0; the prediction and the numerical gradients (which use
 # only the forward) keep their points.
-# expect: test_predict=1 test_forward=1 test_numerical=1
+# expect: test_predict=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,5 +1,5 @@
 # Wrong: the backward forgets the dilation, taps at t*s + k instead of t*s + k*d (the forward has it right).
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

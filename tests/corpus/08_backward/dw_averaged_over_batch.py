@@ -1,6 +1,6 @@
 # Wrong: dw divided by the batch size (a mean over the samples, as if the loss were averaged here): the
 # gradient sums over the batch.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_input_grad=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_input_grad=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

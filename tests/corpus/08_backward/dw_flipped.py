@@ -1,6 +1,6 @@
 # Wrong: dw stored back to front along the kernel axis (the flip belongs to dx written as a correlation, and
 # not even there when dy is spread tap by tap).
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_input_grad=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_input_grad=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Wrong (the classic): dx as a full correlation of the dilated, padded dy with the kernel, without flipping
 # it. dw and db are right.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

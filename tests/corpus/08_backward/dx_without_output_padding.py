@@ -2,7 +2,7 @@
 # x_pad that no window read (the floor) is missing from dx, or the fold of a padding mode fails on it. A backward
 # that raises fails every cell that calls it, the db and dw cells too: each has a case with reflect or circular
 # padding whose floor drops a tail.
-# expect: test_predict=1 test_forward=1 test_numerical=1
+# expect: test_predict=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Wrong (the classic): the backward forgets the group offset of the input channels: every output channel
 # sends its gradient to (and correlates dy with) input channels 0 .. C_in/G - 1.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,5 +1,5 @@
 # Wrong: the central difference nudges a copy of each array, which the layer never reads: all zeros.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,7 +1,7 @@
 # Wrong (the classic): the gradient of the padded positions is cropped off for every padding_mode; with
 # reflect, replicate and circular the padding holds copies of x, whose gradient must be added back. Zero
 # padding is right.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

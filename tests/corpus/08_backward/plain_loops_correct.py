@@ -1,7 +1,7 @@
 # Correct, the slowest way a student writes it: Python loops over every sample, output channel, position,
 # input channel and tap, in the forward and the backward, and the padding undone element by element. Full
 # marks: every graded cell must finish within the per-cell limit with answers like this one.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_input_grad=2 test_padding_grad=1 test_random_layers=2 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

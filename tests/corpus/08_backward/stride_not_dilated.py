@@ -1,6 +1,6 @@
 # Wrong (the classic): dy is not dilated by the stride. The backward sends dy[t] to x_pad[t + k*d] instead of
-# x_pad[t*s + k*d], in dw and in dx. The forward, db and the numerical gradients keep their points.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_numerical=1
+# x_pad[t*s + k*d], in dw and in dx. db and the numerical gradients keep their points.
+# expect: test_predict=1 test_bias_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer

@@ -1,6 +1,6 @@
 # Wrong: with zero padding, dx is returned as long as the padded input (the padding not cropped off). The
 # other padding modes are folded back right.
-# expect: test_predict=1 test_forward=1 test_bias_grad=1 test_weight_grad=2 test_padding_grad=1 test_numerical=1
+# expect: test_predict=1 test_bias_grad=1 test_weight_grad=2 test_padding_grad=1 test_numerical=1
 # %% answer predict_answer
 predicted_bias_grad = 64
 # %% answer conv1d_answer
