@@ -388,3 +388,57 @@ def test_every_length_hint_is_verified_by_probes_it_does_not_explain():
     """No probes, no named length: the evidence of the case alone is not enough."""
     c = check.case(N=1, C_in=1, L=10, C_out=1, K=3, stride=2)
     assert hints_module._hint_shape(c, (1, 1, 4), (1, 1, 5)) == ""
+
+
+def test_a_weight_order_mistake_with_k_1_is_not_called_a_window_past_the_end():
+    """einsum("nck,cok") reads the weight as (C_in, C_out, K): with K = 1 NumPy raises a broadcast error, as a
+    window shorter than K would; nothing ties it to a window, so no hint names one."""
+    class WeightOrder(Loop):
+        def combine(self, window, w):
+            return np.einsum("nck,cok->no", window, w)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_values(WeightOrder, [check.case(N=2, C_in=2, L=6, C_out=3, K=1)])
+    assert not e.value.hint, e.value.hint
+    assert 'np.einsum("nck,cok->no", window, w)' in e.value.message, e.value.message
+
+
+def test_a_bias_of_none_added_is_named_and_another_none_is_not():
+    class AddsNone(Loop):
+        def add_bias(self, y):
+            return y + self.bias[None, :, None]
+
+        def forward(self, x):
+            y = super().forward(x)
+            return y if self.bias is not None else self.add_bias(y)
+    c = dict(N=2, C_in=2, L=9, C_out=3, K=3, bias=False)
+    assert "self.bias is None" in values(AddsNone, **c)
+
+    class NoneEverywhere(Loop):
+        def forward(self, x):
+            return super().forward(x) + self.scale      # a None of its own, with or without a bias
+        scale = None
+    assert "bias" not in values(NoneEverywhere, **c)
+
+
+class NoPadding(Loop):              # the padding left out: the length without it
+    def pads(self):
+        return 0, 0
+
+
+def test_missing_padding_is_named_and_padding_on_one_side_is_not():
+    c = dict(N=2, C_in=2, L=9, C_out=3, K=3, padding=2)
+    assert "the padding is missing" in values(NoPadding, **c)
+    assert "missing" not in values(OneSide, **c)
+
+
+def test_same_as_a_number_is_named_only_when_an_int_padding_works():
+    class SameAsNumber(Loop):
+        def pads(self):
+            return self.p, self.p           # 'same' goes into np.pad
+    c = dict(N=2, C_in=2, L=9, C_out=3, K=3, padding="same")
+    assert "'same' or 'valid'" in values(SameAsNumber, **c)
+
+    class NeverPads(SameAsNumber):
+        def pad(self, x, left, right):
+            return np.pad(x, ((0, 0), (0, 0), (left + 1, right)))       # wrong with an int padding too
+    assert "'same' or 'valid'" not in values(NeverPads, **c)

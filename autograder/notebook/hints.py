@@ -187,7 +187,7 @@ def _hint_error(c, err, b, probe=None):
         return ("the bias has shape (C_out,) and belongs to the channel axis: "
                 "y + bias[None, :, None], not y + bias (that lines it up with the length axis).")
     if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err) and \
-            isinstance(conv.get("padding"), int) and _right(probe, _probe_case(c, padding=0)):
+            _right(probe, _probe_case(c, padding=0)):
         return PAD_EVERY_AXIS
     if s > 1 and (padded - span) % s:       # rounded up: right where the last window fits exactly
         fits = [_probe_case(c, L=c["L"] + j) for j in range(1, s + 1) if (padded + j - span) % s == 0]
@@ -261,6 +261,11 @@ def _length_mistakes(c):
                                  f"the right; {half} on each side is one too many when "
                                  f"{'the span' if half == 'span//2' else 'K'} is even.",
                                  L + 2 * (span // 2) - span + 1)
+    if s > 1:
+        out["ceil"] = ("L_out rounds down (floor), not up: a last window that does not fit is dropped.",
+                       -(-(padded - span) // s) + 1)
+        out["no stride"] = (f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}.",
+                            padded - span + 1)
     if left + right:
         both = f"padding goes on both sides of the input (padding on the left and on the right): {_length_formula(c)}."
         out["left only"] = (both, (L + left - span) // s + 1)
@@ -270,11 +275,6 @@ def _length_mistakes(c):
         out["K//2 each end"] = (f"your output is as long as if K//2 zeros were added at each end of the input (as "
                                 f"many tutorials do); torch's Conv1d does that only when asked, here {added}: "
                                 f"{_length_formula(c)}.", (L + 2 * (K // 2) - span) // s + 1)
-    if s > 1:
-        out["ceil"] = ("L_out rounds down (floor), not up: a last window that does not fit is dropped.",
-                       -(-(padded - span) // s) + 1)
-        out["no stride"] = (f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}.",
-                            padded - span + 1)
     right_length = (padded - span) // s + 1
     start = "L_padded" if left + right else "L_in"
     if s == 1 and d == 1:
@@ -293,10 +293,10 @@ def _length_mistakes(c):
 def _length_probes(c):
     """Cases of the same kind as `c` where the mistakes of _length_mistakes give other lengths."""
     conv = _plain(c["conv"])
-    changes = [dict(L=c["L"] + j) for j in (1, 2, 3)] + [dict(K=c["K"] + 1), dict(K=c["K"] - 1)]
+    changes = [dict(L=c["L"] + j) for j in (1, 2, 3, 4)] + [dict(K=c["K"] + k) for k in (1, -1, 2)]
     for key in ("stride", "dilation"):
         if key in conv:
-            changes.append({key: conv[key] + 1})
+            changes += [{key: conv[key] + 1}, {key: conv[key] + 1, "L": c["L"] + 1}, {key: conv[key] + 2}]
     if isinstance(conv.get("padding"), int):
         changes.append(dict(padding=conv["padding"] + 1))
     return [p for p in (_probe_case(c, **ch) for ch in changes) if p is not None]
