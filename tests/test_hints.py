@@ -370,7 +370,7 @@ def test_a_length_function_is_named_only_for_the_mistake_it_makes(fn, says):
     assert (says in hint) if says else not hint, hint
 
 
-def test_the_same_wrong_length_by_two_mistakes_gets_two_hints():
+def test_two_length_functions_with_the_same_wrong_length_are_told_apart():
     """L_in = 10, K = 3, stride 2: torch 4; rounding up gives 5, and so does (L_in − K)//stride + 2."""
     ceil = lambda L_in, kernel_size, stride=1, padding=0, dilation=1: -(-(L_in - kernel_size) // stride) + 1
     plus2 = lambda L_in, kernel_size, stride=1, padding=0, dilation=1: (L_in - kernel_size) // stride + 2

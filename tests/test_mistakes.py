@@ -174,3 +174,19 @@ def test_every_hint_the_mistakes_get_is_in_the_lessons_common_mistakes(a):
     text = _lesson_text(lesson[0])
     missing = [(m["name"], w) for m in mistakes(a) for w in m["hints"] if _lesson_text(w).rstrip(".") not in text]
     assert not missing, f"{a}: hints its Common mistakes cell does not describe: {missing}"
+
+
+def test_the_judge_shows_the_line_of_the_answer_that_raised():
+    """Graded in the sandbox, the student's class lives in another process: its line comes back with the error."""
+    from autograder.sandbox import judge
+    from tests.notebooks import read
+    answers = solution_answers("02_stride")
+    test = next(c.source for c in read("02_stride").cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
+                "test_values")
+    wrong = answers["conv1d_answer"].replace("window = x[:, :, t * s:t * s + K]",
+                                             "window = x[:, :, t * s:t * s + s * (K - 1) + 1:s]")
+    verdict = judge.judge_cell(test, [answers["predict_answer"], answers["length_answer"], wrong], 60)
+    assert not verdict.passed
+    assert 'It raised at line 26: y[:, :, t] = np.einsum("nck,ock->no", window, self.weight)' in verdict.error[1], \
+        verdict.error
+    assert "right with stride=1" in verdict.hint and "rounds down" not in verdict.hint, verdict.hint
