@@ -7,6 +7,7 @@ import torch
 from autograder import notebook as check
 from autograder.notebook import cases as cases_module
 from autograder.notebook import hints as hints_module
+from autograder.notebook import lengths as lengths_module
 from autograder.notebook import samples, speed
 from tests.notebooks import solution_answers
 
@@ -297,7 +298,7 @@ def test_a_slow_einsum_without_optimize_is_named():
 def test_shape_hints_use_only_the_parameters_met_so_far(assignment, conv, banned):
     """A notebook's hints speak of what it has taught: no padding or span in 01 and 02."""
     c = check.case(N=1, C_in=1, L=10, C_out=1, K=3, **conv)
-    hints = [h for h, _ in hints_module._length_mistakes(c).values()]
+    hints = [h for h, _ in lengths_module._length_mistakes(c).values()]
     for off in (-1, 1):         # off by one either way is named, on a length function that makes that mistake
         def fn(L_in, kernel_size, stride=1, padding=0, dilation=1):
             return (L_in - kernel_size) // stride + 1 + off
@@ -469,7 +470,7 @@ def _hint_texts(params, n=25, seed=7):
         if x.ndim == 2:
             x = x[None]
         c = dict(c, N=x.shape[0])
-        texts |= {h for h, _ in hints_module._length_mistakes(c).values()}
+        texts |= {h for h, _ in lengths_module._length_mistakes(c).values()}
         texts |= {h for h, _ in hints_module._variants(dict(c), x, w, b)}
         conv = c["conv"]
         texts |= {hints_module._linked(k, c) for k, v in conv.items()
