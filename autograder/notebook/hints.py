@@ -107,8 +107,9 @@ def _linked(key, c):
         "padding": ("your forward is right with padding=0 and raises with this padding: pad the input first "
                     "(`padding` on the left and on the right), then slide the windows over the padded input, "
                     f"{_length_formula(c)}."),
-        "padding_mode": ("your forward is right with padding_mode='zeros' and raises with this mode: np.pad names "
-                         "the modes its own way: 'replicate' is 'edge', 'circular' is 'wrap'."),
+        "padding_mode": ("your forward is right with padding_mode='zeros' and raises with this mode: the padding "
+                         "comes from the input, by the mode's rule (in np.pad: 'reflect' is 'reflect', 'replicate' "
+                         "is 'edge', 'circular' is 'wrap')."),
     }
     return said[key]
 
