@@ -7,6 +7,7 @@ import torch
 from autograder import notebook as check
 from autograder.notebook import cases as cases_module
 from autograder.notebook import hints as hints_module
+from autograder.notebook import lengths as lengths_module
 from autograder.notebook import samples, speed
 from tests.notebooks import solution_answers
 
@@ -297,9 +298,11 @@ def test_a_slow_einsum_without_optimize_is_named():
 def test_shape_hints_use_only_the_parameters_met_so_far(assignment, conv, banned):
     """A notebook's hints speak of what it has taught: no padding or span in 01 and 02."""
     c = check.case(N=1, C_in=1, L=10, C_out=1, K=3, **conv)
-    want = check.expected_output(c).shape
-    hints = [hints_module._hint_shape(c, want, (1, 1, L_out)) for L_out in range(1, want[2] + 3) if L_out != want[2]]
-    assert sum(bool(h) for h in hints) >= 2, hints        # off by one either way is named
+    hints = [h for h, _ in lengths_module._length_mistakes(c).values()]
+    for off in (-1, 1):         # off by one either way is named, on a length function that makes that mistake
+        def fn(L_in, kernel_size, stride=1, padding=0, dilation=1):
+            return (L_in - kernel_size) // stride + 1 + off
+        hints.append(_hint(lambda: check.check_output_length(fn, [dict(L_in=10, kernel_size=3, **conv)])))
     for hint in hints:
         assert not any(word in hint.lower() for word in banned), hint
 
@@ -374,14 +377,14 @@ def test_a_prediction_a_known_mistake_gives_gets_its_hint():
 
 
 @pytest.mark.parametrize("pad, says", [
-    (lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (2, 2))), "⌊total/2⌋ on the left"),           # K=4: K//2 each side
-    (lambda x, p, m: np.pad(x, ((0, 0), (0, 0), (p, p))), "'same' or 'valid'"),                # 'same' as a number
+    (lambda x, p, m, K: np.pad(x, ((0, 0), (0, 0), (K // 2, K // 2))), "⌊total/2⌋ on the left"),   # K//2 each side
+    (lambda x, p, m, K: np.pad(x, ((0, 0), (0, 0), (p, p))), "'same' or 'valid'"),                # 'same' as a number
 ])
 def test_same_padding_mistakes_are_named(pad, says):
-    class Same(_student(pad)):
+    class Same(_student(lambda x, p, m: pad(x, p, m, None))):
         def forward(self, x):
             if self.p == "same":
-                xp = pad(x, self.p, self.mode)
+                xp = pad(x, self.p, self.mode, self.K)
                 from numpy.lib.stride_tricks import sliding_window_view
                 return np.einsum("nctk,ock->not", sliding_window_view(xp, self.K, axis=2), self.weight)
             return super().forward(x)
@@ -432,3 +435,69 @@ def test_the_error_checks_point_an_unanswered_layer_at_its_stub():
     with pytest.raises(check.CheckFailed) as e:
         check.check_errors(Stub, [check.error_case(4, 6, 3, groups=4, says=["divisible"])])
     assert "still raises NotImplementedError, the stub's" in str(e.value), e.value
+
+
+NOTEBOOK_PARAMS = {"01": [], "02": ["stride"], "03": ["stride", "padding", "same", "padding_mode"],
+                   "04": ["stride", "padding", "same", "padding_mode", "dilation"],
+                   "05": ["stride", "padding", "same", "padding_mode", "dilation", "groups"],
+                   "06": ["stride", "padding", "same", "padding_mode", "dilation", "groups", "bias"],
+                   "07": ["stride", "padding", "same", "padding_mode", "dilation", "groups", "bias", "tuples",
+                          "unbatched"]}
+
+
+def _glossary_terms():
+    """{term: the notebook that defines it} from docs/glossary.md: each term of its tables (the names of a
+    row, split at "/" and ","; symbols and formulas left out), and for torch's parameters their word."""
+    import re
+    from pathlib import Path
+    terms = {}
+    for line in (Path(__file__).parent.parent / "docs" / "glossary.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or not re.fullmatch(r"\d\d", cells[-1]):
+            continue
+        for name in re.split(r"[/,]", re.sub(r"\$[^$]*\$", "", cells[0])):
+            name = name.strip().strip("`").lower()       # 'same' keeps its quotes: "the same" is English
+            if len(name) > 2:
+                terms.setdefault(name, cells[-1])
+    return terms
+
+
+def _hint_texts(params, n=25, seed=7):
+    """Every hint text the forward's hints can give on random cases with these parameters."""
+    texts = set()
+    for c in check.random_cases(params, n, seed=seed):
+        x, w, b = check.make_data(c)
+        if x.ndim == 2:
+            x = x[None]
+        c = dict(c, N=x.shape[0])
+        texts |= {h for h, _ in lengths_module._length_mistakes(c).values()}
+        texts |= {h for h, _ in hints_module._variants(dict(c), x, w, b)}
+        conv = c["conv"]
+        texts |= {hints_module._linked(k, c) for k, v in conv.items()
+                  if k in ("dilation", "groups", "stride", "padding", "padding_mode") and v not in (1, 0, "zeros")}
+        if "padding" in params:
+            texts.add(hints_module.PAD_EVERY_AXIS)
+        if "same" in params:
+            texts.add(hints_module.PADDING_STRING)
+        if c.get("unbatched"):
+            texts.add(hints_module.UNBATCHED)
+        if c.get("tuples"):
+            texts.add(hints_module.ONE_TUPLE)
+        if conv.get("groups", 1) > 1:
+            texts.add(hints_module.GROUPS_COUNT)
+    return texts
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_PARAMS))
+def test_hint_texts_use_no_term_before_the_notebook_that_defines_it(notebook):
+    """docs/glossary.md says which notebook defines each term; a notebook's hints use none of a later one's."""
+    import re
+    later = {t: n for t, n in _glossary_terms().items() if n > notebook}
+    assert {"stride", "span", "dilation", "groups", "fan_in", "1-tuple"} & set(later) or notebook >= "07", later
+    texts = _hint_texts(NOTEBOOK_PARAMS[notebook])
+    assert len(texts) >= 8, texts
+    for text in texts:
+        used = [t for t in later if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text.lower())]
+        if later.get("padding"):
+            used += ["padding"] * bool(re.search(r"\bpad", text.lower()))
+        assert not used, (notebook, used, text)

@@ -18,6 +18,7 @@ it need not fail, but when it fails it must give the hint.
 """
 import copy
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +29,7 @@ from nbclient import NotebookClient
 from tests.notebooks import (
     COLAB_ONLY,
     RELEASE,
+    SOLUTIONS,
     assignments,
     grade_id,
     is_answer_cell,
@@ -154,3 +156,37 @@ def test_mistake_gets_a_hint_that_names_it(a, name, runs):
     assert not unhinted, f"failing tests whose hint does not say {m['hints']}:\n" + \
         "\n".join(f"{gid}: {error[-1200:]}" for gid, error in unhinted.items())
     assert failing or m.get("timed"), f"no test of {sorted(tests)} catches it"
+
+
+def _lesson_text(text):
+    """Markdown as words: no emphasis, code marks or backslashes, one space between words, lower case."""
+    return " ".join(re.sub(r"[*`\\]", "", text).split()).lower()
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("a", [a for a in ALL if a < "08"])
+def test_every_hint_the_mistakes_get_is_in_the_lessons_common_mistakes(a):
+    """A student is never named a mistake the lesson never spoke of: the words of every hint a typical
+    mistake gets (tests/mistakes/NN.toml) are in the notebook's Common mistakes cell."""
+    nb = nbformat.read(notebook_path(a, SOLUTIONS), as_version=4)
+    lesson = [c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### Common mistakes")]
+    assert len(lesson) == 1, f"{a}: one Common mistakes cell"
+    text = _lesson_text(lesson[0])
+    missing = [(m["name"], w) for m in mistakes(a) for w in m["hints"] if _lesson_text(w).rstrip(".") not in text]
+    assert not missing, f"{a}: hints its Common mistakes cell does not describe: {missing}"
+
+
+def test_the_judge_shows_the_line_of_the_answer_that_raised():
+    """Graded in the sandbox, the student's class lives in another process: its line comes back with the error."""
+    from autograder.sandbox import judge
+    from tests.notebooks import read
+    answers = solution_answers("02_stride")
+    test = next(c.source for c in read("02_stride").cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
+                "test_values")
+    wrong = answers["conv1d_answer"].replace("window = x[:, :, t * s:t * s + K]",
+                                             "window = x[:, :, t * s:t * s + s * (K - 1) + 1:s]")
+    verdict = judge.judge_cell(test, [answers["predict_answer"], answers["length_answer"], wrong], 60)
+    assert not verdict.passed
+    assert 'It raised at line 26: y[:, :, t] = np.einsum("nck,ock->no", window, self.weight)' in verdict.error[1], \
+        verdict.error
+    assert "right with stride=1" in verdict.hint and "rounds down" not in verdict.hint, verdict.hint

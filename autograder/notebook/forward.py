@@ -16,7 +16,7 @@ from .reference import (
     output_length,
     torch_conv1d,
 )
-from .student import _construct, _Forbidden, _outcome, run_student
+from .student import _construct, _Forbidden, _outcome, run_student, student_probe
 
 # The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
 TORCH_PARAMS = [
@@ -67,7 +67,7 @@ def check_weight_shape(Conv1d, cases, hidden=False):
         if shape != want:
             axes = "(C_out, C_in // groups, K)" if "groups" in c["conv"] else "(C_out, C_in, K)"
             raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}.",
-                              _hint_weight_shape(c, shape))
+                              _hint_weight_shape(c, shape, _weight_shape_of(Conv1d)))
         has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
@@ -79,7 +79,7 @@ def check_weight_shape(Conv1d, cases, hidden=False):
                               f"yours is {None if bias is None else tuple(np.shape(bias))}.")
         if not has_bias and bias is not None:
             raise CheckFailed(f"{where}: without a bias, `self.bias` should be None.")
-    print(f"✓ weight shape: {len(cases)} configurations")
+    print(f"✓ weight shape: {_count(cases, 'configuration')}")
 
 
 def check_output_shape(Conv1d, cases, hidden=False):
@@ -89,8 +89,8 @@ def check_output_shape(Conv1d, cases, hidden=False):
         _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
         if y.shape != want:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}.",
-                              _hint_shape(c, want, y.shape))
-    print(f"✓ output shape: {len(cases)} configurations")
+                              _hint_shape(c, want, y.shape, _output_shape_of(Conv1d)))
+    print(f"✓ output shape: {_count(cases, 'configuration')}")
 
 
 def check_values(Conv1d, cases, hidden=False):
@@ -101,7 +101,7 @@ def check_values(Conv1d, cases, hidden=False):
         _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
         if y.shape != want.shape:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}.",
-                              _hint_shape(c, want.shape, y.shape))
+                              _hint_shape(c, want.shape, y.shape, _output_shape_of(Conv1d)))
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
             raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
         if c.get("same_dtype") and y.dtype != x.dtype:
@@ -120,7 +120,7 @@ def check_values(Conv1d, cases, hidden=False):
                 msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
                        f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
             raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or _hint_values(c, x, w, b, y))
-    print(f"✓ values match torch: {len(cases)} configurations")
+    print(f"✓ values match torch: {_count(cases, 'configuration')}")
 
 
 def check_output_length(fn, cases, hidden=False):
@@ -144,8 +144,53 @@ def check_output_length(fn, cases, hidden=False):
         if got != want:   # the same diagnosis as a Conv1d output of the wrong length
             c = case(N=1, C_in=1, L=kw["L_in"], C_out=1, K=kw["kernel_size"],
                      **{k: v for k, v in kw.items() if k not in ("L_in", "kernel_size")})
-            raise CheckFailed(f"{where}: expected {want}, got {got}.", _hint_shape(c, (1, 1, want), (1, 1, got)))
-    print(f"✓ output length: {len(cases)} cases")
+            raise CheckFailed(f"{where}: expected {want}, got {got}.",
+                              _hint_shape(c, (1, 1, want), (1, 1, got), _length_shape_of(fn, kw)))
+    print(f"✓ output length: {_count(cases, 'case')}")
+
+
+def _count(items, noun):
+    """"1 case", "3 cases"."""
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+
+
+def _output_shape_of(Conv1d):
+    """shape_of(case): the shape of the student's output on another case (None when it raises): the
+    hints' evidence."""
+    probe = student_probe(Conv1d)
+
+    def shape_of(c):
+        y, err = probe(c)
+        return None if err is not None or y is None else tuple(np.shape(y))
+    return shape_of
+
+
+def _weight_shape_of(Conv1d):
+    """shape_of(case): the shape of the weight the student's constructor makes for another case's layer."""
+    def shape_of(c):
+        args, kwargs = _ctor_args(c)
+        try:
+            with _Forbidden():
+                return tuple(np.shape(Conv1d(*args, **kwargs).weight))
+        except Exception:
+            return None
+    return shape_of
+
+
+def _length_shape_of(fn, kw):
+    """shape_of(case) for a length function: (1, 1, fn(...)) with the arguments the check gave it, from
+    another case (None when fn raises or gives no int)."""
+    def shape_of(c):
+        args = dict(L_in=c["L"], kernel_size=c["K"])
+        args.update({k: c["conv"].get(k, v) for k, v in kw.items() if k not in ("L_in", "kernel_size")})
+        if any(k not in kw and v != {"stride": 1, "padding": 0, "dilation": 1}.get(k) for k, v in c["conv"].items()):
+            return None
+        with _Forbidden():
+            got, err = _outcome(lambda: fn(**args))
+        if err is not None or isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            return None
+        return (1, 1, got)
+    return shape_of
 
 
 def _kw(kw):

@@ -1,7 +1,10 @@
 """Hints for the forward: the common mistake that explains an error, a shape or values, when one does.
 
-Each hint is computed from the case's numbers (the mistake's output, made with torch), never guessed from
-the message alone.
+A hint names a mistake only when the mistake is verified on the student's own layer: recomputed (with
+torch or NumPy, on the case's numbers) it gives the student's output, or, for a wrong length or an
+exception, it agrees with what the student's layer does on a few probes, cases built from the same
+parameters where the mistake and the right answer differ (`probe`: the student's outcome on a case).
+Otherwise there is no hint: the message says what was computed and where it differs.
 """
 import re
 
@@ -10,35 +13,61 @@ import torch
 import torch.nn.functional as F
 
 from .failures import _said
+from .lengths import _geometry, _hint_length, _length_formula, _probe_case
 from .padding import _one, _pad_amounts, _plain
-from .reference import _tolerance, torch_conv1d
+from .reference import _tolerance, make_data, torch_conv1d
 
 
-def _hint_constructor(args, kwargs, err):
-    """A hint for an exception raised by the student's constructor."""
-    given = [*args, *kwargs.values()]
-    if any(isinstance(v, tuple) for v in given) and isinstance(err, (TypeError, ValueError)):
+def _right(probe, p):
+    """Whether the student's layer gives torch's output on probe case p."""
+    if p is None:
+        return False
+    y, err = probe(p)
+    if err is not None or y is None:
+        return False
+    x, w, b = make_data(p)
+    want = torch_conv1d(x, w, b, **p["conv"])
+    try:
+        y = np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        return False
+    return y.shape == want.shape and bool(np.all(np.abs(y - want) <= _tolerance(p, want)))
+
+
+def _raises(probe, p):
+    return p is not None and probe(p)[1] is not None
+
+
+def _hint_constructor(args, kwargs, err, construct=None):
+    """A hint for an exception raised by the student's constructor: named only when the same constructor
+    accepts the same layer written without the thing the hint names, and the exception speaks of that thing
+    or the constructor accepts the layer with only that changed (`construct(args, kwargs)`: whether the
+    student's constructor accepts them)."""
+    if construct is None or not isinstance(err, (TypeError, ValueError)):
+        return ""
+    said = _said(err)
+    ints = tuple(_one(a) for a in args), {k: _one(v) for k, v in kwargs.items()}
+    padding = kwargs.get("padding")
+    if isinstance(padding, str):        # the same layer with its padding as an int ('same' as an even split)
+        K = _one(args[2]) if len(args) > 2 else _one(kwargs.get("kernel_size", 1))
+        amount = 0 if padding == "valid" else _one(kwargs.get("dilation", 1)) * (K - 1) // 2
+        plain = ints[0], dict(ints[1], padding=amount)
+    else:
+        plain = ints
+    if any(isinstance(v, tuple) for v in [*args, *kwargs.values()]) and construct(*plain) and \
+            ("tuple" in said or construct(*ints)):
         return ("torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the "
                 "int out first, e.g. "
                 "`kernel_size = kernel_size[0] if isinstance(kernel_size, tuple) else kernel_size`.")
-    if isinstance(kwargs.get("padding"), str) and isinstance(err, TypeError):
+    if isinstance(padding, str) and isinstance(err, TypeError) and construct(*plain) and \
+            ("str" in said or construct(args, dict(kwargs, padding=plain[1]["padding"]))):
         return ("padding may be the string 'same' or 'valid': turn it into the left and right amounts "
                 "before any arithmetic with it.")
     return ""
 
 
-def _length_formula(c):
-    """torch's L_out in the words of the notebook the case comes from: L and K only until padding
-    (03) and dilation (04) are in the case's parameters."""
-    conv = c["conv"]
-    length = "L_padded" if sum(_pad_amounts(c)) else "L_in"
-    span = "span" if _one(conv.get("dilation", 1)) > 1 else "K"
-    stride = "/stride" if _one(conv.get("stride", 1)) > 1 else ""
-    return f"L_out = ⌊({length} − {span}){stride}⌋ + 1" if stride else f"L_out = {length} − {span} + 1"
-
-
 def _pads_every_axis(c, err=None, got=None):
-    """Whether np.pad(x, (left, right)) (or np.pad(x, p)), which pads every axis, explains what the
+    """Whether np.pad(x, (left, right)) (or np.pad(x, p)), which pads every axis, gives what the
     student's forward did: an error naming the padded batch or channel size, or such an output."""
     left, right = _pad_amounts(c)
     if not left + right:
@@ -51,111 +80,139 @@ def _pads_every_axis(c, err=None, got=None):
 
 PAD_EVERY_AXIS = ("np.pad(x, (left, right)) pads every axis (the batch and the channels too): give one pair "
                   "per axis, np.pad(x, ((0, 0), (0, 0), (left, right))).")
+PADDING_STRING = ("padding may be the string 'same' or 'valid': turn it into the left and right amounts "
+                  "before any arithmetic with it (or np.pad).")
+UNBATCHED = ("this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
+             "x[None], and return (C_out, L_out), y[0].")
+ONE_TUPLE = ("torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the int out "
+             "first, e.g. `stride = stride[0] if isinstance(stride, tuple) else stride`.")
+GROUPS_COUNT = ("groups is the number of groups, not the number of channels in each: group j reads the "
+                "C_in // groups input channels j·C_in/groups … (j+1)·C_in/groups − 1, and the weight is "
+                "(C_out, C_in // groups, K).")
 
 
-def _hint_error(c, err, b):
-    """A hint for an exception raised inside the student's forward (most specific first)."""
+def _linked(key, c):
+    """The hint for an exception that the probe ties to parameter `key`: the layer is right without it."""
+    conv = c["conv"]
+    taps = "x[t·s + k·d]" if "dilation" in conv else "x[t·s + k]"
+    said = {
+        "dilation": ("your forward is right with dilation=1 and raises with this dilation: with dilation d the "
+                     "taps are d apart, x[t·s + k·d], so a window spans d·(K−1)+1 positions and "
+                     "L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1: check the span and where each tap reads."),
+        "groups": ("your forward is right with groups=1 and raises with these groups: the tests load a weight of "
+                   "shape (C_out, C_in // groups, K): each filter covers only the C_in // groups channels of its "
+                   "group."),
+        "stride": (f"your forward is right with stride=1 and raises with this stride: window t starts at t·stride "
+                   f"and reads {taps}; a last window that does not fit is dropped: {_length_formula(c)}."),
+        "padding": ("your forward is right with padding=0 and raises with this padding: pad the input first "
+                    "(`padding` on the left and on the right), then slide the windows over the padded input, "
+                    f"{_length_formula(c)}."),
+        "padding_mode": ("your forward is right with padding_mode='zeros' and raises with this mode: the padding "
+                         "comes from the input, by the mode's rule (in np.pad: 'reflect' is 'reflect', 'replicate' "
+                         "is 'edge', 'circular' is 'wrap')."),
+    }
+    return said[key]
+
+
+def _hint_error(c, err, b, probe=None):
+    """A hint for an exception raised inside the student's forward, verified on the student's layer with
+    `probe` (its outcome on another case, (y, exception)): most specific first."""
     c = dict(c, conv=_plain(c["conv"]))
-    if isinstance(c["conv"].get("padding"), str) and (
-            (isinstance(err, TypeError) and "str" in _said(err)) or "pad_width" in _said(err)):
-        return ("padding may be the string 'same' or 'valid': turn it into the left and right amounts "
-                "before any arithmetic with it (or np.pad).")
-    if isinstance(err, ValueError) and re.search(r"mode '?(zeros|replicate|circular)'? is not supported", _said(err)):
+    conv = c["conv"]
+    said = _said(err)
+    if isinstance(err, ValueError) and re.search(r"mode '?(zeros|replicate|circular)'? is not supported", said):
+        # np.pad's own message: the student handed it torch's name of the mode
         return ("np.pad names the modes its own way: torch's 'zeros' is np.pad's 'constant', 'replicate' "
                 "is 'edge', 'circular' is 'wrap' ('reflect' is 'reflect').")
-    if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err):
-        return PAD_EVERY_AXIS
-    if c.get("unbatched") and isinstance(err, (ValueError, IndexError)):
-        return ("this input is unbatched, shape (C_in, L_in): treat it as a batch of one, "
-                "x[None], and return (C_out, L_out), y[0].")
-    if b is not None and isinstance(err, ValueError) and "broadcast" in _said(err):
+    if probe is None:
+        return ""
+    left, right, s, d, span, padded = _geometry(c)
+    g = conv.get("groups", 1)
+    if isinstance(conv.get("padding"), str) and (
+            (isinstance(err, TypeError) and "str" in said) or "pad_width" in said):
+        for K in (c["K"], c["K"] + 1):      # the same layer with an int padding ('same' as an even split)
+            p = _probe_case(c, K=K)
+            if p is not None and sum(_pad_amounts(p)) % 2 == 0 and _right(
+                    probe, _probe_case(p, padding=_pad_amounts(p)[0])):
+                return PADDING_STRING
+    if c.get("unbatched") and _right(probe, _probe_case(c, unbatched=False)):
+        return UNBATCHED
+    if c.get("tuples") and _right(probe, _probe_case(c, tuples=False)):
+        return ONE_TUPLE
+    if b is None and isinstance(err, TypeError) and "NoneType" in said and \
+            _right(probe, _probe_case(c, bias=True)):
+        return "with bias=False, self.bias is None: add the bias only when it is not None."
+    if b is not None and isinstance(err, ValueError) and "broadcast" in said and \
+            _right(probe, _probe_case(c, bias=False)):
         return ("the bias has shape (C_out,) and belongs to the channel axis: "
                 "y + bias[None, :, None], not y + bias (that lines it up with the length axis).")
-    if b is None and isinstance(err, TypeError) and "NoneType" in _said(err):
-        return "with bias=False, self.bias is None: add the bias only when it is not None."
-    if c["conv"].get("dilation", 1) > 1 and isinstance(err, (IndexError, ValueError)):
-        return ("with dilation d a window spans d·(K−1)+1 positions (taps at t·s + k·d), so "
-                "L_out = ⌊(L_padded − d·(K−1) − 1)/stride⌋ + 1: check the span and where each tap reads.")
-    if c["conv"].get("groups", 1) > 1:
-        return ("the tests load a weight of shape (C_out, C_in // groups, K): each filter covers "
-                "only the C_in // groups channels of its group.")
-    if c["conv"].get("stride", 1) == 1 and isinstance(err, ValueError) and "broadcast" in _said(err):
-        return ("if a window came out shorter than K, it ran past the end: a window must fit entirely "
-                f"inside the {'padded ' if sum(_pad_amounts(c)) else ''}input, {_length_formula(c)}.")
-    if c["conv"].get("stride", 1) > 1 and isinstance(err, ValueError) and "broadcast" in _said(err):
-        return f"a last window that does not fit is dropped: {_length_formula(c)} (floor, not ceil)."
+    if not c.get("unbatched") and isinstance(err, (ValueError, IndexError)) and _pads_every_axis(c, err) and \
+            _right(probe, _probe_case(c, padding=0)):
+        return PAD_EVERY_AXIS
+    if s > 1 and (padded - span) % s:       # rounded up: right where the last window fits exactly
+        fits = [_probe_case(c, L=c["L"] + j) for j in range(1, s + 1) if (padded + j - span) % s == 0]
+        short = [_probe_case(c, L=c["L"] + j) for j in range(1, s + 1) if (padded + j - span) % s]
+        if fits and _right(probe, fits[0]) and (not short or _raises(probe, short[0])):
+            return "L_out rounds down (floor), not up: a last window that does not fit is dropped."
+    if g > 1 and c["C_in"] // g != g and _right(probe, _probe_case(c, C_in=g * g)):
+        return GROUPS_COUNT
+    for key, default in (("dilation", 1), ("groups", 1), ("stride", 1), ("padding", 0), ("padding_mode", "zeros")):
+        if conv.get(key, default) != default and _right(probe, _probe_case(c, **{key: default})):
+            return _linked(key, c)
     return ""
 
 
-def _hint_weight_shape(c, shape):
-    """A hint for a weight of the wrong shape."""
+def _hint_weight_shape(c, shape, shape_of=None):
+    """A hint for a weight of the wrong shape: the mistake's shape, here and on another layer of the same
+    kind (`shape_of(case)`: the student's weight shape for that case's layer)."""
     g = c["conv"].get("groups", 1)
-    if g > 1 and shape == (c["C_out"], c["C_in"], c["K"]):
-        return (f"with groups={g} each filter reads only the C_in // groups = {c['C_in'] // g} "
+    if shape is None or len(shape) != 3:
+        return ""
+    C_out, C_in, K = c["C_out"], c["C_in"], c["K"]
+
+    def again(mistake, **changes):      # the mistake gives the student's shape on another layer too
+        p = _probe_case(c, **changes)
+        return shape_of is None or p is None or shape_of(p) == mistake(p)
+    if g > 1 and shape == (C_out, C_in, K) and again(lambda p: (p["C_out"], p["C_in"], p["K"]), C_in=C_in + g):
+        return (f"with groups={g} each filter reads only the C_in // groups = {C_in // g} "
                 "channels of its group, so the weight's second axis is C_in // groups.")
-    if shape == (c["C_in"] // g, c["C_out"], c["K"]) and c["C_in"] // g != c["C_out"]:
+    if g > 1 and shape == (C_out, g, K) and C_in // g != g and \
+            again(lambda p: (p["C_out"], g, p["K"]), C_in=C_in + g):
+        return GROUPS_COUNT
+    if shape == (C_in // g, C_out, K) and C_in // g != C_out and \
+            again(lambda p: (p["C_in"] // g, p["C_out"], p["K"]), C_out=C_out + g):
         return "torch stores out_channels first: weight[o] is the filter of output channel o."
-    if shape is not None and len(shape) == 3 and shape[:2] == (c["C_out"], c["C_in"] // g) and shape[2] != c["K"]:
+    if shape[:2] == (C_out, C_in // g) and shape[2] != K:
         return "the last axis holds the K taps of the kernel (an int K, or torch's 1-tuple (K,))."
     return ""
 
 
-def _hint_shape(c, want, got):
+def _hint_shape(c, want, got, shape_of=None):
+    """A hint for an output of the wrong shape. `shape_of(case)`: the shape the student's layer (or length
+    function) gives on another case, None when it gives none; without it, no mistake of the length is named."""
     if len(got) != len(want):
         return ("an unbatched input (C_in, L_in) gives an unbatched output (C_out, L_out)."
                 if len(want) == 2 else "the output must be 3-D, (N, C_out, L_out).")
+    ndim = len(want)
     if len(want) == 2:      # unbatched: reason about it as a batch of one
         c, want, got = dict(c, N=1), (1, *want), (1, *got)
     c = dict(c, conv=_plain(c["conv"]))
     if got[0] != want[0] and _pads_every_axis(c, got=got):
-        return PAD_EVERY_AXIS
+        p = _probe_case(c, padding=0)       # without padding, the batch comes out right
+        theirs = None if shape_of is None or p is None else shape_of(p)
+        if theirs is not None and len(theirs) == 3 and theirs[0] == p["N"]:
+            return PAD_EVERY_AXIS
     if got[0] != want[0]:
         return "the batch axis is wrong: compute every sample of the batch, x[n] for n in range(N)."
     if got[1] != want[1]:
         return "one output channel per filter: the output has C_out = out_channels channels."
-    conv = c["conv"]
-    s, d = conv.get("stride", 1), conv.get("dilation", 1)
-    left, right = _pad_amounts(c)
-    span = d * (c["K"] - 1) + 1
-    padded = c["L"] + left + right
-    if left + right and got[2] == (c["L"] - span) // s + 1:
-        return "the padding is missing: pad the input on both sides before sliding the kernel."
-    if c["C_in"] != c["L"] and got[2] == max(0, (c["C_in"] + left + right - span) // s + 1):
-        return ("the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
-                "and the length last, so windows run along axis 2 (x[n, :, t:t+K]), not along axis 1.")
-    if d > 1:
-        if got[2] in ((-(-padded // d) - c["K"]) // s + 1, (-(-c["L"] // d) + left + right - c["K"]) // s + 1):
-            return ("dilation was applied to the input: it spaces the kernel taps "
-                    "(x[t·s + k·d]), it does not subsample x.")
-        if got[2] == (padded - c["K"]) // s + 1:
-            return "the kernel span with dilation d is d·(K−1)+1, not K."
-        if got[2] == (padded - d * c["K"]) // s + 1:
-            return "the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."
-        if conv.get("padding") == "same" and got[2] == c["L"] + c["K"] - 1 - span + 1:
-            return "with dilation, padding='same' pads d·(K−1) in total (the span minus one), not K−1."
-    if got[2] == want[2] - 1 and left + right and got[2] in ((c["L"] + left - span) // s + 1,
-                                                           (c["L"] + right - span) // s + 1):
-        return ("one output too short: padding goes on both sides (padding on the left and on the "
-                f"right): {_length_formula(c)}.")
-    if got[2] == want[2] - 1 and s == 1:
-        return "one output too short: the last window starts at L_in − K, so there are L_in − K + 1 of them."
-    if got[2] == want[2] - 1:
-        return ("one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
-                "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
-    if conv.get("padding") == "same" and got[2] != want[2] and got[2] == c["L"] + 2 * (span // 2) - span + 1:
-        total = "d·(K−1)" if "dilation" in conv else "K−1"
-        return (f"padding='same' pads {total} in total, ⌊total/2⌋ on the left and the rest on the right; "
-                "span//2 on each side is one too many when the span is even.")
-    if got[2] == want[2] + 1 and s == 1:
-        return ("one output too long: a window must fit entirely inside the "
-                f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.")
-    if s > 1 and got[2] == -(-(padded - span) // s) + 1:
-        return "L_out rounds down (floor), not up: a last window that does not fit is dropped."
-    if s > 1 and got[2] == padded - span + 1:
-        return f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}."
-    if left + right and got[2] in ((c["L"] + left - span) // s + 1, (c["L"] + right - span) // s + 1):
-        return "padding goes on both sides of the input, not one."
-    return ""
+    if shape_of is None:
+        return ""
+
+    def length_of(p):
+        shape = shape_of(p)
+        return None if shape is None or len(shape) != ndim else shape[-1]
+    return _hint_length(c, got[2], length_of)
 
 
 def _variants(c, x, w, b):
@@ -241,6 +298,25 @@ def _variants(c, x, w, b):
         out.append((f"padding_mode='{mode}' was padded with zeros: "
                     + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
                        else f"fill the padding the way '{mode}' says."), conv_padded(w, m="zeros")))
+    if d > 1 and ref is not None:       # L_out with the span, but the K taps side by side
+        out.append(("the taps are d apart: window t reads x[t·s + k·d] for k = 0 … K−1 (x_pad[:, :, t*s : t*s + "
+                    "d*(K-1) + 1 : d]), not K neighbours; the span d·(K−1)+1 is right in L_out.",
+                    _try(lambda: torch_conv1d(padded(x, left, right, mode), w, b,
+                                              **dict(nopad, dilation=1))[..., :ref.shape[2]])))
+    if mode == "circular" and left + right and ref is not None:
+        swapped = np.concatenate([x[..., :left], x, x[..., x.shape[2] - right:]], axis=2)
+        out.append(("circular padding with its sides swapped: the left pad is the END of the input "
+                    "(x[..., L_in − left:]) and the right pad its START (x[..., :right]), as if the input "
+                    "went round a circle.", _try(lambda: torch_conv1d(swapped, w, b, **nopad))))
+    if ref is not None:     # the mean of the products, not their sum
+        nob = conv_padded(w, None)
+        cin_g = c["C_in"] // g
+        for n, what in ((cin_g * c["K"], "C_in·K" if g == 1 else "(C_in/groups)·K"), (c["K"], "K"),
+                        (cin_g, "C_in" if g == 1 else "C_in/groups")):
+            if n > 1 and nob is not None:
+                out.append((f"every output is 1/({what}) of torch's: a convolution sums the products w·x over "
+                            "the input channels and the taps; it does not average them (np.sum, not np.mean).",
+                            nob / n + (0 if b is None else b[None, :, None])))
     if d > 1:
         xs = x[..., ::d]
         out.append(("dilation was applied to the input: it spaces the kernel taps "

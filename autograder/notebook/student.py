@@ -4,6 +4,10 @@ While the student's code runs, library routines that compute a convolution raise
 class is a black box: it is constructed, `weight` and `bias` are assigned, it is called, attributes are read.
 """
 
+import linecache
+import sysconfig
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -73,10 +77,17 @@ def _construct(Conv1d, args, kwargs, where):
     except Exception as e:
         call = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
         said = "your constructor" if where.startswith("Conv1d(") else f"your constructor Conv1d({call})"
+
+        def accepts(a, kw):     # the same constructor on other arguments (the hints' probe)
+            try:
+                Conv1d(*a, **kw)
+                return True
+            except Exception:
+                return False
         raise CheckFailed(f"{where}: {said} raised {type(e).__name__}"
-                          f"{': ' + str(e) if str(e) else ' (with no message)'}. It must accept the "
+                          f"{': ' + str(e) if str(e) else ' (with no message)'}{_at_line(e)}. It must accept the "
                           "arguments torch's Conv1d takes and set self.weight and self.bias.",
-                          _hint_constructor(args, kwargs, e)) from e
+                          _hint_constructor(args, kwargs, e, accepts)) from e
 
 
 def _build(Conv1d, c, w, b, where=None):
@@ -100,12 +111,67 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     if err is not None:
         said = _sanitised(err, where or "")
         raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}"
-                          f"{': ' + said if said else ' (with no message)'}\n"
+                          f"{': ' + said if said else ' (with no message)'}{_at_line(err)}\n"
                           f"  torch's output for this input has shape {expected_output(c).shape}.",
-                          _hint_error(c, err, b)) from err
+                          _hint_error(c, err, b, student_probe(Conv1d))) from err
     if y is None:
         raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
     return layer, np.asarray(y)
+
+
+def student_probe(Conv1d):
+    """probe(case) -> (output, None) or (None, exception): the student's layer on another case, built and
+    loaded as the checks do, on that case's own data (the hints' evidence). Nothing it raises escapes."""
+    def probe(c):
+        x, w, b = make_data(c)
+        try:
+            with _Forbidden():
+                layer = _build(Conv1d, c, w, b, "probe")
+                return layer(as_layout(x, c.get("layout"))), None
+        except Exception as err:        # CheckFailed and ForbiddenRoutine too: no evidence
+            return None, err
+    return probe
+
+
+_HERE = globals().get("__file__")      # None where the checks are embedded in a notebook
+_LIBRARIES = {str(Path(p).resolve()) for key, p in sysconfig.get_paths().items()
+              if key in ("stdlib", "platstdlib", "purelib", "platlib")} | \
+    ({str(Path(_HERE).resolve().parent)} if _HERE else set())
+
+
+def _is_students(filename):
+    """Whether code from `filename` is the student's: not Python's, not a library's, not the course's checks
+    (a notebook cell, an answer cell of the judge, a file of the student's)."""
+    if filename.startswith(("<conv1d_course/", "<frozen", "<test cell>")):
+        return False
+    if filename.startswith("<"):
+        return True
+    path = str(Path(filename).resolve())
+    return not any(path == lib or path.startswith(lib + "/") for lib in _LIBRARIES) and \
+        "site-packages" not in path and "dist-packages" not in path
+
+
+def _student_line(err):
+    """"line N: <source>" of the student's own code that raised `err` (the last frame of the traceback that
+    is the student's), or "" when none is (the judge sends it along as `conv1d_line`)."""
+    line = getattr(err, "conv1d_line", None)
+    if line:
+        return str(line)[:300]
+    tb, found = err.__traceback__, None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _is_students(code.co_filename):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    text = linecache.getline(found[0], found[1]).strip()
+    return f"line {found[1]}: {text[:200]}" if text else f"line {found[1]}"
+
+
+def _at_line(err):
+    line = _student_line(err)
+    return f"\n  It raised at {line}" if line else ""
 
 
 def _outcome(f):

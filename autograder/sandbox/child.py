@@ -480,7 +480,26 @@ def _answer(start, np, log):
                 raise ValueError(f"unknown request {op!r}")
             send("ok", result, refs)
         except BaseException as e:
-            send("error", [type(e).__name__, str(e)[:2000]], refs)
+            send("error", [type(e).__name__, str(e)[:2000], _answer_line(e, start["cells"])], refs)
+
+
+def _answer_line(err, cells):
+    """"line N: <source>" of the answer cells' code that raised `err` (the last such frame of its traceback),
+    or "": the checks show it to the student."""
+    tb, found = err.__traceback__, None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("<answer cell ") and name.endswith(">"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    try:
+        lines = cells[int(found[0][len("<answer cell "):-1]) - 1].splitlines()
+        text = lines[found[1] - 1].strip()[:200]
+    except (ValueError, IndexError):
+        text = ""
+    return f"line {found[1]}: {text}" if text else f"line {found[1]}"
 
 
 def echo():

@@ -431,9 +431,12 @@ class Child:
                 error = self._decode(reply["error"], blob)
             finally:
                 self.hidden = hidden
-            if not (isinstance(error, list) and len(error) == 2):
+            if not (isinstance(error, list) and len(error) in (2, 3)):
                 raise AnswerError("an unreadable error came back from your code")
-            raise rebuild(str(error[0])[:100], str(error[1])[:2000], self.hidden)
+            err = rebuild(str(error[0])[:100], str(error[1])[:2000], self.hidden)
+            if len(error) == 3 and error[2]:
+                err.conv1d_line = str(error[2])[:300]   # the line of the answer that raised (the checks show it)
+            raise err
         if "ok" not in reply:
             raise AnswerError("an unreadable reply came back from your code")
         return self._decode(reply["ok"], blob, label)
