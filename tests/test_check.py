@@ -8,7 +8,7 @@ from autograder import notebook as check
 from autograder.notebook import cases as cases_module
 from autograder.notebook import hints as hints_module
 from autograder.notebook import lengths as lengths_module
-from autograder.notebook import samples, speed
+from autograder.notebook import samples
 from tests.notebooks import solution_answers
 
 pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
@@ -277,18 +277,6 @@ def test_a_constructor_that_raises_fails_the_check_with_a_hint_not_a_traceback(c
     with pytest.raises(check.CheckFailed) as e:
         check.check_weight_shape(IntsOnly, [case])
     assert "on x of shape" not in str(e.value), "a weight-shape check uses no input and names none"
-
-
-def test_a_slow_einsum_without_optimize_is_named():
-    class Slow:
-        def forward(self, x):
-            return np.einsum("nctk,ock->not", x, x)
-    assert "optimize=True" in speed._hint_speed(Slow)
-
-    class Fast:
-        def forward(self, x):
-            return np.einsum("nctk,ock->not", x, x, optimize=True)
-    assert "optimize=True" in speed._hint_speed(Fast) and "without optimize=True runs" not in speed._hint_speed(Fast)
 
 
 @pytest.mark.parametrize("assignment, conv, banned", [

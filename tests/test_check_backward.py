@@ -287,7 +287,7 @@ def test_the_line_that_raised_is_shown_from_the_students_cell():
     exec(compile(source, filename, "exec"), namespace)
     number = source.splitlines().index("        np.zeros(3) + np.zeros(4)") + 1
     _, message = hint_of(namespace["Conv1d"], check.case(seed=71))
-    assert f"at this line of your code, line {number}: np.zeros(3) + np.zeros(4)" in message, message
+    assert f"It raised at line {number}: np.zeros(3) + np.zeros(4)" in message, message
 
 
 def test_numerical_gradients_calling_none_is_named_backward_only_when_it_was():

@@ -4,8 +4,8 @@ The loss is L = Σ y·dy, so dL/dy = dy; dx has x's shape (N, C_in, L_in), dw th
 """
 import numpy as np
 
-from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values, _raising_line
-from .cases import _where
+from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values
+from .cases import _count, _where
 from .failures import CheckFailed, _sanitised
 from .hints import _hint_values
 from .reference import (
@@ -18,7 +18,7 @@ from .reference import (
     torch_conv1d,
     torch_conv1d_grads,
 )
-from .student import _Forbidden, _outcome, run_student
+from .student import _at_line, _Forbidden, _outcome, run_student
 
 GRADS = ("dx", "dw", "db")
 
@@ -47,11 +47,10 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
         raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
                           "answer cell in place of `raise NotImplementedError()`.") from err
     if err is not None:
-        said, line = _sanitised(err, where), _raising_line(err)
+        said = _sanitised(err, where)
         raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
-                          f"{': ' + said if said else ' (with no message)'}\n"
-                          + (f"  at this line of your code, {line}\n" if line else "")
-                          + f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
+                          f"{': ' + said if said else ' (with no message)'}{_at_line(err)}\n"
+                          f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
                           f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}.",
                           _hint_backward_error(c, err, b, layer, lambda **kw: _rerun(Conv1d, c, **kw))) from err
     if got is None:
@@ -103,7 +102,7 @@ def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
             for name in ("db", "dw", "dx"):     # the order the notebook teaches them
                 if name in grads:
                     _compare_grad(name, c, where, hidden, want[name], got[name], x, w, b, dy)
-    print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {len(cases)} configurations")
+    print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {_count(cases, 'configuration')}")
 
 
 def _is_real(a):

@@ -1,9 +1,6 @@
 """Hints for the backward: the classic mistakes of dx, dw and db, computed on the case's numbers.
 """
-import linecache
-import os
 import re
-import sys
 
 import numpy as np
 
@@ -261,27 +258,6 @@ def _shape_variants(name, c, x, w, b, dy, shape):
         out.append((GROUPS_HINT + " Yours adds the groups' gradients into C_in/groups channels; dx has all C_in.",
                     dx.reshape(N, G, Cg, L).sum(axis=1)))
     return out
-
-
-def _raising_line(err):
-    """The line of the student's own code that raised `err`: the last frame of its traceback that is not the
-    checks' (conv1d_course, autograder) nor a library's (a file under Python's prefixes or in a site-packages
-    folder), as text; or "" when there is no traceback (the grader gets the exception back as a type and a
-    message) or no source (linecache holds the source of code run from a notebook cell)."""
-    roots = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
-    found = ""
-    tb = getattr(err, "__traceback__", None)
-    while tb is not None:
-        code, module = tb.tb_frame.f_code, str(tb.tb_frame.f_globals.get("__name__", ""))
-        name = code.co_filename
-        theirs = module.split(".")[0] in ("conv1d_course", "autograder") or name.startswith(("<conv1d_", "<frozen"))
-        library = os.path.isfile(name) and (os.path.realpath(name).startswith(roots) or any(
-            part in ("site-packages", "dist-packages") for part in os.path.realpath(name).split(os.sep)))
-        if not theirs and not library:
-            text = linecache.getline(name, tb.tb_lineno).strip()
-            found = f"line {tb.tb_lineno}: {text}" if text else found
-        tb = tb.tb_next
-    return found
 
 
 def _shapes(text):

@@ -226,3 +226,8 @@ def _where(c, i, hidden, layer_only=False):
 def _short(c):
     parts = [k for k, v in c["conv"].items() if v not in (1, 0, "zeros", False)]
     return "uses " + ", ".join(parts) if parts else "no extra parameters"
+
+
+def _count(items, noun):
+    """"1 case", "3 cases": how many `items`, for a check's ✓ line."""
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import torch
 
+from .cases import _count
 from .failures import STUB_HINT, CheckFailed, ForbiddenRoutine, _said
 from .student import _Forbidden, _raised
 
@@ -94,4 +95,4 @@ def check_errors(Conv1d, cases, hidden=False):
                               f"({'' if hidden else repr(message) + '; '}mention {words}).")
         if not hidden:
             print(f"✓ {where}: {etype.__name__}: {err}")
-    print(f"✓ errors like torch's: {len(cases)} cases")
+    print(f"✓ errors like torch's: {_count(cases, 'case')}")

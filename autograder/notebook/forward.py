@@ -6,7 +6,7 @@ import inspect
 
 import numpy as np
 
-from .cases import _ctor_args, _where, case
+from .cases import _count, _ctor_args, _where, case
 from .failures import STUB_HINT, CheckFailed
 from .hints import _hint_shape, _hint_values, _hint_weight_shape
 from .reference import (
@@ -147,11 +147,6 @@ def check_output_length(fn, cases, hidden=False):
             raise CheckFailed(f"{where}: expected {want}, got {got}.",
                               _hint_shape(c, (1, 1, want), (1, 1, got), _length_shape_of(fn, kw)))
     print(f"✓ output length: {_count(cases, 'case')}")
-
-
-def _count(items, noun):
-    """"1 case", "3 cases"."""
-    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
 
 
 def _output_shape_of(Conv1d):

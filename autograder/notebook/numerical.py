@@ -3,7 +3,7 @@
 import numpy as np
 
 from .backward import GRAD_OF, GRADS
-from .cases import _where
+from .cases import _count, _where
 from .failures import CheckFailed, _said, _sanitised
 from .reference import (
     _tolerance,
@@ -78,7 +78,7 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                                       + ("." if hidden else
                                          f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
                                       _hint_numerical(c, x, w, b, dy, name, g, want[name]))
-    print(f"✓ numerical gradients (central differences) match torch.autograd: {len(cases)} configurations")
+    print(f"✓ numerical gradients (central differences) match torch.autograd: {_count(cases, 'configuration')}")
 
 
 def _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy):
