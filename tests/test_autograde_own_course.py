@@ -122,7 +122,7 @@ def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
     when it ends, its temp folder is empty and none of its kernels or answer processes runs."""
     import subprocess
 
-    from autograder.classroom.course import Course
+    from autograder.classroom.course import BIN, ENV, Course
     a = "01_channels_kernel"
     grace = next(s for s in CORPUS if s.assignment == a and s.path.stem == "grace")
     subs = [grace] + [s for s in CORPUS if s.assignment == a and s is not grace][:1]
@@ -141,9 +141,11 @@ def test_a_grading_run_leaves_no_scratch_folder_and_no_process_behind(tmp_path):
     # 107 bytes) are made there too; the course root stays outside /tmp
     temp = Path(tempfile.mkdtemp(prefix="c1d-"))
     try:
-        r = course.autograde(a, *LIMITS, env={"TMPDIR": str(temp)})
+        r = subprocess.run([str(BIN / "nbgrader"), "autograde", a, "--force", *LIMITS, "--log-level=DEBUG"],
+                           cwd=course.root, env=dict(ENV, TMPDIR=str(temp)), capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-3000:]
-        assert "--existing " + str(temp) in r.stdout + r.stderr, "the kernels did not use TMPDIR"
+        # nbgrader's debug log names each kernel's connection file ("Starting kernel: [..., '-f', path]")
+        assert f"'-f', '{temp}/" in r.stdout + r.stderr, "the kernels did not use TMPDIR"
         assert set(course.scores(a)) == {s.student for s in subs} | {"litter"}
         assert sorted(p.name for p in temp.iterdir()) == []
         left = subprocess.run(["pgrep", "-af", str(temp)], capture_output=True, text=True).stdout
