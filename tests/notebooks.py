@@ -8,6 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from autograder.build.release import (  # noqa: F401
+    KERNEL_ENV,
     RELEASE,
     SOLUTIONS,
     STATIC_ENV,
@@ -29,7 +30,7 @@ def run(nb, cwd, timeout=120, static=False, env=None):
     """Execute with errors allowed; return the notebook with outputs. static: the explorer panels draw
     the static figure kept in solutions/ (else they build their live widgets, with no one to show them to).
     env: the kernel's environment (default: this process's)."""
-    env = dict(STATIC_ENV if static else os.environ, **(env or {}))
+    env = dict(STATIC_ENV if static else KERNEL_ENV, **(env or {}))
     NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb

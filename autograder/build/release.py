@@ -36,16 +36,19 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build.links import GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
 from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
+from autograder.build.links import GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
 from autograder.build.outputs import keep_unchanged
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
+# A notebook's kernel draws its figures inline, as in Jupyter and Colab: without the Makefile's MPLBACKEND=Agg
+# (meant for scripts), under which plt.show() shows nothing.
+KERNEL_ENV = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
 # and print sets (in torch's messages) in one order.
-STATIC_ENV = {**os.environ, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
+STATIC_ENV = {**KERNEL_ENV, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
 BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
 
