@@ -332,3 +332,18 @@ def test_all_zeros_is_called_a_nudge_that_never_reached_the_layer_only_when_the_
     with pytest.raises(check.CheckFailed) as e:
         check.check_numerical_gradients(never_stores, Good, [c])
     assert "never reached" not in (e.value.hint or ""), str(e.value)
+
+
+def test_dx_assigned_tap_by_tap_is_named_and_a_tap_left_out_is_not():
+    """dx_pad[..., taps of k] = … for each k (`=` where `+=` belongs): where the windows overlap, a later tap
+    replaces an earlier one, which LAST_WRITE_HINT names; leaving the first tap out has the same symptom
+    (some positions miss a contribution) and is not named so."""
+    c = check.case(N=2, C_in=2, L=9, C_out=3, K=3, seed=5, padding=1, bias=True)
+    overwrites = answer(solution().replace("dx_pad[:, :, taps] += np.einsum", "dx_pad[:, :, taps] = np.einsum"))
+    hint, _ = hint_of(overwrites, c)
+    assert "only its last write survived" in hint, hint
+    skips = answer(solution().replace(
+        "            dx_pad[:, :, taps] += np.einsum",
+        "            if k:\n                dx_pad[:, :, taps] += np.einsum"))
+    hint, _ = hint_of(skips, c)
+    assert "last write" not in hint, hint

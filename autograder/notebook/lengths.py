@@ -88,7 +88,8 @@ def _length_mistakes(c):
     if s > 1:
         out["ceil"] = ("L_out rounds down (floor), not up: a last window that does not fit is dropped.",
                        -(-(padded - span) // s) + 1)
-        out["no stride"] = (f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}.",
+        out["no stride"] = (f"the stride is ignored in L_out: windows start every `stride` positions, so "
+                            f"{_length_formula(c)}.",
                             padded - span + 1)
     if left + right:
         both = f"padding goes on both sides of the input (padding on the left and on the right): {_length_formula(c)}."
