@@ -580,3 +580,14 @@ def test_an_unbatched_output_squeezed_to_1_d_is_named_and_one_left_batched_is_no
             return super().forward(x if x.ndim == 3 else x[None])
     hint = values(Batched, **c)
     assert "length 1" not in hint and "unbatched output" in hint, hint
+
+
+def test_a_one_tap_layer_never_names_a_dilation_mistake():
+    """K = 1: torch's dilation changes nothing, so an output that x[..., ::d] would also give is no evidence of
+    it (a forward that reads zeros past the padding's edge, here, gave [b, b] as x[..., ::2] would)."""
+    class EdgeReadsZeros(Loop):
+        def window(self, xp, t):
+            win = super().window(xp, t)
+            return win if t == 0 else np.zeros_like(win)
+    hint = values(EdgeReadsZeros, N=2, C_in=2, L=2, C_out=1, K=1, stride=2, dilation=2, padding=1, bias=True)
+    assert "dilation" not in hint, hint

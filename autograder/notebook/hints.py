@@ -345,7 +345,7 @@ def _variants(c, x, w, b):
         out.append((f"padding_mode='{mode}' was padded with zeros: "
                     + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
                        else f"fill the padding the way '{mode}' says."), conv_padded(w, m="zeros")))
-    if d > 1 and ref is not None:       # L_out with the span, but the K taps side by side
+    if d > 1 and c["K"] > 1 and ref is not None:    # L_out with the span, but the K taps side by side
         out.append(("the taps are d apart: window t reads x[t·s + k·d] for k = 0 … K−1 (x_pad[:, :, t*s : t*s + "
                     "d*(K-1) + 1 : d]), not K neighbours; the span d·(K−1)+1 is right in L_out.",
                     _try(lambda: torch_conv1d(padded(x, left, right, mode), w, b,
@@ -364,7 +364,7 @@ def _variants(c, x, w, b):
                 out.append((f"every output is 1/({what}) of torch's: a convolution sums the products w·x over "
                             "the input channels and the taps; it does not average them (np.sum, not np.mean).",
                             nob / n + (0 if b is None else b[None, :, None])))
-    if d > 1:
+    if d > 1 and c["K"] > 1:        # with one tap, torch's dilation changes nothing: no evidence of it
         xs = x[..., ::d]
         out.append(("dilation was applied to the input: it spaces the kernel taps "
                     "(x[t·s + k·d]), it does not subsample x.",
