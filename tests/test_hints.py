@@ -591,3 +591,29 @@ def test_a_one_tap_layer_never_names_a_dilation_mistake():
             return win if t == 0 else np.zeros_like(win)
     hint = values(EdgeReadsZeros, N=2, C_in=2, L=2, C_out=1, K=1, stride=2, dilation=2, padding=1, bias=True)
     assert "dilation" not in hint, hint
+
+
+def test_an_output_that_does_not_depend_on_x_names_no_mistake():
+    """An output all zeros (no bias) is what np.pad(x, p) sliced back gives when its samples are all padding, and
+    what a forward that reads nothing gives: no evidence of either, so no hint."""
+    class Zeros(Loop):
+        def forward(self, x):
+            return np.zeros_like(super().forward(x))
+    hint = values(Zeros, N=1, C_in=3, L=12, C_out=3, K=1, stride=3, dilation=3, padding=2)
+    assert not hint, hint
+
+
+def test_inputs_sliced_by_the_output_groups_size_are_not_called_groups_as_channels_per_group():
+    class SlicesByOutputGroup(Loop):
+        def combine(self, window, w):
+            return np.einsum("nck,ock->no", window[:, :w.shape[1]], w)
+
+        def forward(self, x):
+            G, C_out = self.g, self.C_out
+            y = super().forward(x)          # the right answer, unless a group's slice is the wrong size:
+            if x.shape[1] // G != C_out // G:
+                raise ValueError("operands could not be broadcast together")
+            return y
+    hint = values(SlicesByOutputGroup, N=2, C_in=6, L=4, C_out=4, K=1, stride=4, groups=2, padding=3)
+    assert "number of groups" not in hint, hint
+    assert "number of groups" in values(GroupsAsChannelsPerGroup, N=2, C_in=6, L=9, C_out=6, K=3, groups=3)

@@ -162,7 +162,8 @@ def _hint_error(c, err, b, probe=None):
         short = [_probe_case(c, L=c["L"] + j) for j in range(1, s + 1) if (padded + j - span) % s]
         if fits and _right(probe, fits[0]) and (not short or _raises(probe, short[0])):
             return "L_out rounds down (floor), not up: a last window that does not fit is dropped."
-    if g > 1 and c["C_in"] // g != g and _right(probe, _probe_case(c, C_in=g * g)):
+    if g > 1 and c["C_in"] // g != g and _right(probe, _probe_case(c, C_in=g * g, C_out=g * (g + 1))):
+        # (C_out/groups = g + 1: a forward that slices the inputs by the output group's size is not right there)
         return GROUPS_COUNT
     for key, default in (("dilation", 1), ("groups", 1), ("stride", 1), ("padding", 0), ("padding_mode", "zeros")):
         if conv.get(key, default) != default and _right(probe, _probe_case(c, **{key: default})):
@@ -407,12 +408,36 @@ def _hint_values(c, x, w, b, y, probe=None):
     hint = _hint_float32(c, x, w, b, y)
     if hint:
         return hint
+    if _close(c, _try(lambda: torch_conv1d(np.zeros_like(x), w, b, **_plain(c["conv"]))), y64):
+        # the output of an input of zeros tells nothing of how x was read; np.pad(x, p) sliced back gives it
+        # when every sample or channel kept is padding: named only when a larger probe shows that mistake
+        return PAD_EVERY_AXIS if _every_axis_on_probe(c, probe) else ""
     for hint, v in _variants(c, x, w, b):
         if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):
             if hint in (BIAS_PER_CHANNEL, BIAS_TWICE) and c["C_in"] // c["conv"].get("groups", 1) == 2:
                 return _bias_count(c, probe)        # once per input channel, or twice: the same here
             return hint
     return ""
+
+
+def _every_axis_on_probe(c, probe):
+    """Whether the student's layer, on a case with more samples and channels than the left padding, gives what
+    np.pad(x, (left, right)) on every axis, sliced back to (N, C_in), gives."""
+    left, right = _pad_amounts(c)
+    g = c["conv"].get("groups", 1)
+    p = _probe_case(c, N=c["N"] + left + 1, C_in=c["C_in"] + (left + 1) * g, unbatched=False)
+    if probe is None or p is None or not left + right or c["conv"].get("padding_mode", "zeros") != "zeros":
+        return False
+    y, err = probe(p)
+    if err is not None or y is None:
+        return False
+    x, w, b = make_data(p)
+    every = np.pad(x, left if left == right else (left, right))[:p["N"], :p["C_in"]]
+    try:
+        y = np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        return False
+    return _close(p, _try(lambda: torch_conv1d(every, w, b, **dict(_plain(p["conv"]), padding=0))), y)
 
 
 def _hint_float32(c, x, w, b, y):
