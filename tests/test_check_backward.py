@@ -302,3 +302,48 @@ def test_numerical_gradients_calling_none_is_named_backward_only_when_it_was():
     with pytest.raises(check.CheckFailed) as e:
         check.check_numerical_gradients(calls_none, Good, [c])
     assert "not callable" in e.value.message and not e.value.hint, str(e.value)
+
+
+def test_all_zeros_is_called_a_nudge_that_never_reached_the_layer_only_when_the_layer_saw_none():
+    """Numerical dw of zeros: nudging a copy of the weight is named (the layer never ran with the weight
+    changed); a function that nudges the layer's own weight but never stores the differences is not."""
+    Good = answer(solution())
+    numerical = answer(solution_answers("08_backward")["numgrad_answer"], "numerical_gradients")
+    c = check.case(N=1, C_in=2, L=6, C_out=2, K=3, seed=3, bias=True)
+
+    def nudges_a_copy(layer, x, dy, eps=1e-6):
+        def central(a):         # a: the array nudged, in place
+            grad = np.zeros(a.shape)
+            for i in np.ndindex(a.shape):
+                a[i] += eps
+                up = np.sum(layer(x) * dy)
+                a[i] -= 2 * eps
+                grad[i] = (up - np.sum(layer(x) * dy)) / (2 * eps)
+                a[i] += eps
+            return grad
+        return central(x), central(layer.weight.copy()), central(layer.bias)
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_numerical_gradients(nudges_a_copy, Good, [c])
+    assert "never called with layer.weight nudged" in e.value.hint, str(e.value)
+
+    def never_stores(layer, x, dy, eps=1e-6):
+        dx, dw, db = numerical(layer, x, dy)      # the layer's own weight nudged, every element
+        return dx, np.zeros_like(dw), db
+    with pytest.raises(check.CheckFailed) as e:
+        check.check_numerical_gradients(never_stores, Good, [c])
+    assert "never reached" not in (e.value.hint or ""), str(e.value)
+
+
+def test_dx_assigned_tap_by_tap_is_named_and_a_tap_left_out_is_not():
+    """dx_pad[..., taps of k] = … for each k (`=` where `+=` belongs): where the windows overlap, a later tap
+    replaces an earlier one, which LAST_WRITE_HINT names; leaving the first tap out has the same symptom
+    (some positions miss a contribution) and is not named so."""
+    c = check.case(N=2, C_in=2, L=9, C_out=3, K=3, seed=5, padding=1, bias=True)
+    overwrites = answer(solution().replace("dx_pad[:, :, taps] += np.einsum", "dx_pad[:, :, taps] = np.einsum"))
+    hint, _ = hint_of(overwrites, c)
+    assert "only its last write survived" in hint, hint
+    skips = answer(solution().replace(
+        "            dx_pad[:, :, taps] += np.einsum",
+        "            if k:\n                dx_pad[:, :, taps] += np.einsum"))
+    hint, _ = hint_of(skips, c)
+    assert "last write" not in hint, hint

@@ -442,3 +442,178 @@ def test_same_as_a_number_is_named_only_when_an_int_padding_works():
         def pad(self, x, left, right):
             return np.pad(x, ((0, 0), (0, 0), (left + 1, right)))       # wrong with an int padding too
     assert "'same' or 'valid'" not in values(NeverPads, **c)
+
+
+# ---------------------------------------------------------------- helper E's students (issue 29, second read)
+class LengthFromChannels(Loop):     # L_in read from x.shape[1]: the windows still slide along axis 2
+    def length(self, L_pad):
+        return super().length(self.C_in + L_pad - self.L_in)
+
+    def forward(self, x):
+        self.C_in, self.L_in = x.shape[1], x.shape[2]
+        return super().forward(x)
+
+
+def test_a_length_from_the_channel_axis_is_named_without_saying_where_the_windows_slide():
+    hint = hint_of(lambda: check.check_output_shape(LengthFromChannels, [check.case(N=2, C_in=5, L=9, C_out=2, K=3)]))
+    assert "as many positions as windows along the channel axis would give" in hint, hint
+    assert "windows slide along" not in hint, hint
+
+
+class LengthBeforePadding(Loop):    # pads x, but counts L_out on the input before its padding
+    def length(self, L_pad):
+        left, right = self.pads()
+        return super().length(L_pad - left - right)
+
+
+@pytest.mark.parametrize("check_fn", [check.check_output_shape, check.check_values])
+def test_l_out_counted_before_padding_is_told_apart_from_padding_left_out(check_fn):
+    c = [check.case(N=2, C_in=2, L=9, C_out=3, K=3, padding=2)]
+    assert "the padding is missing" in hint_of(lambda: check_fn(NoPadding, c))
+    hint = hint_of(lambda: check_fn(LengthBeforePadding, c))
+    assert "the first 7 positions of torch's" in hint and "missing" not in hint, hint
+
+
+class BiasTwice(Loop):              # the bias inside the loop and again after it
+    def combine(self, window, w):
+        return super().combine(window, w) + (0 if self.bias is None else self.bias[:len(w)])
+
+    def forward(self, x):
+        if self.g != 1:
+            raise NotImplementedError
+        return super().forward(x)
+
+
+class BiasPerChannel(Loop):         # the bias added with each input channel's products, not after the sum
+    def combine(self, window, w):
+        return super().combine(window, w) + window.shape[1] * self.bias[:len(w)]
+
+    def add_bias(self, y):
+        return y
+
+
+@pytest.mark.parametrize("C_in", [2, 3])
+def test_a_bias_added_twice_is_not_called_once_per_input_channel_where_c_in_is_2(C_in):
+    c = dict(N=2, C_in=C_in, L=7, C_out=3, K=3, bias=True)
+    hint = values(BiasTwice, **c)
+    assert "added twice" in hint and "per input channel" not in hint, hint
+    hint = values(BiasPerChannel, **c)
+    assert "once per input channel" in hint and "twice" not in hint, hint
+
+
+def test_a_bias_drawn_with_its_own_bound_is_never_called_he_init():
+    """U(±1/sqrt(C_out)): 0.125 for C_out = 64, 9 % under He's sqrt(6/320) = 0.137; 64 values cannot tell the
+    two apart (whatever the draw), a layer with other sizes can."""
+    for seed in range(20):
+        def draw(C_in, G, K, shape, seed=seed):
+            rng = np.random.default_rng(seed)
+            return rng.uniform(-1, 1, shape) * (1 / np.sqrt(shape[0]) if len(shape) == 1 else 1 / np.sqrt(C_in * K))
+        from tests.test_check import _init_class
+        with pytest.raises(check.CheckFailed) as e:
+            check.check_default_init(_init_class(draw), C_in=64, C_out=64, K=5, bias=True)
+        assert "a = 0" not in str(e.value), (seed, str(e.value))
+
+
+class Float32(Loop):                # x and the weight cast to float32, every sum in float32
+    def combine(self, window, w):
+        return super().combine(window.astype(np.float32), w.astype(np.float32))
+
+    def forward(self, x):
+        return super().forward(x).astype(np.float32)
+
+
+def test_a_float32_output_is_named_and_a_float32_output_with_another_mistake_is_not():
+    c = dict(N=2, C_in=4, L=20, C_out=3, K=5, bias=True)
+    assert "float32" in values(Float32, **c)
+
+    class Float32Flipped(Float32):
+        def combine(self, window, w):
+            return super().combine(window, w[..., ::-1])
+    assert "float32" not in values(Float32Flipped, **c)
+
+    class Float64Off(Loop):         # float64, off by about float32's precision
+        def forward(self, x):
+            return super().forward(x) * (1 + 1e-6)
+    assert "float32" not in values(Float64Off, **c)
+
+    class CastsX(Loop):             # x cast to float32, the arithmetic in float64 (the weight is float64)
+        def forward(self, x):
+            return super().forward(x.astype(np.float32))
+    c = dict(N=4, C_in=2, L=30, C_out=3, K=2, bias=True)     # where x's rounding shows at float64's precision
+    hint = values(CastsX, **c)
+    assert "torch's for x rounded to float32" in hint, hint
+
+    class CastsXFlipped(CastsX):
+        def combine(self, window, w):
+            return super().combine(window, w[..., ::-1])
+    assert "float32" not in values(CastsXFlipped, **c)
+
+
+class LastChannel(Loop):            # y = ... where y += belongs, in a loop over the input channels
+    def combine(self, window, w):
+        return np.einsum("nk,ok->no", window[:, -1], w[:, -1])
+
+
+class FirstChannel(Loop):
+    def combine(self, window, w):
+        return np.einsum("nk,ok->no", window[:, 0], w[:, 0])
+
+
+def test_only_the_last_input_channel_is_named_and_only_the_first_is_not_called_last():
+    c = dict(N=2, C_in=3, L=8, C_out=2, K=3)
+    assert "only the last input channel counts" in values(LastChannel, **c)
+    hint = values(FirstChannel, **c)
+    assert "only the first input channel counts" in hint and "last" not in hint, hint
+
+
+def test_an_unbatched_output_squeezed_to_1_d_is_named_and_one_left_batched_is_not():
+    class Squeezed(Loop):
+        def forward(self, x):
+            y = super().forward(x if x.ndim == 3 else x[None])
+            return y.squeeze() if x.ndim == 2 else y
+    c = dict(N=1, C_in=2, L=9, C_out=1, K=3, unbatched=True)
+    hint = values(Squeezed, **c)
+    assert "lost its axes of length 1 (here C_out = 1)" in hint, hint
+
+    class Batched(Loop):
+        def forward(self, x):
+            return super().forward(x if x.ndim == 3 else x[None])
+    hint = values(Batched, **c)
+    assert "length 1" not in hint and "unbatched output" in hint, hint
+
+
+def test_a_one_tap_layer_never_names_a_dilation_mistake():
+    """K = 1: torch's dilation changes nothing, so an output that x[..., ::d] would also give is no evidence of
+    it (a forward that reads zeros past the padding's edge, here, gave [b, b] as x[..., ::2] would)."""
+    class EdgeReadsZeros(Loop):
+        def window(self, xp, t):
+            win = super().window(xp, t)
+            return win if t == 0 else np.zeros_like(win)
+    hint = values(EdgeReadsZeros, N=2, C_in=2, L=2, C_out=1, K=1, stride=2, dilation=2, padding=1, bias=True)
+    assert "dilation" not in hint, hint
+
+
+def test_an_output_that_does_not_depend_on_x_names_no_mistake():
+    """An output all zeros (no bias) is what np.pad(x, p) sliced back gives when its samples are all padding, and
+    what a forward that reads nothing gives: no evidence of either, so no hint."""
+    class Zeros(Loop):
+        def forward(self, x):
+            return np.zeros_like(super().forward(x))
+    hint = values(Zeros, N=1, C_in=3, L=12, C_out=3, K=1, stride=3, dilation=3, padding=2)
+    assert not hint, hint
+
+
+def test_inputs_sliced_by_the_output_groups_size_are_not_called_groups_as_channels_per_group():
+    class SlicesByOutputGroup(Loop):
+        def combine(self, window, w):
+            return np.einsum("nck,ock->no", window[:, :w.shape[1]], w)
+
+        def forward(self, x):
+            G, C_out = self.g, self.C_out
+            y = super().forward(x)          # the right answer, unless a group's slice is the wrong size:
+            if x.shape[1] // G != C_out // G:
+                raise ValueError("operands could not be broadcast together")
+            return y
+    hint = values(SlicesByOutputGroup, N=2, C_in=6, L=4, C_out=4, K=1, stride=4, groups=2, padding=3)
+    assert "number of groups" not in hint, hint
+    assert "number of groups" in values(GroupsAsChannelsPerGroup, N=2, C_in=6, L=9, C_out=6, K=3, groups=3)

@@ -15,10 +15,11 @@ def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_o
     positions at once). The keywords make the classic mistakes, for the hints: another stride or dilation
     for the taps, the kernel flipped (dx), output channel o reading the input groups groups_of(o), the
     gradient of the padding folded back by `fold` = (left, right, mode) instead of the layer's own, dw
-    correlated with the input padded as `dw_pad` (a padding_mode), last_write ⊆ {"scatter", "fold"}: where an
-    index repeats, only its last write survives (`a[..., idx] += v` with a repeated idx, or `=` for `+=`), in
-    the scatter over the windows or in the fold of the padding. keep_pad: (dx_pad, dw), the gradient of the padded
-    input before the padding is undone (as long as x_pad). Unbatched: call with a batch of one."""
+    correlated with the input padded as `dw_pad` (a padding_mode), last_write ⊆ {"scatter", "fold", "tap"}: where
+    an index repeats, only its last write survives (`a[..., idx] += v` with a repeated idx, or `=` for `+=`), in
+    the scatter over the windows, in the fold of the padding, or tap by tap (`dx_pad[..., taps] =`). keep_pad:
+    (dx_pad, dw), the gradient of the padded input before the padding is undone (as long as x_pad). Unbatched:
+    call with a batch of one."""
     conv = _plain(c["conv"])
     s = conv.get("stride", 1) if stride is None else stride
     d = conv.get("dilation", 1) if dilation is None else dilation
@@ -58,6 +59,16 @@ def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_o
                 block = dxp[:, chans]
                 block[..., grid[keep]] += contrib[..., keep]
                 dxp[:, chans] = block
+    if "tap" in last_write:         # dx_pad[..., taps of k] = Σ_o …, tap by tap: a later tap replaces an earlier one
+        dxp = np.zeros_like(xp)
+        for k in range(K):
+            pos = np.arange(L_out) * s + k * d
+            keep = pos < xp.shape[2]
+            part = np.zeros((N, C_in, int(keep.sum())))
+            for o in range(C_out):
+                for g in groups_of(o):
+                    part[:, g * Cg:(g + 1) * Cg] += dy[:, o][:, None, keep] * wk[o, :, k, None]
+            dxp[..., pos[keep]] = part
     if keep_pad:
         return dxp, dw
     fl, fr, fm = fold or (left, right, mode)
@@ -160,6 +171,8 @@ def _grad_variants(name, c, x, w, b, dy):
                         one(fold=(left, right, other))))
     if name == "dx":
         out += [(LAST_WRITE_HINT, one(last_write=kind)) for kind in (("fold",), ("scatter",), ("scatter", "fold"))]
+        if K > 1:
+            out.append((LAST_WRITE_HINT, one(last_write=("tap",))))
     if name == "dx" and left + right:
         dx_pad, L = one(keep_pad=True), x.shape[2]
         for start in range(dx_pad.shape[2] - L + 1):

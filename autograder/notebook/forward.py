@@ -8,7 +8,7 @@ import numpy as np
 
 from .cases import _count, _ctor_args, _where, case
 from .failures import STUB_HINT, CheckFailed
-from .hints import _hint_shape, _hint_values, _hint_weight_shape
+from .hints import _hint_float32, _hint_shape, _hint_values, _hint_weight_shape
 from .reference import (
     _tolerance,
     expected_output,
@@ -89,7 +89,7 @@ def check_output_shape(Conv1d, cases, hidden=False):
         _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
         if y.shape != want:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}.",
-                              _hint_shape(c, want, y.shape, _output_shape_of(Conv1d)))
+                              _hint_shape(c, want, y.shape, _output_shape_of(Conv1d), y))
     print(f"✓ output shape: {_count(cases, 'configuration')}")
 
 
@@ -101,13 +101,14 @@ def check_values(Conv1d, cases, hidden=False):
         _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
         if y.shape != want.shape:
             raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}.",
-                              _hint_shape(c, want.shape, y.shape, _output_shape_of(Conv1d)))
+                              _hint_shape(c, want.shape, y.shape, _output_shape_of(Conv1d), y))
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
             raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
         if c.get("same_dtype") and y.dtype != x.dtype:
             raise CheckFailed(f"{_where(c, i, hidden)}: a {x.dtype} input should give a {x.dtype} output, as "
                               f"torch's does; yours is {y.dtype}. Keep the input's dtype: compute in "
-                              f"np.result_type(x, weight), and do not cast x or the output to another type.")
+                              f"np.result_type(x, weight), and do not cast x or the output to another type.",
+                              _hint_float32(c, x, w, b, y))
         err = np.abs(y.astype(np.float64) - want)
         tol = _tolerance(c, want)
         if not np.all(err <= tol):      # also catches NaN
@@ -119,7 +120,8 @@ def check_values(Conv1d, cases, hidden=False):
                 row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]"
                 msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
                        f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
-            raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or _hint_values(c, x, w, b, y))
+            raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or
+                              _hint_values(c, x, w, b, y, student_probe(Conv1d)))
     print(f"✓ values match torch: {_count(cases, 'configuration')}")
 
 

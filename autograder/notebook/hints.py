@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .failures import _said
-from .lengths import _geometry, _hint_length, _length_formula, _probe_case
+from .lengths import NO_PADDING, _geometry, _hint_length, _length_formula, _probe_case
 from .padding import _one, _pad_amounts, _plain
 from .reference import _tolerance, make_data, torch_conv1d
 
@@ -86,6 +86,14 @@ UNBATCHED = ("this input is unbatched, shape (C_in, L_in): treat it as a batch o
              "x[None], and return (C_out, L_out), y[0].")
 ONE_TUPLE = ("torch also takes each size as a 1-tuple, kernel_size=(5,) or stride=(2,): read the int out "
              "first, e.g. `stride = stride[0] if isinstance(stride, tuple) else stride`.")
+BIAS_PER_CHANNEL = ("the bias is added once per input channel: add it once per output, after the sum over the "
+                    "input channels.")
+BIAS_TWICE = "the bias is added twice: add it once, to the whole output, after the sums."
+FLOAT32 = ("your output is float32, right to float32's precision only (about 7 digits): a float64 input is "
+           "computed in float64. Make the output np.result_type(x, weight), and cast neither x nor the "
+           "weight to float32.")
+ROUNDED = ("your output is torch's for {} rounded to float32 (about 7 digits): a float64 input is computed in "
+           "float64; cast neither x nor the weight to float32 (np.asarray(x) keeps x's dtype).")
 GROUPS_COUNT = ("groups is the number of groups, not the number of channels in each: group j reads the "
                 "C_in // groups input channels j·C_in/groups … (j+1)·C_in/groups − 1, and the weight is "
                 "(C_out, C_in // groups, K).")
@@ -154,7 +162,8 @@ def _hint_error(c, err, b, probe=None):
         short = [_probe_case(c, L=c["L"] + j) for j in range(1, s + 1) if (padded + j - span) % s]
         if fits and _right(probe, fits[0]) and (not short or _raises(probe, short[0])):
             return "L_out rounds down (floor), not up: a last window that does not fit is dropped."
-    if g > 1 and c["C_in"] // g != g and _right(probe, _probe_case(c, C_in=g * g)):
+    if g > 1 and c["C_in"] // g != g and _right(probe, _probe_case(c, C_in=g * g, C_out=g * (g + 1))):
+        # (C_out/groups = g + 1: a forward that slices the inputs by the output group's size is not right there)
         return GROUPS_COUNT
     for key, default in (("dilation", 1), ("groups", 1), ("stride", 1), ("padding", 0), ("padding_mode", "zeros")):
         if conv.get(key, default) != default and _right(probe, _probe_case(c, **{key: default})):
@@ -187,9 +196,14 @@ def _hint_weight_shape(c, shape, shape_of=None):
     return ""
 
 
-def _hint_shape(c, want, got, shape_of=None):
+def _hint_shape(c, want, got, shape_of=None, y=None):
     """A hint for an output of the wrong shape. `shape_of(case)`: the shape the student's layer (or length
-    function) gives on another case, None when it gives none; without it, no mistake of the length is named."""
+    function) gives on another case, None when it gives none; without it, no mistake of the length is named.
+    y: the student's output on case `c` (its data, make_data(c)), to tell mistakes of the same length apart."""
+    if len(want) == 2 and len(got) < 2 and got == tuple(n for n in want if n != 1):
+        ones = " and ".join(f"{name} = 1" for name, n in zip(("C_out", "L_out"), want) if n == 1)
+        return (f"your output lost its axes of length 1 (here {ones}), as np.squeeze does: an unbatched input "
+                "(C_in, L_in) gives (C_out, L_out) whatever their sizes; take off only the batch axis, y[0].")
     if len(got) != len(want):
         return ("an unbatched input (C_in, L_in) gives an unbatched output (C_out, L_out)."
                 if len(want) == 2 else "the output must be 3-D, (N, C_out, L_out).")
@@ -212,7 +226,37 @@ def _hint_shape(c, want, got, shape_of=None):
     def length_of(p):
         shape = shape_of(p)
         return None if shape is None or len(shape) != ndim else shape[-1]
-    return _hint_length(c, got[2], length_of)
+    hint = _hint_length(c, got[2], length_of)
+    if hint == NO_PADDING and y is not None:
+        return _unpadded_length(c, y)
+    return hint
+
+
+def _close(c, v, y):
+    return v is not None and v.shape == y.shape and bool(np.all(np.abs(v - y) <= _tolerance(c, v)))
+
+
+def _unpadded_length(c, y):
+    """The length of the input without its padding has two common causes, told apart by the values: the
+    padding left out (the output is the unpadded input's convolution), or L_out counted before padding
+    (the output is torch's, cut short). Neither: no hint."""
+    x, w, b = make_data(c)
+    try:
+        y = np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        return ""
+    if x.ndim == 2:
+        x, y = x[None], y[None]
+    conv = c["conv"]
+    if _close(c, _try(lambda: torch_conv1d(x, w, b, **dict(conv, padding=0, padding_mode="zeros"))), y):
+        return NO_PADDING
+    want = _try(lambda: torch_conv1d(x, w, b, **conv))
+    if want is not None and y.ndim == 3 and 0 < y.shape[2] < want.shape[2] and \
+            _close(c, want[..., :y.shape[2]], y):
+        return (f"your output is the first {y.shape[2]} positions of torch's: L_out counts the windows of the "
+                f"padded input, {_length_formula(c)} with L_padded = L_in + left + right; compute it after "
+                "padding, from the padded x.")
+    return ""
 
 
 def _variants(c, x, w, b):
@@ -246,6 +290,10 @@ def _variants(c, x, w, b):
         w0[:, 1:] = 0
         out.append(("only the first input channel counts: sum over every input channel "
                     "(and every kernel tap) for each output.", conv_padded(w0)))
+        w_last = w.copy()
+        w_last[:, :-1] = 0
+        out.append(("only the last input channel counts: each channel's products replace the ones before "
+                    "(= where += belongs); sum over every input channel.", conv_padded(w_last)))
     ref = conv_padded(w)
     if ref is not None and c["N"] > 1:
         first = ref.copy()
@@ -276,8 +324,8 @@ def _variants(c, x, w, b):
             out.append(("the bias is added to the first sample only: add it to every sample.", first_only))
         out.append(("the bias is missing: add bias[o] to every position of output channel o.", nob))
         if c["C_in"] // g > 1:
-            out.append(("the bias is added once per input channel: add it once per output, after the sum over "
-                        "the input channels.", nob + (c["C_in"] // g) * b[None, :, None]))
+            out.append((BIAS_PER_CHANNEL, nob + (c["C_in"] // g) * b[None, :, None]))
+        out.append((BIAS_TWICE, nob + 2 * b[None, :, None]))
         if nob.shape[2] == c["C_out"]:
             out.append(("the bias is added along the length axis: it belongs to the channel axis, "
                         "bias[None, :, None].", nob + b[None, None, :]))
@@ -298,7 +346,7 @@ def _variants(c, x, w, b):
         out.append((f"padding_mode='{mode}' was padded with zeros: "
                     + ("circular wraps around: the left pad is the end of the input." if mode == "circular"
                        else f"fill the padding the way '{mode}' says."), conv_padded(w, m="zeros")))
-    if d > 1 and ref is not None:       # L_out with the span, but the K taps side by side
+    if d > 1 and c["K"] > 1 and ref is not None:    # L_out with the span, but the K taps side by side
         out.append(("the taps are d apart: window t reads x[t·s + k·d] for k = 0 … K−1 (x_pad[:, :, t*s : t*s + "
                     "d*(K-1) + 1 : d]), not K neighbours; the span d·(K−1)+1 is right in L_out.",
                     _try(lambda: torch_conv1d(padded(x, left, right, mode), w, b,
@@ -317,7 +365,7 @@ def _variants(c, x, w, b):
                 out.append((f"every output is 1/({what}) of torch's: a convolution sums the products w·x over "
                             "the input channels and the taps; it does not average them (np.sum, not np.mean).",
                             nob / n + (0 if b is None else b[None, :, None])))
-    if d > 1:
+    if d > 1 and c["K"] > 1:        # with one tap, torch's dilation changes nothing: no evidence of it
         xs = x[..., ::d]
         out.append(("dilation was applied to the input: it spaces the kernel taps "
                     "(x[t·s + k·d]), it does not subsample x.",
@@ -350,12 +398,90 @@ def _try(f):
         return None
 
 
-def _hint_values(c, x, w, b, y):
+def _hint_values(c, x, w, b, y, probe=None):
+    """The hint of the common mistake whose output, recomputed, is the student's `y` (`probe`: the student's
+    outcome on another case, to tell apart two mistakes that agree on this one)."""
     c = dict(c)
     if x.ndim == 2:         # unbatched: the same mistakes, on a batch of one
         x, y, c["N"] = x[None], y[None], 1
     y64 = y.astype(np.float64)
+    hint = _hint_float32(c, x, w, b, y)
+    if hint:
+        return hint
+    if _close(c, _try(lambda: torch_conv1d(np.zeros_like(x), w, b, **_plain(c["conv"]))), y64):
+        # the output of an input of zeros tells nothing of how x was read; np.pad(x, p) sliced back gives it
+        # when every sample or channel kept is padding: named only when a larger probe shows that mistake
+        return PAD_EVERY_AXIS if _every_axis_on_probe(c, probe) else ""
     for hint, v in _variants(c, x, w, b):
         if v.shape == y64.shape and np.all(np.abs(v - y64) <= _tolerance(c, v)):
+            if hint in (BIAS_PER_CHANNEL, BIAS_TWICE) and c["C_in"] // c["conv"].get("groups", 1) == 2:
+                return _bias_count(c, probe)        # once per input channel, or twice: the same here
+            return hint
+    return ""
+
+
+def _every_axis_on_probe(c, probe):
+    """Whether the student's layer, on a case with more samples and channels than the left padding, gives what
+    np.pad(x, (left, right)) on every axis, sliced back to (N, C_in), gives."""
+    left, right = _pad_amounts(c)
+    g = c["conv"].get("groups", 1)
+    p = _probe_case(c, N=c["N"] + left + 1, C_in=c["C_in"] + (left + 1) * g, unbatched=False)
+    if probe is None or p is None or not left + right or c["conv"].get("padding_mode", "zeros") != "zeros":
+        return False
+    y, err = probe(p)
+    if err is not None or y is None:
+        return False
+    x, w, b = make_data(p)
+    every = np.pad(x, left if left == right else (left, right))[:p["N"], :p["C_in"]]
+    try:
+        y = np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        return False
+    return _close(p, _try(lambda: torch_conv1d(every, w, b, **dict(_plain(p["conv"]), padding=0))), y)
+
+
+def _hint_float32(c, x, w, b, y):
+    """For a float64 input: FLOAT32 when the output is float32 and torch's to float32's precision; ROUNDED when
+    it is, to float64's precision, torch's output for x (or the weight) rounded to float32."""
+    y = np.asarray(y)
+    if x.dtype != np.float64 or not np.issubdtype(y.dtype, np.floating):
+        return ""
+    if x.ndim == 2:
+        x, y = x[None], y[None]
+    conv = _plain(c["conv"])
+    y64 = y.astype(np.float64)
+    if y.dtype == np.float32:
+        return FLOAT32 if _close(dict(c, dtype="float32"), _try(lambda: torch_conv1d(x, w, b, **conv)), y64) else ""
+
+    def r(a):
+        return None if a is None else a.astype(np.float32).astype(np.float64)
+    for what, xx, ww, bb in (("x", r(x), w, b), ("the weight", x, r(w), r(b)), ("x and the weight", r(x), r(w), r(b))):
+        if _close(c, _try(lambda: torch_conv1d(xx, ww, bb, **conv)), y64):
+            return ROUNDED.format(what)
+    return ""
+
+
+def _bias_count(c, probe):
+    """BIAS_PER_CHANNEL or BIAS_TWICE, whichever the student's layer does on a case with more input channels
+    per group ('' when neither, or without a probe)."""
+    g = c["conv"].get("groups", 1)
+    p = _probe_case(c, C_in=c["C_in"] + g)
+    if probe is None or p is None:
+        return ""
+    y, err = probe(p)
+    if err is not None or y is None:
+        return ""
+    x, w, b = make_data(p)
+    try:
+        y = np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        return ""
+    if x.ndim == 2:
+        x, y = x[None], y[None]
+    nob = _try(lambda: torch_conv1d(x, w, None, **p["conv"]))
+    if nob is None or b is None:
+        return ""
+    for hint, times in ((BIAS_PER_CHANNEL, p["C_in"] // g), (BIAS_TWICE, 2)):
+        if _close(p, nob + times * b[None, :, None], y):
             return hint
     return ""

@@ -32,13 +32,21 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
     named = [("weight", np.asarray(layer.weight, np.float64))]
     if conv.get("bias", True) and getattr(layer, "bias", None) is not None:
         named.append(("bias", np.asarray(layer.bias, np.float64)))
+    def again(name, C_in2, C_out2, K2):     # the same parameter of another layer (the hints' probe)
+        try:
+            with _Forbidden():
+                other = Conv1d(C_in2, C_out2, K2, **conv)
+            return np.asarray(getattr(other, name), np.float64).ravel()
+        except Exception:
+            return None
     for name, v in named:
         v = v.ravel()
+        probe = (lambda *sizes, name=name: again(name, *sizes)), C_out
         n = v.size
         if np.any(np.abs(v) > bound * (1 + 1e-6)):
             raise CheckFailed(f"default {name}: values reach {np.abs(v).max():.4g}, beyond the bound "
                               f"1/sqrt(fan_in) = {bound:.4g} (fan_in = C_in/groups · K).",
-                              _hint_init(v, C_in, K, conv.get("groups", 1)))
+                              _hint_init(v, C_in, K, conv.get("groups", 1), probe))
         if np.allclose(v, v[0]):
             raise CheckFailed(f"default {name}: all values are {v[0]:.4g}; torch draws them at random.")
         # Kolmogorov-Smirnov distance to U(-bound, bound). 2.7/sqrt(n) is the critical value at
@@ -48,7 +56,7 @@ def check_default_init(Conv1d, C_in=64, C_out=64, K=5, dtype=None, **conv):
             raise CheckFailed(f"default {name}: values are not spread like U(-{bound:.4g}, {bound:.4g}) "
                               f"(KS distance {ks:.3f} > {2.7 / math.sqrt(n):.3f}; mean {v.mean():.3g}, "
                               f"std {v.std():.3g}, expected std {bound / math.sqrt(3):.3g}).",
-                              _hint_init(v, C_in, K, conv.get("groups", 1)))
+                              _hint_init(v, C_in, K, conv.get("groups", 1), probe))
     print(f"✓ default init: {', '.join(n for n, _ in named)} ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), "
           f"fan_in = {C_in // conv.get('groups', 1) * K}")
 
@@ -60,26 +68,41 @@ def _ks_uniform(v, low, high):
     return np.max(np.maximum(np.arange(1, n + 1) / n - cdf, cdf - np.arange(n) / n))
 
 
-def _hint_init(v, C_in, K, groups):
+def _hint_init(v, C_in, K, groups, probe=None):
     """Name the initialisation `v` was drawn with, when it is a common mistake's: the uniform bound of
-    another fan_in, a bound without the square root, or U(0, 1)."""
-    fan_in = C_in // groups * K
-    mistakes = [(1 / math.sqrt(C_in * K), f"fan_in ignores groups: with groups={groups} each output sums over "
-                 f"C_in/groups · K = {fan_in} inputs, not C_in · K = {C_in * K}."),
-                (1 / math.sqrt(C_in // groups),
-                 "fan_in leaves out the kernel: it is C_in/groups · K, every tap counts."),
-                (1 / math.sqrt(K), "fan_in leaves out the channels: it is C_in/groups · K."),
-                (1 / fan_in, "the bound is 1/sqrt(fan_in), not 1/fan_in."),
-                (math.sqrt(6 / fan_in), "that is He (kaiming) init with a = 0, sqrt(6/fan_in); torch's Conv1d uses "
-                 "a = sqrt(5), which gives 1/sqrt(fan_in).")]
-    n = v.size
+    another fan_in, a bound without the square root, or U(0, 1). A bound is named only when the values of
+    another layer (`probe` = (values(C_in, C_out, K), C_out), with more channels and taps) are drawn with
+    that mistake's bound too: one draw of a few dozen values does not tell bounds 10 % apart."""
+    mistakes = [(lambda C, K_: 1 / math.sqrt(C * K_), lambda C, K_: (
+                    f"fan_in ignores groups: with groups={groups} each output sums over C_in/groups · K = "
+                    f"{C // groups * K_} inputs, not C_in · K = {C * K_}.")),
+                (lambda C, K_: 1 / math.sqrt(C // groups),
+                 lambda C, K_: "fan_in leaves out the kernel: it is C_in/groups · K, every tap counts."),
+                (lambda C, K_: 1 / math.sqrt(K_),
+                 lambda C, K_: "fan_in leaves out the channels: it is C_in/groups · K."),
+                (lambda C, K_: 1 / (C // groups * K_), lambda C, K_: "the bound is 1/sqrt(fan_in), not 1/fan_in."),
+                (lambda C, K_: math.sqrt(6 / (C // groups * K_)),
+                 lambda C, K_: "that is He (kaiming) init with a = 0, sqrt(6/fan_in); torch's Conv1d uses "
+                               "a = sqrt(5), which gives 1/sqrt(fan_in).")]
+
+    def drawn_with(values, bound):      # within the bound, its largest value near it, spread like U(-bound, bound)
+        n = values.size
+        return (np.all(np.abs(values) <= bound * (1 + 1e-6)) and np.abs(values).max() >= bound * (1 - 8 / n)
+                and _ks_uniform(values, -bound, bound) <= 2.7 / math.sqrt(n))
+    other = None
+    if probe is not None:
+        values_of, C_out = probe
+        sizes = (2 * C_in, 4 * C_out, K + 2)
+        other = values_of(*sizes)
     for bound, hint in mistakes:
-        if groups == 1 and "groups" in hint:
+        if groups == 1 and bound is mistakes[0][0]:
             continue
-        if (np.all(np.abs(v) <= bound * (1 + 1e-6)) and np.abs(v).max() >= bound * (1 - 8 / n)
-                and _ks_uniform(v, -bound, bound) <= 2.7 / math.sqrt(n)):     # the largest value near this bound too
-            return hint
-    if np.all(v >= 0) and _ks_uniform(v, 0, 1) <= 2.7 / math.sqrt(n):
+        if not drawn_with(v, bound(C_in, K)):
+            continue
+        if probe is not None and (other is None or not drawn_with(other, bound(sizes[0], sizes[2]))):
+            continue
+        return hint(C_in, K)
+    if np.all(v >= 0) and _ks_uniform(v, 0, 1) <= 2.7 / math.sqrt(v.size):
         return ("np.random.rand draws from U(0, 1): scale it, bound · (2·rand − 1), or use "
                 "np.random.uniform(-bound, bound, shape).")
     return ""

@@ -7,6 +7,8 @@ lengths it gives agree with the student's on the case and on the probes.
 from .cases import _is_valid
 from .padding import _one, _pad_amounts, _plain
 
+NO_PADDING = "the padding is missing: pad the input on both sides before sliding the kernel."
+
 
 def _geometry(c):
     """(left, right, stride, dilation, span, padded length) of case `c`."""
@@ -58,10 +60,10 @@ def _length_mistakes(c):
     padding = conv.get("padding", 0)
     out = {}
     if left + right and L >= span:
-        out["no padding"] = ("the padding is missing: pad the input on both sides before sliding the kernel.",
-                             (L - span) // s + 1)
-    out["channel axis"] = ("the windows slide along the channel axis: x is (N, C_in, L_in), channels on axis 1 "
-                           "and the length last, so windows run along axis 2 (x[n, :, t:t+K]), not along axis 1.",
+        out["no padding"] = (NO_PADDING, (L - span) // s + 1)
+    out["channel axis"] = ("your output has as many positions as windows along the channel axis would give "
+                           "(C_in − K + 1): x is (N, C_in, L_in), channels on axis 1 and the length last, so "
+                           "L_in = x.shape[2] and the windows run along axis 2 (x[n, :, t:t+K]).",
                            max(0, (c["C_in"] + left + right - span) // s + 1))
     if d > 1:
         applied = ("dilation was applied to the input: it spaces the kernel taps "
@@ -86,7 +88,8 @@ def _length_mistakes(c):
     if s > 1:
         out["ceil"] = ("L_out rounds down (floor), not up: a last window that does not fit is dropped.",
                        -(-(padded - span) // s) + 1)
-        out["no stride"] = (f"the stride is ignored: windows start every `stride` positions, {_length_formula(c)}.",
+        out["no stride"] = (f"the stride is ignored in L_out: windows start every `stride` positions, so "
+                            f"{_length_formula(c)}.",
                             padded - span + 1)
     if left + right:
         both = f"padding goes on both sides of the input (padding on the left and on the right): {_length_formula(c)}."

@@ -33,6 +33,7 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                 raise CheckFailed(f"{where}: your Conv1d's forward is not torch's, so its numerical gradients "
                                   "cannot be torch's either: the answer cell's own forward is; if you changed it, "
                                   "change it back or fix it first.")
+            seen = _watch(layer, x, w, b)
             with _Forbidden():
                 try:
                     layer.backward = None       # numerical gradients come from the forward alone
@@ -77,8 +78,33 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                                       f"difference {err[worst]:.3g} at {name} index {tuple(int(j) for j in worst)}"
                                       + ("." if hidden else
                                          f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
-                                      _hint_numerical(c, x, w, b, dy, name, g, want[name]))
+                                      _hint_numerical(c, x, w, b, dy, name, g, want[name], seen))
     print(f"✓ numerical gradients (central differences) match torch.autograd: {_count(cases, 'configuration')}")
+
+
+def _watch(layer, x, w, b):
+    """{"calls": n, "dx"/"dw"/"db": whether a call saw x, the weight, the bias nudged}: what the student's layer
+    was called with, recorded by its forward (when its __call__ goes through self.forward)."""
+    seen = {"calls": 0, "dx": False, "dw": False, "db": False}
+    forward = getattr(layer, "forward", None)
+    if not callable(forward):
+        return seen
+
+    def watched(xx, *args, **kwargs):
+        seen["calls"] += 1
+        for name, now, before in (("dx", xx, x), ("dw", getattr(layer, "weight", None), w),
+                                  ("db", getattr(layer, "bias", None), b)):
+            if before is not None and not seen[name]:
+                try:
+                    seen[name] = not np.array_equal(np.asarray(now), before)
+                except Exception:
+                    pass
+        return forward(xx, *args, **kwargs)
+    try:
+        layer.forward = watched
+    except Exception:
+        pass
+    return seen
 
 
 def _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy):
@@ -92,7 +118,7 @@ def _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy):
         return _outcome(lambda: numerical_gradients(layer, x.copy(), dy.copy()))[1] is None
 
 
-def _hint_numerical(c, x, w, b, dy, name, got, want):
+def _hint_numerical(c, x, w, b, dy, name, got, want, seen=None):
     g = got.astype(np.float64)
     close = lambda v: v.shape == g.shape and np.all(np.abs(g - v) <= 1e-5 * (1 + np.abs(v)))
     if close(want / 2):
@@ -100,9 +126,11 @@ def _hint_numerical(c, x, w, b, dy, name, got, want):
                 "(L(θ + eps) − L(θ − eps)) / (2·eps).")
     if close(want * 2):
         return "twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
-    if np.allclose(g, 0) and not np.allclose(want, 0):
-        return ("all zeros: the nudge never reached the layer. Change the array the layer reads in place "
-                "(x[idx] += eps, layer.weight[idx] += eps, not a copy of it), call the layer, then put the value back.")
+    if np.allclose(g, 0) and not np.allclose(want, 0) and seen is not None and seen["calls"] and not seen[name]:
+        what = {"dx": "x", "dw": "layer.weight", "db": "layer.bias"}[name]
+        return (f"all zeros: the nudge never reached the layer, which was never called with {what} nudged. Change "
+                "the array the layer reads in place (x[idx] += eps, layer.weight[idx] += eps, not a copy of it), "
+                "call the layer, then put the value back.")
     ones = dict(zip(GRADS, torch_conv1d_grads(x, w, b, np.ones_like(dy), **c["conv"])))[name]
     if ones is not None and close(ones):
         return ("the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "

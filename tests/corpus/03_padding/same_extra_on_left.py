@@ -1,7 +1,7 @@
 # Wrong: for padding='same' with an even kernel the odd extra element goes on the left instead of the right.
-# Shapes are right and odd kernels split evenly, so only the 'same' value cell (visible K=4 and K=2 cases) fails;
-# the reflect/replicate/circular cells' 'same' cases all have odd K.
-# expect: test_predict=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_padding_zeros=2 test_same_stride_raises=1 test_padding_reflect=1 test_padding_replicate=1 test_padding_circular=1
+# Shapes are right and odd kernels split evenly, so the 'same' value cell (visible K=4 and K=2 cases) fails, and
+# the circular cell with its K=2 'same' case (0 left, 1 right); the reflect/replicate cells' 'same' cases have odd K.
+# expect: test_predict=1 test_output_length=1 test_signature_weight=1 test_output_shape=1 test_padding_zeros=2 test_same_stride_raises=1 test_padding_reflect=1 test_padding_replicate=1
 # %% answer predict_answer
 predicted_shape = (4, 8, 17)
 # %% answer length_answer
