@@ -236,17 +236,25 @@ def _close(c, v, y):
     return v is not None and v.shape == y.shape and bool(np.all(np.abs(v - y) <= _tolerance(c, v)))
 
 
-def _unpadded_length(c, y):
-    """The length of the input without its padding has two common causes, told apart by the values: the
-    padding left out (the output is the unpadded input's convolution), or L_out counted before padding
-    (the output is torch's, cut short). Neither: no hint."""
+def _data_and_output(c, y):
+    """(x, w, b, y) of case `c` with the student's output `y` in float64, an unbatched case as a batch of one;
+    None when y is no array of numbers."""
     x, w, b = make_data(c)
     try:
         y = np.asarray(y, np.float64)
     except (TypeError, ValueError):
+        return None
+    return (x[None], w, b, y[None]) if x.ndim == 2 else (x, w, b, y)
+
+
+def _unpadded_length(c, y):
+    """The length of the input without its padding has two common causes, told apart by the values: the
+    padding left out (the output is the unpadded input's convolution), or L_out counted before padding
+    (the output is torch's, cut short). Neither: no hint."""
+    data = _data_and_output(c, y)
+    if data is None:
         return ""
-    if x.ndim == 2:
-        x, y = x[None], y[None]
+    x, w, b, y = data
     conv = c["conv"]
     if _close(c, _try(lambda: torch_conv1d(x, w, b, **dict(conv, padding=0, padding_mode="zeros"))), y):
         return NO_PADDING
@@ -471,13 +479,10 @@ def _bias_count(c, probe):
     y, err = probe(p)
     if err is not None or y is None:
         return ""
-    x, w, b = make_data(p)
-    try:
-        y = np.asarray(y, np.float64)
-    except (TypeError, ValueError):
+    data = _data_and_output(p, y)
+    if data is None:
         return ""
-    if x.ndim == 2:
-        x, y = x[None], y[None]
+    x, w, b, y = data
     nob = _try(lambda: torch_conv1d(x, w, None, **p["conv"]))
     if nob is None or b is None:
         return ""
