@@ -8,6 +8,7 @@ from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_v
 from .cases import _count, _where
 from .failures import CheckFailed, _sanitised
 from .hints import _hint_values
+from .lengths import _probe_case
 from .reference import (
     _grad_tolerance,
     _terms,
@@ -75,8 +76,10 @@ def _forward_differs(y, want):
 
 def _rerun(Conv1d, c, L=None, **conv):
     """The exception the student's backward raises on case `c` with input length L and the layer's parameters
-    `conv` changed (None if it runs), for a hint to verify its cause."""
-    c2 = dict(c, L=c["L"] if L is None else L, conv=dict(c["conv"], **conv))
+    `conv` changed (None if it runs), for a hint to verify its cause; an exception when torch refuses that case."""
+    c2 = _probe_case(c, **({} if L is None else {"L": L}), **conv)
+    if c2 is None:              # a case torch refuses: no evidence either way
+        return ValueError("no such case")
     x, w, b = make_data(c2)
     dy = make_dy(c2)
     try:
