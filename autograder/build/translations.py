@@ -292,16 +292,21 @@ def _merge(path, lang, what, wanted, cells):
     po.save(str(path))
 
 
-def update(lang):
-    """Bring every catalogue of `lang` in step with the English (solutions/ and autograder/notebook/)."""
+def update(lang, only=None):
+    """Bring the catalogues of `lang` in step with the English (solutions/ and autograder/notebook/): all of
+    them, or those named in `only` (assignment ids like 02_stride, module names like hints)."""
     import nbformat
 
     from autograder.build.release import assignments, notebook_path
     for a in assignments():
+        if only and a not in only:
+            continue
         nb = nbformat.read(notebook_path(a), as_version=4)
         wanted = [(cid, text, [] if required else ["optional"]) for cid, text, required in translatable(nb)]
         _merge(notebook_catalogue_path(lang, a), lang, a, wanted, cells=True)
     for module, source in notebook.sources().items():
+        if only and module not in only:
+            continue
         wanted = [(None, t, ["python-brace-format"]) for t in templates(source)]
         path = LOCALE / lang / "checks" / f"{module}.po"
         if wanted or path.exists():
@@ -313,9 +318,11 @@ def main(argv=None):
                                              "stale or missing.")
     ap.add_argument("command", choices=["update", "check"])
     ap.add_argument("--lang", default="zh", choices=LANGUAGES)
+    ap.add_argument("only", nargs="*", help="update only these catalogues: assignment ids (02_stride) or check "
+                                            "modules (hints)")
     args = ap.parse_args(argv)
     if args.command == "update":
-        update(args.lang)
+        update(args.lang, args.only)
     import nbformat
 
     from autograder.build.release import assignments, notebook_path
