@@ -10,13 +10,16 @@ from nbgrader.api import Gradebook
 from traitlets import Bool
 
 from .. import timing
+from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
+from ..notebook import language as messages
 from .cells import (
     NOT_RUN,
     bonus_cells,
     course_code,
     error_output,
     grade_id,
+    is_course_code,
     is_test_cell,
     source_notebook,
 )
@@ -43,6 +46,16 @@ class Judge(nbp.NbGraderPreprocessor):
                             "nobody gets their extra credit.").tag(config=True)
 
     def preprocess(self, nb, resources):
+        """Judge in the language of the submission (its metadata course.lang, autograder/catalogues.py): the
+        checks' messages and hints, and the judge's own, speak it; English again afterwards."""
+        lang = language(nb)
+        messages.use(lang, checks_catalogue(lang))
+        try:
+            return self._judge(nb, resources)
+        finally:
+            messages.use("en")
+
+    def _judge(self, nb, resources):
         from ..sandbox import confine, judge
         (self.log.info if confine.bwrap() else self.log.warning)("Sandbox: %s", confine.sandbox_status())
         if not os.environ.get(confine.SECRET_VARIABLE) and not _warned_no_secret:
@@ -77,7 +90,7 @@ class Judge(nbp.NbGraderPreprocessor):
         elsewhere = {}      # names the student defined in cells the grader does not run: {name: cell number}
         for number, cell in enumerate(nb.cells, 1):
             if cell.cell_type == "code" and not is_test_cell(cell) and grade_id(cell) not in answer_ids \
-                    and cell.source not in course:
+                    and not is_course_code(cell, course):
                 for name in judge.defined_names(judge.to_python(cell.source)):
                     elsewhere.setdefault(name, number)
         for cell in nb.cells:
@@ -151,7 +164,7 @@ def explain(err, needed, elsewhere):
     raise the stub's NotImplementedError) that another cell defines, it says that cell is not graded."""
     ename, evalue = err
     message = evalue.strip() or f"your code raised {ename} with no message"
-    stuck = "NotImplementedError" in message or "not defined by your answer cells" in message
+    stuck = ename in ("NameError", "NotImplementedError") or "NotImplementedError" in message
     moved = sorted(n for n in needed if n in elsewhere) if stuck else []
     for name in moved:
         message += (f" `{name}` is defined in cell {elsewhere[name]}, which is not an answer cell: the grader runs "
