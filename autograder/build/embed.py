@@ -33,8 +33,8 @@ EXPLORER_HEADER = {"en": "#@title Explorer: move the sliders (generated from aut
 # builtins), and passes wherever conv1d_course is loaded (the Course checks cell, or the grader's judge).
 GUARD = (f'if "{ALIAS}" not in __import__("sys").modules: raise RuntimeError("Run the folded \'Course checks\' '
          'cell above first, then this cell. 请先运行上方折叠的“课程检查”单元格，再运行本单元格。")')
-IMPORT_LINE = re.compile(rf"\A(?:if \"{ALIAS}\" not in __import__\("sys"\)\.modules: raise RuntimeError\([^\n]*\)\n)?"
-                         rf"[ \t]*from {ALIAS} import [^\n]*\n")   # (a guard line of any wording)
+GUARD_LINE = re.escape(GUARD.partition("RuntimeError(")[0]) + r"RuntimeError\([^\n]*\)\n"     # of any wording
+IMPORT_LINE = re.compile(rf"\A(?:{GUARD_LINE})?[ \t]*from {ALIAS} import [^\n]*\n")
 
 # The loader, the same in every generated cell: it runs each module's source as a module of the package
 # (relative imports then resolve through sys.modules) and binds the package's exported names.
@@ -131,6 +131,15 @@ def _speak(modules, lang):
     catalogue = checks_catalogue(lang)
     used = {t: catalogue[t] for m in modules for t in templates(notebook.sources()[m]) if t in catalogue}
     return f'__import__("sys").modules["{ALIAS}.language"].use({lang!r}, {used!r})\n'
+
+
+SPEAK_LINE = re.compile(rf'^__import__\("sys"\)\.modules\["{ALIAS}\.language"\]\.use\([^\n]*\)\n?\Z', re.M)
+
+
+def edition_free(source):
+    """A generated cell's source without what its editions change: the #@title line and the language line
+    (`_speak`). Two editions of one cell give the same."""
+    return SPEAK_LINE.sub("", re.sub(r"\A#@title [^\n]*\n", "", source))
 
 
 def _cell(header, modules, exports_, lang="en"):
