@@ -155,3 +155,8 @@ def test_the_language_of_a_notebook_comes_from_its_metadata_and_is_checked():
         assert language(odd) == "en"
     nb = copy.deepcopy(english("01_channels_kernel"))
     assert language(nb) == "en"
+    chinese = nbformat.read(notebook_path("01_channels_kernel", RELEASE / "zh"), as_version=4)
+    del chinese.metadata["course"]      # an editor that drops unknown notebook metadata: the text tells
+    assert language(chinese) == "zh"
+    chinese.metadata["course"] = {"lang": "en"}
+    assert language(chinese) == "en", "the metadata, when it names a language, decides"

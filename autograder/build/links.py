@@ -12,6 +12,8 @@ from autograder.catalogues import language
 
 GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
 
+# The Colab URL in a notebook's badge line (the first line of its first cell)
+BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 # A link to another notebook of the series, relative as GitHub and the book resolve it: ](../NN_slug/NN_slug.ipynb)
 SERIES_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)\s]*)?\)")
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
-from autograder.build.links import GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
+from autograder.build.links import BADGE, GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
 from autograder.build.outputs import keep_unchanged
 from autograder.build.series import RELEASE, ROOT, SOLUTIONS, assignments, notebook_path  # noqa: F401 (re-exported)
 from autograder.build.translations import LANGUAGES, translated
@@ -50,7 +50,6 @@ KERNEL_ENV = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
 # and print sets (in torch's messages) in one order.
 STATIC_ENV = {**KERNEL_ENV, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
-BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
 
 

@@ -30,6 +30,7 @@ import sys
 import polib
 
 from autograder import notebook
+from autograder.build.links import BADGE, colab_links, colab_url
 from autograder.catalogues import LANGUAGES, LOCALE, ROOT
 from autograder.preprocessors.cells import REGION_MARKER, code_shape, is_test_cell
 
@@ -158,6 +159,18 @@ def translated(nb, lang, assignment, strict=True):
                 cell.source = badge_line + e.msgstr
     out.metadata.setdefault("course", {})["lang"] = lang
     return out
+
+
+def editions(source, assignment):
+    """The source notebook `source` of `assignment` as each other edition's students get it: translated (a cell
+    without a current translation stays English), its badge and series links pointing at that edition in Colab.
+    For the grader's record of which cells are the course's (autograder/preprocessors/sanitizeoutputs.py)."""
+    found = []
+    for lang in LANGUAGES:
+        nb = translated(source, lang, assignment, strict=False)
+        nb.cells[0].source = BADGE.sub(colab_url(assignment, lang), nb.cells[0].source) if nb.cells else None
+        found.append(colab_links(nb))
+    return found
 
 
 # ---- the checks' messages ---------------------------------------------------------------------------------

@@ -45,14 +45,16 @@ _SOURCES = {}   # source_notebook's notebooks, by (path, mtime, size)
 
 
 REGION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*$", re.M)
+MAGIC = re.compile(r"^([ \t]*)([%!][^\n]*)$", re.M)      # IPython's line magics and shell lines
 
 
 def code_shape(source):
     """A cell's code with its comments and string literals (docstrings, printed text) masked: what a translated
     cell keeps of the English one (the Chinese edition translates only those, autograder/build/translations.py).
-    nbgrader's region markers count, as lines. None for code that does not parse."""
+    nbgrader's region markers and IPython's magic lines (%matplotlib inline) count, as lines. None for code that
+    does not parse."""
     try:
-        tree = ast.parse(REGION_MARKER.sub("", source))
+        tree = ast.parse(MAGIC.sub(r"\1pass", REGION_MARKER.sub("", source)))
     except (SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):
@@ -60,7 +62,7 @@ def code_shape(source):
             node.value = "…"
         elif isinstance(node, ast.JoinedStr):
             node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
-    return str(REGION_MARKER.findall(source)) + ast.dump(tree)
+    return str(REGION_MARKER.findall(source)) + str(MAGIC.findall(source)) + ast.dump(tree)
 
 
 def course_code(source):
