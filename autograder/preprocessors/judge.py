@@ -13,6 +13,7 @@ from .. import timing
 from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from ..notebook import language as messages
+from ..notebook.language import tr
 from .cells import (
     NOT_RUN,
     bonus_cells,
@@ -100,7 +101,7 @@ class Judge(nbp.NbGraderPreprocessor):
             stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
             if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
                 cell.outputs = [error_output(stopped[-1].ename,
-                                             stopped[-1].evalue or "the cell did not finish within the time limit")]
+                                             stopped[-1].evalue or tr("the cell did not finish within the time limit"))]
                 continue
             gid = grade_id(cell)
             if gid not in sources:
@@ -111,7 +112,7 @@ class Judge(nbp.NbGraderPreprocessor):
             if broken:
                 text, err = "", broken
             elif gid in bonus_ids and not self.bonus:
-                text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
+                text, err = "", ("BonusOff", tr("this course does not offer this bonus (c.Judge.bonus = False)"))
             else:
                 for attempt in (1, 2):      # a cell the machine's load stopped is judged once more
                     with timing.part("judge"):
@@ -127,10 +128,10 @@ class Judge(nbp.NbGraderPreprocessor):
                 text, err, hint = verdict.text, verdict.error, verdict.hint
                 if not verdict.started:
                     broken = err
-                text = "".join(f"note: {n}\n" for n in verdict.notes if n not in noted) + text
+                text = "".join(tr("note: {note}", note=n) + "\n" for n in verdict.notes if n not in noted) + text
                 noted.update(verdict.notes)
                 flags += [f"{gid}: {f}" for f in verdict.flags + verdict.hidden_flags]
-                text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
+                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=f) + "\n" for f in verdict.flags)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
                     if err[0] == "CellTimeoutError":
@@ -163,10 +164,10 @@ def explain(err, needed, elsewhere):
     """A failed test cell's one-line message, never empty; when the answer cells lack a name (or still
     raise the stub's NotImplementedError) that another cell defines, it says that cell is not graded."""
     ename, evalue = err
-    message = evalue.strip() or f"your code raised {ename} with no message"
+    message = evalue.strip() or tr("your code raised {ename} with no message", ename=ename)
     stuck = ename in ("NameError", "NotImplementedError") or "NotImplementedError" in message
     moved = sorted(n for n in needed if n in elsewhere) if stuck else []
     for name in moved:
-        message += (f" `{name}` is defined in cell {elsewhere[name]}, which is not an answer cell: the grader runs "
-                    "only the answer cells, so move it into its answer cell.")
+        message += " " + tr("`{name}` is defined in cell {cell}, which is not an answer cell: the grader runs only "
+                            "the answer cells, so move it into its answer cell.", name=name, cell=elsewhere[name])
     return message
