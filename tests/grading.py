@@ -91,7 +91,8 @@ class Shuffled:
 
 # The bundled examples (autograder/examples/) handed in as the Chinese edition (notebooks/zh/): the same edits to
 # the Chinese student notebook, graded in the same run; they must get the English twin's points, in Chinese.
-CHINESE = [dataclasses.replace(s, student=f"zh__{s.student}") for s in CORPUS if s.path.parent.parent.name == "examples"]
+CHINESE = [dataclasses.replace(s, student=f"zh__{s.student}") for s in CORPUS
+           if s.path.parent.parent.name == "examples"]
 
 
 def chinese_released(assignment):

@@ -89,12 +89,13 @@ def test_a_translated_code_cell_may_change_comments_and_text_only():
 
 
 def graded(nb):
-    """What the grader reads of a notebook: each nbgrader cell's id, type and nbgrader metadata (for a read-only
-    course cell, without its checksum: its title and language line differ between editions, and the grader puts
-    back the English) and, for test cells, source; in order."""
+    """What the grader reads of a notebook: each nbgrader cell's id, type and nbgrader metadata and, for test
+    cells, source; in order. The checksum counts for test cells only: an answer cell's translated comments and a
+    read-only course cell's title and language line differ between editions (the grader puts back the English
+    course cell, and reads no answer cell's checksum)."""
     def metadata(c):
         m = dict(c.metadata["nbgrader"])
-        if m.get("locked") and not m.get("grade"):
+        if not is_test_cell(c):
             m.pop("checksum", None)
         return m
     return [(c.id, c.cell_type, metadata(c), c.source if is_test_cell(c) else None)
@@ -160,3 +161,11 @@ def test_the_language_of_a_notebook_comes_from_its_metadata_and_is_checked():
     assert language(chinese) == "zh"
     chinese.metadata["course"] = {"lang": "en"}
     assert language(chinese) == "en", "the metadata, when it names a language, decides"
+
+
+def test_the_readme_opens_every_chinese_notebook_in_colab():
+    from autograder.build.links import colab_url
+    from autograder.build.series import ROOT
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## 中文版"):]
+    assert all(colab_url(a, "zh") in section for a in ALL)

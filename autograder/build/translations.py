@@ -103,6 +103,11 @@ def check_cell(cell_type, english, translated):
     return ""
 
 
+def _shown(path):
+    """A catalogue's path as messages name it: relative to the repository when it is in it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def _entries(po):
     return {e.msgctxt: e for e in po if not e.obsolete}
 
@@ -113,9 +118,9 @@ def notebook_problems(nb, lang, assignment):
     cell is gone."""
     path = notebook_catalogue_path(lang, assignment)
     if not path.exists():
-        return [f"{path.relative_to(ROOT)}: missing (python -m autograder.build.translations update)"]
+        return [f"{_shown(path)}: missing (python -m autograder.build.translations update)"]
     entries = _entries(polib.pofile(str(path)))
-    where = path.relative_to(ROOT)
+    where = _shown(path)
     found, cells = [], {c.id: c for c in nb.cells}
     for cell_id, text, required in translatable(nb):
         e = entries.pop(cell_id, None)
@@ -212,26 +217,26 @@ def checks_problems(lang):
         wanted = templates(source)
         if not wanted:
             if path.exists():
-                found.append(f"{path.relative_to(ROOT)}: {module}.py has no messages")
+                found.append(f"{_shown(path)}: {module}.py has no messages")
             continue
         if not path.exists():
-            found.append(f"{path.relative_to(ROOT)}: missing (python -m autograder.build.translations update)")
+            found.append(f"{_shown(path)}: missing (python -m autograder.build.translations update)")
             continue
         entries = {e.msgid: e for e in polib.pofile(str(path)) if not e.obsolete}
         for t in wanted:
             e = entries.pop(t, None)
             if e is None or not e.msgstr:
-                found.append(f"{path.relative_to(ROOT)}: no translation of {t[:70]!r}")
+                found.append(f"{_shown(path)}: no translation of {t[:70]!r}")
             elif e.fuzzy:
-                found.append(f"{path.relative_to(ROOT)}: stale (fuzzy): {t[:70]!r}")
+                found.append(f"{_shown(path)}: stale (fuzzy): {t[:70]!r}")
             else:
                 try:
                     if fields(e.msgstr) != fields(t):
-                        found.append(f"{path.relative_to(ROOT)}: {t[:50]!r}: fields {fields(e.msgstr)} in the "
+                        found.append(f"{_shown(path)}: {t[:50]!r}: fields {fields(e.msgstr)} in the "
                                      f"translation, {fields(t)} in the English")
                 except ValueError as err:
-                    found.append(f"{path.relative_to(ROOT)}: {t[:50]!r}: the translation is not a template: {err}")
-        found += [f"{path.relative_to(ROOT)}: {t[:70]!r} is no message of {module}.py" for t in entries]
+                    found.append(f"{_shown(path)}: {t[:50]!r}: the translation is not a template: {err}")
+        found += [f"{_shown(path)}: {t[:70]!r} is no message of {module}.py" for t in entries]
     return found
 
 
