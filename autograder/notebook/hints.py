@@ -114,9 +114,16 @@ def _float32_hint():
               "to float32.")
 
 
-def _rounded_hint(what):
-    return tr("your output is torch's for {what} rounded to float32 (about 7 digits): a float64 input is computed "
-              "in float64; cast neither x nor the weight to float32 (np.asarray(x) keeps x's dtype).", what=what)
+def _rounded_hint(rounded):
+    """The hint of an output that is torch's for `rounded` ("x", "weight" or "both") rounded to float32."""
+    if rounded == "x":
+        return tr("your output is torch's for x rounded to float32 (about 7 digits): a float64 input is computed in "
+                  "float64; cast neither x nor the weight to float32 (np.asarray(x) keeps x's dtype).")
+    if rounded == "weight":
+        return tr("your output is torch's for the weight rounded to float32 (about 7 digits): a float64 input is "
+                  "computed in float64; cast neither x nor the weight to float32 (np.asarray(x) keeps x's dtype).")
+    return tr("your output is torch's for x and the weight rounded to float32 (about 7 digits): a float64 input is "
+              "computed in float64; cast neither x nor the weight to float32 (np.asarray(x) keeps x's dtype).")
 
 
 def _groups_count_hint():
@@ -505,10 +512,9 @@ def _hint_float32(c, x, w, b, y):
 
     def r(a):
         return None if a is None else a.astype(np.float32).astype(np.float64)
-    for what, xx, ww, bb in (("x", r(x), w, b), (tr("the weight"), x, r(w), r(b)),
-                             (tr("x and the weight"), r(x), r(w), r(b))):
+    for rounded, xx, ww, bb in (("x", r(x), w, b), ("weight", x, r(w), r(b)), ("both", r(x), r(w), r(b))):
         if _close(c, _try(lambda: torch_conv1d(xx, ww, bb, **conv)), y64):
-            return _rounded_hint(what)
+            return _rounded_hint(rounded)
     return ""
 
 
