@@ -379,7 +379,7 @@ def _variants(c, x, w, b):
     if mode in ("reflect", "replicate"):
         other = "replicate" if mode == "reflect" else "reflect"
         out.append(("other mode", tr("this looks like padding_mode='{other}', not '{mode}': reflect mirrors without "
-                                     "repeating the edge (x1 x0 | x0 x1 …), replicate repeats the edge "
+                                     "repeating the edge (x2 x1 | x0 x1 x2 …), replicate repeats the edge "
                                      "(x0 x0 | x0 x1 …).", other=other, mode=mode),
                     conv_padded(w, m=other)))
     if mode == "reflect" and max(left, right) >= 2:
