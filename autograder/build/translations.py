@@ -66,14 +66,14 @@ def translatable(nb):
 
 
 def _has_words(source):
-    """Whether code has English to translate: a comment, or a string of two words or more."""
+    """Whether code has English to translate: a comment, a string of two words or more, or a label."""
     import io
     import tokenize
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         return True
-    words = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}")
+    words = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}|[A-Za-z]{3,}[ \d]*[:?]")    # two words, or a label ("total:")
     return any(t.type == tokenize.COMMENT and not REGION_MARKER.match(t.string)
                or t.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and words.search(t.string)
                for t in tokens)
