@@ -11,7 +11,7 @@ import polib
 import pytest
 
 from autograder import notebook as check
-from autograder.build.translations import LOCALE, checks_catalogue
+from autograder.catalogues import LOCALE, checks_catalogue
 from autograder.notebook.language import use
 from tests.test_hints import Float32, LengthBeforePadding, Loop
 
