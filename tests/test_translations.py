@@ -60,14 +60,15 @@ def test_a_changed_english_paragraph_makes_its_translation_stale_and_update_keep
 
 
 def test_a_changed_message_makes_its_translation_stale(monkeypatch):
+    """A message whose English changed is a new template: it has no translation, and the old entry is no message
+    of its module any more."""
     sources = translations.message_sources()
-    module = "hints"
-    template = translations.templates(sources[module])[0]
-    monkeypatch.setattr(translations, "message_sources",
-                        lambda: dict(sources, **{module: sources[module].replace(template, template + " Now.")}))
+    template = translations.templates(sources["hints"])[0]
+    changed = 'tr(' + repr(template + " Now.") + ')\n'
+    monkeypatch.setattr(translations, "message_sources", lambda: dict(sources, hints=changed))
     found = translations.checks_problems("zh")
-    assert any("no translation of" in p and f"{module}.po" in p for p in found), found
-    assert any("is no message of" in p for p in found), found
+    assert any(f"no translation of {template + ' Now.'!r}"[:60] in p and "hints.po" in p for p in found), found
+    assert any(f"{template!r}"[:50] in p and "is no message of hints.py" in p for p in found), found
 
 
 def test_templates_are_literals_and_translations_keep_their_fields():
