@@ -120,3 +120,49 @@ def test_the_check_mark_line_in_chinese(zh):
     with contextlib.redirect_stdout(out):
         check.check_backward(answer(SOLUTION), [CASE, check.case(seed=3)])
     assert out.getvalue() == "✓ dx, dw, db 与 torch.autograd 一致：2 种配置\n"
+
+
+# ---- the explorer (explorer.py): its words in Chinese under the picture, none in the picture --------------------
+
+def explorer_settings():
+    from autograder.notebook import explorer
+    from tests.test_explorer import panel_settings
+    for name in explorer.PANELS:
+        yield from panel_settings(name, n=6, seed=5)
+    yield dict(L_in=3, kernel_size=3, padding=3, padding_mode="reflect")          # torch refuses it
+    yield dict(L_in=6, kernel_size=3, in_channels=3, out_channels=4, groups=2)       # groups divide neither
+
+
+def test_the_explorers_text_is_chinese_and_its_picture_has_no_words(zh):
+    """The lines under the picture (but the formula) are Chinese with the English's numbers; the picture holds
+    only symbols, parameter names and numbers, all in matplotlib's own font (DejaVu Sans: no CJK, on Colab
+    neither), so that it renders everywhere."""
+    import warnings
+
+    import matplotlib.text
+
+    from autograder.notebook import explorer
+    for p in explorer_settings():
+        lines = explorer.describe(p)[1:]
+        use("en")
+        english = explorer.describe(p)[1:]
+        use("zh", checks_catalogue("zh"))
+        assert len(lines) == len(english) >= 1
+        for zh_line, en_line in zip(lines, english):
+            words = re.sub(r"<code>.*?</code>|\$[^$]*\$", "", zh_line)       # torch's message, the maths
+            assert CJK.search(words) and not english_left(words), zh_line
+            assert collections.Counter(NUMBER.findall(zh_line)) == collections.Counter(NUMBER.findall(en_line))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")            # matplotlib warns of a glyph missing from the font
+            fig = explorer.figure(p, focus=1)
+            fig.savefig(io.BytesIO(), format="png")
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        assert not [t for t in texts if CJK.search(t) or english_left(t)], texts
+
+
+def test_the_live_explorer_speaks_chinese(zh, monkeypatch):
+    from autograder.notebook import explorer
+    from tests.test_explorer import live_panel
+    image, text, controls = live_panel("stride", monkeypatch)
+    assert "输出位置 t" in controls and "torch 给出的输出形状" in text.value and "从未被读取" in text.value
+    assert set(controls) - {"输出位置 t"} == set(explorer.PANELS["stride"])     # the parameters keep their names
