@@ -1,7 +1,7 @@
 """Notebook 08's checks (backward.py, backward_hints.py, numerical.py) speak Chinese once a Chinese notebook sets the
 language: the message and the hint of a wrong answer are Chinese sentences, with the numbers, shapes and code of
-the English one. Only the text of these modules is looked at: the case's description ({where}, from cases.py) is
-cut off at the first colon, the end of the `{where}:` every message here starts with."""
+the English one. Only the text of these modules is looked at: the case's description that every message here
+starts with (`{where}:`, from cases.py) is cut off."""
 import collections
 import contextlib
 import io
@@ -12,6 +12,7 @@ import pytest
 
 from autograder import notebook as check
 from autograder.build.translations import checks_catalogue
+from autograder.notebook.cases import _where
 from autograder.notebook.language import use
 from tests.notebooks import mistakes, solution_answers, wrong_source
 
@@ -43,13 +44,13 @@ def wrong(name):
     return answer(wrong_source(m, answers), "numerical_gradients" if m["cell"] == "numgrad_answer" else "Conv1d")
 
 
-def failure(run):
-    """(message after the case's description, hint) of the CheckFailed that run() raises."""
+def failure(run, c, hidden=False):
+    """(message after the description of case `c`, hint) of the CheckFailed that run() raises."""
     with pytest.raises(check.CheckFailed) as e:
         run()
-    message = e.value.message
-    colon = min(i for i in (message.find(": "), message.find("：")) if i >= 0)
-    return message[colon + 1:], e.value.hint or ""
+    message, where = e.value.message, _where(c, 0, hidden)
+    assert message.startswith(where) and message[len(where)] in ":：", (where, message)
+    return message[len(where) + 1:], e.value.hint or ""
 
 
 def english_left(text):
@@ -67,30 +68,31 @@ def assert_chinese_like(zh_text, en_text):
 SOLUTION = solution_answers("08_backward")["conv1d_answer"]
 CASE = check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=7, stride=2, bias=True)
 FLOOR = check.case(N=2, C_in=2, L=10, C_out=3, K=3, seed=66, stride=2, padding=1, padding_mode="reflect")
-RUNS = {
-    "values (kernel flipped in dx)": lambda hidden: check.check_backward(
-        wrong("kernel flipped in dx"), [CASE], hidden=hidden),
-    "shape (bias gradient per sample)": lambda hidden: check.check_backward(
-        wrong("bias gradient per sample"), [check.case(N=3, C_in=2, L=7, C_out=2, K=3, seed=70, bias=True)],
-        hidden=hidden, grads=["db"]),
-    "no bias (bias gradient without a bias)": lambda hidden: check.check_backward(
-        wrong("bias gradient without a bias"), [check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=68, bias=False)],
-        hidden=hidden),
-    "dx_pad too short (a hint from the error)": lambda hidden: check.check_backward(
-        wrong("dx as long as conv_transpose1d without output_padding"), [FLOOR], hidden=hidden, grads=["db"]),
-    "returns two things": lambda hidden: check.check_backward(answer(SOLUTION.replace(
-        "    def backward(self, dy):\n", "    def backward(self, dy):\n        return 1, 2\n")), [CASE], hidden=hidden),
-    "numerical gradients over eps": lambda hidden: check.check_numerical_gradients(
-        wrong("central difference divided by eps"), answer(SOLUTION), [dict(CASE, dtype="float64")], hidden=hidden),
+RUNS = {      # name: (the case, a check on a wrong answer, run on the case)
+    "values (kernel flipped in dx)": (CASE, lambda c, hidden: check.check_backward(
+        wrong("kernel flipped in dx"), [c], hidden=hidden)),
+    "shape (bias gradient per sample)": (check.case(N=3, C_in=2, L=7, C_out=2, K=3, seed=70, bias=True),
+                                         lambda c, hidden: check.check_backward(
+        wrong("bias gradient per sample"), [c], hidden=hidden, grads=["db"])),
+    "no bias (bias gradient without a bias)": (check.case(N=2, C_in=2, L=7, C_out=2, K=3, seed=68, bias=False),
+                                               lambda c, hidden: check.check_backward(
+        wrong("bias gradient without a bias"), [c], hidden=hidden)),
+    "dx_pad too short (a hint from the error)": (FLOOR, lambda c, hidden: check.check_backward(
+        wrong("dx as long as conv_transpose1d without output_padding"), [c], hidden=hidden, grads=["db"])),
+    "returns two things": (CASE, lambda c, hidden: check.check_backward(answer(SOLUTION.replace(
+        "    def backward(self, dy):\n", "    def backward(self, dy):\n        return 1, 2\n")), [c], hidden=hidden)),
+    "numerical gradients over eps": (dict(CASE, dtype="float64"), lambda c, hidden: check.check_numerical_gradients(
+        wrong("central difference divided by eps"), answer(SOLUTION), [c], hidden=hidden)),
 }
 
 
 @pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 @pytest.mark.parametrize("name", RUNS)
 def test_a_wrong_answer_gets_its_message_and_hint_in_chinese(name, hidden, zh):
-    message, hint = failure(lambda: RUNS[name](hidden))
+    c, run = RUNS[name]
+    message, hint = failure(lambda: run(c, hidden), c, hidden)
     use("en")
-    en_message, en_hint = failure(lambda: RUNS[name](hidden))
+    en_message, en_hint = failure(lambda: run(c, hidden), c, hidden)
     if "raised" in en_message:      # the exception's text and the line it raised at are the student's: the
         # first line up to the exception's name, and the last
         en_message = en_message[:en_message.index(": ")] + "\n" + en_message.splitlines()[-1]
@@ -107,10 +109,10 @@ def test_two_hints_are_joined_as_chinese_sentences(zh):
     c = check.case(N=1, C_in=1, L=3, C_out=1, K=1, seed=1215464414, stride=3, dilation=3, padding=3,
                    padding_mode="circular", bias=True)
     Conv1d = wrong("padding folded back with a fancy-index += (a repeated index adds once)")
-    _, hint = failure(lambda: check.check_backward(Conv1d, [c]))
+    _, hint = failure(lambda: check.check_backward(Conv1d, [c]), c)
     assert hint.startswith("索引有重复") and "dx 的裁剪偏移量错了" in hint and "。dx" in hint, hint
     use("en")
-    _, en_hint = failure(lambda: check.check_backward(Conv1d, [c]))
+    _, en_hint = failure(lambda: check.check_backward(Conv1d, [c]), c)
     assert "one element at a time. dx is cropped at the wrong offset" in en_hint, en_hint
     assert_chinese_like(hint, en_hint)
 
