@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import notebook as check
-from autograder.build.translations import checks_catalogue
+from autograder.catalogues import checks_catalogue
 from autograder.notebook.cases import _where
 from autograder.notebook.language import use
 from tests.notebooks import mistakes, solution_answers, wrong_source
