@@ -24,14 +24,15 @@ class CheckFailed(AssertionError):
     `hint` (or None) names the mistake that gives it. Printed as the message, then "Hint: ..." on a line of
     its own; the grader keeps the hint apart, as data (never read back out of a message). `where`: the label
     of the case the message is about (cases._Label, whose `hidden` says whether it is a hidden case's), or
-    None."""
+    None. Printed in the language it was raised in."""
 
     def __init__(self, message, hint=None, where=None):
         super().__init__(message, hint)
         self.message, self.hint, self.where = str(message), hint or None, where
+        self._printed = _with_hint(self.message, self.hint)
 
     def __str__(self):
-        return _with_hint(self.message, self.hint)
+        return self._printed
 
 
 class ForbiddenRoutine(CheckFailed):
