@@ -8,6 +8,11 @@ source as the gradebook holds it, hidden tests included; its first line imports 
 (`Conv1d`, `predicted_shape`, ...) are proxies to a fresh sandboxed process that ran only the student's answer cells
 (autograder/sandbox/child.py). The student's code produces outputs; the expected values and the comparison
 are computed here, where the student's code never runs. See docs/grading-security.md.
+
+What the student reads is said in the language of the submission (tr(), autograder/notebook/language.py: the
+Judge preprocessor sets it; the catalogue is locale/LANG/checks/sandbox.judge.po), and so is what the answer's
+process says in English in the sandbox, which has no catalogue (sandbox_said). What is for the instructor stays
+English: the flags (answer_flags, Verdict.flags) and the grader's own errors.
 """
 import ast
 import atexit
