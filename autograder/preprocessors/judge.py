@@ -131,7 +131,8 @@ class Judge(nbp.NbGraderPreprocessor):
                 text = "".join(tr("note: {note}", note=n) + "\n" for n in verdict.notes if n not in noted) + text
                 noted.update(verdict.notes)
                 flags += [f"{gid}: {f}" for f in verdict.flags + verdict.hidden_flags]
-                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=f) + "\n" for f in verdict.flags)
+                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=judge.sandbox_said(f)) + "\n"
+                                for f in verdict.flags)     # the metadata's flags stay English (the instructor's)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
                     if err[0] == "CellTimeoutError":
