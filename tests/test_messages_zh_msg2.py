@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import notebook as check
-from autograder.build.translations import checks_catalogue
+from autograder.catalogues import checks_catalogue
 from autograder.notebook.language import use
 
 pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)

@@ -13,6 +13,7 @@ from .. import timing
 from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from ..notebook import language as messages
+from ..notebook.failures import _with_hint
 from ..notebook.language import tr
 from .cells import (
     NOT_RUN,
@@ -139,7 +140,7 @@ class Judge(nbp.NbGraderPreprocessor):
                         self.log.warning("%r %s: %s", info["student"], gid, err[1][:300])
             record_hint(cell, hint if err else None)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
-                           ([error_output(err[0], err[1] + (f"\n  Hint: {hint}" if hint else ""))] if err else [])
+                           ([error_output(err[0], _with_hint(err[1], hint))] if err else [])
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags
