@@ -8,7 +8,7 @@ from autograder import notebook as check
 from autograder.notebook import cases as cases_module
 from autograder.notebook import hints as hints_module
 from autograder.notebook import lengths as lengths_module
-from autograder.notebook import samples
+from autograder.notebook import samples, value_hints
 from tests.notebooks import solution_answers
 
 pytestmark = pytest.mark.fast        # make test-fast (pytest.ini)
@@ -459,7 +459,7 @@ def _hint_texts(params, n=25, seed=7):
             x = x[None]
         c = dict(c, N=x.shape[0])
         texts |= {h for h, _ in lengths_module._length_mistakes(c).values()}
-        texts |= {h for _, h, _ in hints_module._variants(dict(c), x, w, b)}
+        texts |= {h for _, h, _ in value_hints._variants(dict(c), x, w, b)}
         conv = c["conv"]
         texts |= {hints_module._linked(k, c) for k, v in conv.items()
                   if k in ("dilation", "groups", "stride", "padding", "padding_mode") and v not in (1, 0, "zeros")}

@@ -7,7 +7,6 @@ import numpy as np
 from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values
 from .cases import _where
 from .failures import CheckFailed, _sanitised
-from .hints import _hint_values
 from .language import tr
 from .lengths import _probe_case
 from .reference import (
@@ -21,6 +20,7 @@ from .reference import (
     torch_conv1d_grads,
 )
 from .student import _at_line, _Forbidden, _outcome, run_student
+from .value_hints import _hint_values
 
 GRADS = ("dx", "dw", "db")
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .cases import _count, _ctor_args, _hidden, _where, case
 from .failures import CheckFailed, _stub_failed
-from .hints import _hint_float32, _hint_shape, _hint_values, _hint_weight_shape
+from .hints import _hint_shape, _hint_weight_shape
 from .language import tr
 from .reference import (
     _tolerance,
@@ -18,6 +18,7 @@ from .reference import (
     torch_conv1d,
 )
 from .student import _construct, _Forbidden, _outcome, run_student, student_probe
+from .value_hints import _hint_float32, _hint_values
 
 # The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
 TORCH_PARAMS = [
