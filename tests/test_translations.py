@@ -14,9 +14,11 @@ import polib
 import pytest
 
 from autograder.build import translations
+from autograder.build.embed import edition_free, embedded
 from autograder.build.release import RELEASE, assignments, notebook_path, solution_notebook
 from autograder.catalogues import checks_catalogue, language
 from autograder.notebook import language as messages
+from autograder.notebook import sources
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
 pytestmark = pytest.mark.fast
@@ -113,26 +115,34 @@ def test_the_two_editions_have_the_same_graded_cells(a):
     assert sum(CJK.search(c.source) is not None for c in zh.cells if c.cell_type == "markdown") >= \
         0.9 * sum(c.cell_type == "markdown" for c in zh.cells), "the Chinese notebook's text is Chinese"
     for e, z in zip(en.cells, zh.cells):
-        if is_answer_cell(e) or e.cell_type == "code" and not is_test_cell(e):
+        if e.metadata.get("course", {}).get("generated"):       # Course checks, explorer: title and language line
+            assert edition_free(e.source) == edition_free(z.source) and e.source != z.source, f"{a} {e.id}"
+        elif is_answer_cell(e) or e.cell_type == "code" and not is_test_cell(e):
             assert translations.check_cell("code", e.source, z.source) == "", f"{a} {grade_id(e) or e.id}"
 
 
 @pytest.mark.parametrize("a", ALL)
 def test_the_chinese_notebooks_checks_speak_chinese(a):
-    """The Chinese Course checks cell sets the checks' language, with the translations of what it embeds."""
-    zh = solution_notebook(a, "zh")
-    check = next(c for c in zh.cells if c.metadata.get("course", {}).get("generated") == "check")
-    assert 'modules["conv1d_course.language"].use(\'zh\', {' in check.source
-    namespace = {}
-    exec(compile(check.source, "check", "exec"), namespace)
+    """The Chinese Course checks and explorer cells set the checks' language, with the translation of every
+    message of the modules they embed."""
     import sys
-    try:
-        language_module = sys.modules["conv1d_course.language"]
-        assert language_module.LANG == "zh"
-        assert language_module.tr("✓ output shape: {n}", n="3") != "✓ output shape: 3" or a == "08_backward"
-    finally:
-        for name in [n for n in sys.modules if n == "conv1d_course" or n.startswith("conv1d_course.")]:
-            del sys.modules[name]
+    zh = solution_notebook(a, "zh")
+    for cell in (c for c in zh.cells if c.metadata.get("course", {}).get("generated")):
+        assert 'modules["conv1d_course.language"].use(\'zh\', {' in cell.source, cell.id
+        body = cell.source.split("\nimport conv1d_course.explorer")[0]     # load, do not draw
+        try:
+            exec(compile(body, cell.id, "exec"), {})
+            language_module = sys.modules["conv1d_course.language"]
+            assert language_module.LANG == "zh"
+            wanted = {t for m in embedded(nbformat.v4.new_notebook(cells=[cell]))
+                      for t in translations.templates(sources()[m])}
+            assert wanted and wanted <= set(language_module._CATALOGUE), wanted - set(language_module._CATALOGUE)
+            template = sorted(wanted)[0]
+            values = {f: "1" for f in translations.fields(template)}
+            assert language_module.tr(template, **values) == checks_catalogue("zh")[template].format(**values)
+        finally:
+            for name in [n for n in sys.modules if n == "conv1d_course" or n.startswith("conv1d_course.")]:
+                del sys.modules[name]
 
 
 def test_use_speaks_the_catalogue_and_falls_back_to_english():

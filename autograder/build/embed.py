@@ -133,7 +133,7 @@ def _speak(modules, lang):
     return f'__import__("sys").modules["{ALIAS}.language"].use({lang!r}, {used!r})\n'
 
 
-SPEAK_LINE = re.compile(rf'^__import__\("sys"\)\.modules\["{ALIAS}\.language"\]\.use\([^\n]*\)\n?\Z', re.M)
+SPEAK_LINE = re.compile(rf'^__import__\("sys"\)\.modules\["{ALIAS}\.language"\]\.use\([^\n]*\)(\n|\Z)', re.M)
 
 
 def edition_free(source):
