@@ -7,7 +7,6 @@ import {
 } from '@remix-run/node';
 import { getProject, isFlatSite, parsePathname, type PageLoader } from '@myst-theme/common';
 import {
-  KatexCSS,
   useOutlineHeight,
   useSidebarHeight,
   PrimaryNavigation,
@@ -34,6 +33,7 @@ import { ArticlePage } from '../components/ArticlePage.js';
 import { Footer } from '../components/Footer.js';
 import { Banner } from '../components/Banner.js';
 import { SidebarFooter } from '../components/SidebarFooter.js';
+import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import type { TemplateOptions } from '../types.js';
 import { useRouteError, isRouteErrorResponse } from '@remix-run/react';
 type ManifestProject = Required<SiteManifest>['projects'][0];
@@ -61,6 +61,9 @@ export const meta: V2_MetaFunction<typeof loader> = ({ data, matches, location }
   });
 };
 
+// The course's book: KaTeX's CSS and fonts from the site itself (copied from the katex package by `npm run
+// build`), never a CDN, so formulas render offline.
+const KatexCSS = { rel: 'stylesheet', href: '/myst_assets_folder/katex/katex.min.css' };
 export const links: LinksFunction = () => [KatexCSS];
 
 export const loader: LoaderFunction = async ({ params, request }) => {
@@ -192,6 +195,7 @@ export default function Page() {
               ref={container}
               className="article-grid subgrid-gap col-screen article content"
             >
+              <LanguageSwitch slug={data.page.slug} index={data.project?.index} />
               <ArticlePage article={data.page} hide_all_footer_links={hide_footer_links} />
             </article>
           </ThebeLoaderAndServer>

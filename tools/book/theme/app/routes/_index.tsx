@@ -1,5 +1,4 @@
 import {
-  KatexCSS,
   getMetaTagsForArticle,
   responseNoArticle,
   responseNoSite,
@@ -30,6 +29,9 @@ export const meta: V2_MetaFunction<typeof loader> = ({ data, location }) => {
   });
 };
 
+// The course's book: KaTeX's CSS and fonts from the site itself (copied from the katex package by `npm run
+// build`), never a CDN, so formulas render offline.
+const KatexCSS = { rel: 'stylesheet', href: '/myst_assets_folder/katex/katex.min.css' };
 export const links: LinksFunction = () => [KatexCSS];
 
 export const loader: LoaderFunction = async ({ params, request }) => {
