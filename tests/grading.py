@@ -89,6 +89,16 @@ class Shuffled:
         path.write_bytes(("\ufeff" if self.bom else "").encode() + text.encode())
 
 
+# The bundled examples (autograder/examples/) handed in as the Chinese edition (notebooks/zh/): the same edits to
+# the Chinese student notebook, graded in the same run; they must get the English twin's points, in Chinese.
+CHINESE = [dataclasses.replace(s, student=f"zh__{s.student}") for s in CORPUS
+           if s.path.parent.parent.name == "examples"]
+
+
+def chinese_released(assignment):
+    return nbformat.read(ROOT / "notebooks" / "zh" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
 SHUFFLED = [Shuffled(seed) for seed in range(6)]   # seeds 0-5 draw every edit kind, BOM, CRLF and no ids
 TIMEOUT = 6  # seconds of the student's own time per cell for the corpus (the course default is 30)
 LIMITS = (f"--TimeLimits.cell_seconds={TIMEOUT}", "--TimeLimits.submission_seconds=20")
@@ -146,6 +156,9 @@ def grade_corpus(tmp_path_factory):
         for s in CORPUS:
             if s.assignment == a:
                 course.submit(s)
+        for s in CHINESE:
+            if s.assignment == a:
+                course.submit(s, released=chinese_released(a))
         for s in SHUFFLED:
             if s.assignment == a:
                 s.write(s.apply(course.released(a)), course.submit(s))

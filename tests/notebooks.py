@@ -22,7 +22,11 @@ from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cel
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
 
 
-def read(assignment, student=False):
+def read(assignment, student=False, lang="en"):
+    """A solution notebook, or a student notebook of either edition (lang "zh": notebooks/zh/)."""
+    if lang != "en":
+        assert student, "the solutions of another edition are built, not committed: release.solution_notebook"
+        return nbformat.read(notebook_path(assignment, RELEASE / lang), as_version=4)
     return nbformat.read(notebook_path(assignment, RELEASE if student else SOLUTIONS), as_version=4)
 
 

@@ -8,8 +8,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.preprocessors.cells import course_code, grade_id, is_answer_cell, is_test_cell
-from tests.grading import CORPUS, LIMITS, SHUFFLED, WORKERS, fingerprint, gradebook_intact, leaks, special_files
+from autograder.catalogues import CJK, checks_catalogue
+from autograder.preprocessors.cells import course_code, grade_id, is_answer_cell, is_course_code, is_test_cell
+from tests.grading import (
+    CHINESE,
+    CORPUS,
+    LIMITS,
+    SHUFFLED,
+    WORKERS,
+    fingerprint,
+    gradebook_intact,
+    leaks,
+    special_files,
+)
 from tests.notebooks import read
 
 
@@ -24,6 +35,36 @@ def test_submission_gets_expected_points(graded, sub):
     if all(v == cells[g][1] for g, v in want.items()):
         assert sub.expect, "a full-marks submission names its cells"
     assert got == want, f"{sub.path.name}: {sub.description}"
+
+
+def autograded(course, assignment, student):
+    return nbformat.read(course.root / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def failures_of(nb):
+    """{grade_id: the error text of each test cell ('' when it passed)}."""
+    return {grade_id(c): "\n".join(o.evalue for o in c.outputs if o.output_type == "error")
+            for c in nb.cells if is_test_cell(c)}
+
+
+@pytest.mark.parametrize("sub", CHINESE, ids=lambda s: f"{s.assignment}/{s.student}")
+def test_a_chinese_submission_gets_its_english_twins_points_and_reads_chinese(graded, sub):
+    """The same answers handed in as the Chinese notebook: the same points from the same tests, in one gradebook
+    notebook; every failing test says why in Chinese; the Chinese lesson cells are the course's, not run."""
+    courses, scores, _ = graded
+    twin = sub.student.removeprefix("zh__")
+    assert scores[(sub.assignment, sub.student)] == scores[(sub.assignment, twin)]
+    course = courses[sub.assignment]
+    chinese, english = autograded(course, sub.assignment, sub.student), autograded(course, sub.assignment, twin)
+    zh, en = failures_of(chinese), failures_of(english)
+    assert zh.keys() == en.keys() and {g for g, e in zh.items() if e} == {g for g, e in en.items() if e}
+    for gid, error in zh.items():
+        assert not error or CJK.search(error), f"{gid}: {error}"
+        assert not CJK.search(en[gid]), f"{gid}: the English twin's message is English: {en[gid]}"
+    ours = course_code(read(sub.assignment))
+    lesson = [c for c in chinese.cells if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)]
+    assert all(c.execution_count is None for c in lesson if is_course_code(c, ours))
+    assert sum(is_course_code(c, ours) for c in lesson) == len(lesson), "every lesson cell is the course's"
 
 
 @pytest.mark.parametrize("sub", SHUFFLED, ids=lambda s: s.student)
@@ -143,15 +184,21 @@ def test_feedback_has_scores_and_hints_but_no_hidden_tests(graded):
     # the examples (a correct, a wrong and a blank answer) and the cheats: what their feedback shows
     assert course.feedback("01_channels_kernel", "--student=examples__*").returncode == 0
     assert course.feedback("01_channels_kernel", "--student=corpus__cheat_*").returncode == 0
+    assert course.feedback("01_channels_kernel", "--student=zh__examples__*").returncode == 0
     pages = list((course.root / "feedback").rglob("*.html"))
     assert len(pages) >= 8
     for page in pages:
         html = page.read_text()
         assert "HIDDEN TESTS" not in html and "random_cases([], n=" not in html, page
         assert not any(f"seed={n}" in html for n in (1101, 1102, 1103, 1104)), page   # hidden cases of 01
-    alan = next(p for p in pages if "examples__alan" in str(p)).read_text()
+    alan = next(p for p in pages if "/examples__alan" in str(p)).read_text()
     assert "Hint: the kernel looks flipped" in alan
     assert "Score: 0.0 / 2.0" in alan
+    # the Chinese twin's page: the summary and hints in Chinese, the lesson rendered as the course's text
+    chinese = next(p for p in pages if "zh__examples__alan" in str(p)).read_text()
+    zh = checks_catalogue("zh")
+    assert f"<b>{zh['Hint:']}</b>" in chinese and f"<th>{zh['result']}</th>" in chinese
+    assert "<h1" in chinese and "逐个参数理解 Conv1d" in chinese.split("<h1", 1)[1][:300], "the lesson as markdown"
     cheat = next(p for p in pages if "cheat_np_convolve" in str(p)).read_text()
     assert "your answer called np.convolve" in cheat
     for nb_path in (course.root / "autograded").rglob("*.ipynb"):    # graded cells: one line, no traceback
@@ -177,7 +224,7 @@ def test_only_the_students_code_runs_in_the_kernel(graded):
         for nb_path in (course.root / "autograded").rglob("*.ipynb"):
             cells = [c for c in nbformat.read(nb_path, as_version=4).cells if c.cell_type == "code"]
             for cell in cells:
-                if cell.source in ours and not is_answer_cell(cell) and not is_test_cell(cell):
+                if is_course_code(cell, ours) and not is_answer_cell(cell) and not is_test_cell(cell):
                     assert cell.execution_count is None, (nb_path, cell.source[:60])
                     assert all(o.get("ename") == "NotRun" for o in cell.outputs), (nb_path, cell.source[:60])
             if "examples__ada" in str(nb_path):

@@ -459,20 +459,20 @@ def _hint_texts(params, n=25, seed=7):
             x = x[None]
         c = dict(c, N=x.shape[0])
         texts |= {h for h, _ in lengths_module._length_mistakes(c).values()}
-        texts |= {h for h, _ in hints_module._variants(dict(c), x, w, b)}
+        texts |= {h for _, h, _ in hints_module._variants(dict(c), x, w, b)}
         conv = c["conv"]
         texts |= {hints_module._linked(k, c) for k, v in conv.items()
                   if k in ("dilation", "groups", "stride", "padding", "padding_mode") and v not in (1, 0, "zeros")}
         if "padding" in params:
-            texts.add(hints_module.PAD_EVERY_AXIS)
+            texts.add(hints_module._pad_every_axis_hint())
         if "same" in params:
-            texts.add(hints_module.PADDING_STRING)
+            texts.add(hints_module._padding_string_hint())
         if c.get("unbatched"):
-            texts.add(hints_module.UNBATCHED)
+            texts.add(hints_module._unbatched_hint())
         if c.get("tuples"):
-            texts.add(hints_module.ONE_TUPLE)
+            texts.add(hints_module._one_tuple_hint())
         if conv.get("groups", 1) > 1:
-            texts.add(hints_module.GROUPS_COUNT)
+            texts.add(hints_module._groups_count_hint())
     return texts
 
 

@@ -1,6 +1,7 @@
 """docs/glossary.md and the notebooks speak the same words: the parameter tables use the glossary's 中文 terms
 and give each default, Chinese sentences use full-width punctuation, and no notebook uses a term before the
 notebook that the glossary says introduces it."""
+import itertools
 import re
 
 import pytest
@@ -21,7 +22,14 @@ TAG = re.compile(r"</?\w+[^>]*>")
 # The closing cell's links to other notebooks ("Next: [02 · stride](…)", "Back to: …") name the notebook they
 # open, and "Further reading" cites works by their titles ("Padding and Stride", 填充和步幅): both are titles,
 # not the lesson's words, so the check stops where they begin.
-CLOSING = re.compile(r"^(## Further reading|Next:|This is the last notebook|Back to:)", re.M)
+CLOSING = re.compile(r"^(## Further reading|Next:|This is the last notebook|Back to:"
+                     r"|## 延伸阅读|下一节：|这是本系列的最后一节)", re.M)
+LANGS = ["en", "zh"]
+
+
+def lesson(a, lang="en"):
+    """The notebook a of edition `lang`: the solution (English), or the Chinese student notebook."""
+    return read(a) if lang == "en" else read(a, student=True, lang=lang)
 
 
 def glossary_rows():
@@ -44,8 +52,9 @@ def glossary_rows():
 
 
 def zh_term(cell):
-    """The term a 中文 cell gives: the text before its first explanation (：), sentence end (。) or note (（)."""
-    return re.split(r"[：。（]", cell, maxsplit=1)[0].strip()
+    """The term a 中文 cell gives: the text before its first explanation (：), sentence end (。), comma (，),
+    note (（) or symbol ($K$)."""
+    return re.split(r"[：。（，$]", cell, maxsplit=1)[0].strip()
 
 
 ROWS = glossary_rows()
@@ -54,11 +63,11 @@ ROWS.remove(None)
 GLOSSARY_ZH = {name: zh for names, zh, _, _ in ROWS for name in names}
 
 
-def markdown(a, code=False):
+def markdown(a, code=False, lang="en"):
     """The lesson's words in notebook a: its markdown without fenced code, math, link targets, HTML tags, emphasis
     marks and its closing links and reading list; without inline code too, unless code=True."""
     parts = []
-    for cell in read(a).cells:
+    for cell in lesson(a, lang).cells:
         if cell.cell_type != "markdown":
             continue
         text = cell.source
@@ -77,18 +86,25 @@ def uses(text, name):
     return re.search(r"(?<![\w-])" + re.escape(name) + r"(?:s|es)?(?![\w-])", text, re.I) is not None
 
 
-def parameter_tables(a):
-    """{key: (torch docs, 中文)} from the tables of notebook a whose header has a 中文 column."""
+def parameter_tables(a, lang="en"):
+    """{key: (torch docs, 中文)} from the tables of notebook a whose header has a 中文 column (the Chinese
+    edition's: 说明; its table of terms: 术语 and 英文)."""
     found = {}
-    for cell in read(a).cells:
+    column = "中文" if lang == "en" else "说明"
+    for cell in lesson(a, lang).cells:
         if cell.cell_type != "markdown":
             continue
         lines = cell.source.splitlines()
         for i, line in enumerate(lines):
-            if not (line.startswith("|") and "中文" in line):
+            header = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+            if lang != "en" and header[:2] == ["术语", "英文"]:         # the Chinese edition's table of terms
+                table = itertools.takewhile(lambda r: r.startswith("|"), lines[i + 2:])
+                rows = [[c.strip() for c in r.strip().strip("|").split("|")] for r in table]
+                found.update({cols[1].strip("`"): ("", cols[0]) for cols in rows})
                 continue
-            header = [c.strip() for c in line.strip().strip("|").split("|")]
-            zh_at = header.index("中文")
+            if column not in header:
+                continue
+            zh_at = header.index(column)
             for row in lines[i + 2:]:
                 if not row.startswith("|"):
                     break
@@ -99,13 +115,14 @@ def parameter_tables(a):
 
 
 @pytest.mark.fast
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("a", ALL)
-def test_parameter_tables_use_the_glossarys_terms_and_give_each_default(a):
+def test_parameter_tables_use_the_glossarys_terms_and_give_each_default(a, lang):
     """Each notebook's first cell gives, for the parameters in its title, torch's English doc, the glossary's
-    中文 term and, where torch has one, the default; 08's table of terms uses the glossary's terms too."""
-    tables = parameter_tables(a)
+    中文 term and, where torch has one, the default (the Chinese edition: in its 说明 column)."""
+    tables = parameter_tables(a, lang)
     assert tables, f"{a}: no table with a 中文 column"
-    title = next(line for line in read(a).cells[0].source.splitlines() if line.startswith("# "))
+    title = next(line for line in lesson(a, lang).cells[0].source.splitlines() if line.startswith("# "))
     for name in re.findall(r"`(\w+)`", title):
         if name in PARAMETERS:
             assert name in tables, f"{a}: the title's parameter {name} has no row in the parameter table"
@@ -118,14 +135,16 @@ def test_parameter_tables_use_the_glossarys_terms_and_give_each_default(a):
 
 
 @pytest.mark.fast
-@pytest.mark.parametrize("a", ALL + ["glossary"])
+@pytest.mark.parametrize("a", ALL + ["glossary"] + [f"zh/{a}" for a in ALL])
 def test_chinese_sentences_use_full_width_punctuation(a):
     """In Chinese text (a line or table cell with more ideographs than Latin letters), a half-width : , ( or )
-    next to a Chinese character should be ：，（）. Code, math and link targets are left out."""
+    next to a Chinese character should be ：，（）. Code, math and link targets are left out. The Chinese
+    edition's notebooks too."""
     if a == "glossary":
         sources = [GLOSSARY]
     else:
-        sources = [c.source for c in read(a).cells if c.cell_type == "markdown"]
+        lang, _, a = a.rpartition("/")
+        sources = [c.source for c in lesson(a, lang or "en").cells if c.cell_type == "markdown"]
     bad = []
     for source in sources:
         text = URL.sub("]", CODE.sub(" ", MATH.sub(" ", FENCED.sub(" ", source))))
@@ -163,11 +182,12 @@ def test_every_glossary_term_first_appears_in_its_notebook():
 
 
 @pytest.mark.fast
-def test_no_notebook_uses_a_term_before_the_notebook_that_introduces_it():
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_notebook_uses_a_term_before_the_notebook_that_introduces_it(lang):
     """The English term (a word, so "span" but not "spanned") and the 中文 term are absent from the lesson's words
-    in every notebook before the term's own. A parameter's name in inline code is not a use: every notebook
-    shows torch's whole signature, and the exercises name the arguments they leave for later."""
-    texts = {a[:2]: (markdown(a), markdown(a, code=True)) for a in ALL}
+    in every notebook before the term's own, in both editions. A parameter's name in inline code is not a use:
+    every notebook shows torch's whole signature, and the exercises name the arguments they leave for later."""
+    texts = {a[:2]: (markdown(a, lang=lang), markdown(a, code=True, lang=lang)) for a in ALL}
     early = []
     for names, zh, notebook, is_code in ROWS:
         for n, (prose, with_code) in texts.items():

@@ -6,12 +6,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.build.release import ROOT
+from autograder.catalogues import CJK
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
-from tests.grading import LIMITS, SECRET, fingerprint, gradebook_intact, leaks, release, special_files
+from tests.grading import (
+    LIMITS,
+    SECRET,
+    chinese_released,
+    fingerprint,
+    gradebook_intact,
+    leaks,
+    release,
+    special_files,
+)
 
 A = "01_channels_kernel"
 # Correct, wrong, blank, cheating, hostile (a timeout, a dead kernel, looking around (links in a folder:
@@ -31,11 +42,19 @@ def class_of(pick=PICK):
     return subs
 
 
+def chinese_twins(pick=PICK):
+    """ada's and alan's answers handed in as the Chinese notebook (notebooks/zh/), as zh__<student>."""
+    return [dataclasses.replace(s, student=f"zh__{s.student}") for s in class_of(pick)
+            if s.path.stem in ("ada", "alan")]
+
+
 def make_course(root, pick=PICK, db_url=None):
     course = Course(root, [A], db_url=db_url)
     release(course)
     for s in class_of(pick):
         course.submit(s)
+    for s in chinese_twins(pick):
+        course.submit(s, released=chinese_released(A))
     return course
 
 
@@ -47,7 +66,7 @@ def expected_cells(course, pick=PICK):
     """What plain `nbgrader autograde` gives these students: the corpus's expected points, cell by cell
     (tests/test_autograde.py proves plain nbgrader meets them; no second serial grading here, so that
     this module and the corpus run side by side under pytest-xdist)."""
-    subs = class_of(pick)
+    subs = class_of(pick) + chinese_twins(pick)
     cells = course.scores(A)
     return {s.student: {g: (s.expect.get(g, 0.0), m) for g, (_, m) in cells.get(s.student, {}).items()}
             for s in subs}
@@ -65,8 +84,11 @@ def test_parallel_grades_equal_nbgraders_own_cell_by_cell(parallel):
     course, r = parallel
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     got, want = cells(course), expected_cells(course)
-    assert set(got) == set(want) == {s.student for s in class_of()}
+    assert set(got) == set(want) == {s.student for s in class_of() + chinese_twins()}
     assert got == want
+    chinese = nbformat.read(course.root / "autograded" / "zh__examples__alan" / A / f"{A}.ipynb", as_version=4)
+    errors = [o.evalue for c in chinese.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and all(CJK.search(e) for e in errors), "the Chinese submission's feedback is Chinese"
 
 
 def test_hostile_students_leave_the_course_intact_in_parallel_too(parallel):

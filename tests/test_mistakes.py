@@ -59,11 +59,11 @@ def is_lesson_extra(cell):
     return not is_test_cell(cell) and (course.get("generated") == "explorer" or course.get("volatile"))
 
 
-def run_alone(a, folder):
-    """The three stages of the module docstring in one kernel. Returns {"unanswered": [(cell, error)],
-    "solution": {grade_id: error}, "mistakes": {name: {"answer": error, "tests": {grade_id: error},
-    "restored": error of the solution's answer run again}}}."""
-    shutil.copy(notebook_path(a, RELEASE), folder)
+def run_alone(a, folder, lang="en"):
+    """The three stages of the module docstring in one kernel, for the student notebook of edition `lang`.
+    Returns {"unanswered": [(cell, error)], "solution": {grade_id: error}, "mistakes": {name: {"answer": error,
+    "tests": {grade_id: error}, "restored": error of the solution's answer run again}}}."""
+    shutil.copy(notebook_path(a, RELEASE if lang == "en" else RELEASE / lang), folder)
     nb = nbformat.read(folder / f"{a}.ipynb", as_version=4)
     answers = solution_answers(a)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -107,29 +107,48 @@ def run_alone(a, folder):
     return result
 
 
+LANGS = ["en", "zh"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+HINT_ZH = "提示："     # the Chinese of CheckFailed's "Hint:" (locale/zh/checks/failures.po)
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """{assignment: run_alone(...)}, the notebooks side by side (one per core), the longest (the last) first."""
-    order = ALL[::-1]
-    folders = [tmp_path_factory.mktemp(f"alone_{a}") for a in order]     # here: pytest makes its base once
+def all_runs(tmp_path_factory):
+    """{(lang, assignment): run_alone(...)} for both editions, the notebooks side by side (one per core), the
+    longest (the last) first."""
+    order = [(lang, a) for a in ALL[::-1] for lang in LANGS]
+    folders = [tmp_path_factory.mktemp(f"alone_{lang}_{a}") for lang, a in order]   # here: pytest makes its base once
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        return dict(zip(order, pool.map(run_alone, order, folders)))
+        return dict(zip(order, pool.map(lambda job, folder: run_alone(job[1], folder, job[0]), order, folders)))
 
 
+@pytest.fixture(scope="module")
+def runs(all_runs):
+    """{assignment: the English edition's run_alone(...)}."""
+    return {a: r for (lang, a), r in all_runs.items() if lang == "en"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("a", ALL)
-def test_unanswered_notebook_alone_fails_only_its_graded_cells(a, runs):
-    failing = [(cell, error) for cell, error in runs[a]["unanswered"] if error]
+def test_unanswered_notebook_alone_fails_only_its_graded_cells(a, lang, all_runs):
+    run = all_runs[lang, a]
+    failing = [(cell, error) for cell, error in run["unanswered"] if error]
     assert all(is_test_cell(c) or is_answer_cell(c) for c, _ in failing), \
         [(c.source[:60], error[:200]) for c, error in failing if not (is_test_cell(c) or is_answer_cell(c))]
-    passing = [grade_id(c) for c, error in runs[a]["unanswered"] if is_test_cell(c) and not error]
+    passing = [grade_id(c) for c, error in run["unanswered"] if is_test_cell(c) and not error]
     assert not passing, f"test cells that pass unanswered: {passing}"
+    if lang != "en":    # (Python's own NameError for a prediction not made stays English)
+        assert any(CJK.search(error) for c, error in failing if is_test_cell(c)), \
+            "the unanswered notebook's checks speak its language"
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("a", ALL)
-def test_solution_alone_runs_without_error_and_needs_no_other_file(a, runs):
-    failing = {gid: error for gid, error in runs[a]["solution"].items() if error}
+def test_solution_alone_runs_without_error_and_needs_no_other_file(a, lang, all_runs):
+    run = all_runs[lang, a]
+    failing = {gid: error for gid, error in run["solution"].items() if error}
     assert not failing, failing
-    assert runs[a]["files"] == [f"{a}.ipynb"], "the notebook needs no other file"
+    assert run["files"] == [f"{a}.ipynb"], "the notebook needs no other file"
 
 
 def test_every_notebook_has_typical_mistakes():
@@ -156,6 +175,18 @@ def test_mistake_gets_a_hint_that_names_it(a, name, runs):
     assert not unhinted, f"failing tests whose hint does not say {m['hints']}:\n" + \
         "\n".join(f"{gid}: {error[-1200:]}" for gid, error in unhinted.items())
     assert failing or m.get("timed"), f"no test of {sorted(tests)} catches it"
+
+
+@pytest.mark.parametrize("a,name", [(a, m["name"]) for a in ALL for m in mistakes(a)])
+def test_a_mistake_in_the_chinese_notebook_fails_the_same_tests_in_chinese(a, name, all_runs):
+    """The same wrong answer in the Chinese notebook: the same test cells fail, each with a message (and, where
+    the English gives one, a hint) in Chinese."""
+    english, chinese = all_runs["en", a]["mistakes"][name]["tests"], all_runs["zh", a]["mistakes"][name]["tests"]
+    assert {g for g, e in chinese.items() if e} == {g for g, e in english.items() if e}
+    for gid, error in chinese.items():
+        if error:
+            assert CJK.search(error), f"{gid}: {error[-600:]}"
+            assert ("Hint:" in english[gid]) == (HINT_ZH in error), f"{gid}: {error[-600:]}"
 
 
 def _lesson_text(text):

@@ -18,20 +18,24 @@ ALL = assignments()
 def test_series_is_numbered_and_complete():
     assert ALL[0] == "01_channels_kernel"
     assert [a[:2] for a in ALL] == [f"{i:02d}" for i in range(1, len(ALL) + 1)]
-    assert sorted(p.name for p in (ROOT / "notebooks").iterdir() if p.is_dir()) == ALL
+    assert sorted(p.name for p in (ROOT / "notebooks").iterdir() if p.is_dir()) == ALL + ["zh"]
+    assert sorted(p.name for p in (ROOT / "notebooks" / "zh").iterdir()) == ALL, "the Chinese edition, complete"
 
 
 def test_committed_student_notebooks_are_what_the_build_makes(tmp_path):
     subprocess.run([sys.executable, "-m", "autograder.build.release", "--check", str(tmp_path)], cwd=ROOT, check=True)
     for a in ALL:
-        built, committed = tmp_path / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb"
-        assert built.read_text() == committed.read_text(), f"notebooks/{a} drifted from solutions/: run `make release`"
+        for edition in (a, f"zh/{a}"):
+            built, committed = tmp_path / edition / f"{a}.ipynb", ROOT / "notebooks" / edition / f"{a}.ipynb"
+            assert built.read_text() == committed.read_text(), \
+                f"notebooks/{edition} drifted from solutions/ and locale/: run `make release`"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("a", ALL)
 @pytest.mark.fast
-def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(a):
-    student, solution = read(a, student=True), read(a)
+def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(a, lang):
+    student, solution = read(a, student=True, lang=lang), read(a)
     text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     for cell in student.cells:
@@ -59,15 +63,15 @@ def test_generated_parts_match_their_sources(a):
     tests = [c for c in read(a).cells if is_test_cell(c)]      # hidden tests included: the judge runs them
     for cell in tests:
         assert cell.source == with_import_lines(cell.source), f"{a}: {grade_id(cell)}'s import line is stale"
-    for nb in (read(a), read(a, student=True)):
+    for lang, nb in (("en", read(a)), ("en", read(a, student=True)), ("zh", read(a, student=True, lang="zh"))):
         checks = [c for c in nb.cells if c.metadata.get("course", {}).get("generated") == "check"]
-        assert len(checks) == 1 and checks[0].source == check_cell_source([c.source for c in tests]), \
+        assert len(checks) == 1 and checks[0].source == check_cell_source([c.source for c in tests], lang), \
             f"{a}: the check cell differs from autograder/notebook/; run `make release`"
         for cell in nb.cells:
             if cell.metadata.get("course", {}).get("generated") == "explorer":
-                assert cell.source == explorer_cell_source(cell.metadata["course"]["explore"])
+                assert cell.source == explorer_cell_source(cell.metadata["course"]["explore"], lang)
         first = nb.cells[0].source
-        assert colab_url(a) in first and "colab-badge.svg" in first
+        assert colab_url(a, lang) in first and "colab-badge.svg" in first
         assert first.splitlines()[0].endswith(glossary_link())
         for cell in nb.cells:
             for name in re.findall(r"attachment:([\w.-]+)", cell.source):
@@ -130,13 +134,14 @@ def test_the_glossary_has_every_parameter_in_both_languages():
         assert re.search(r"[\u4e00-\u9fff]", terms[name][1]), f"{name} has no Chinese term"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("assignment", assignments())
 @pytest.mark.fast
-def test_every_predict_prompt_names_the_variables_its_check_reads(assignment):
+def test_every_predict_prompt_names_the_variables_its_check_reads(assignment, lang):
     """A student who writes the prediction under another name gets a NameError from the locked check:
     the prompt above the answer cell names each variable the test cell reads."""
     from autograder.sandbox.judge import names_needed
-    nb = read(assignment, student=True)
+    nb = read(assignment, student=True, lang=lang)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") or "" for c in nb.cells]
     checked = 0
     for i, gid in enumerate(ids):
@@ -170,6 +175,11 @@ def test_student_notebooks_link_to_the_series_in_colab():
         solution = "\n".join(c.source for c in read(a).cells if c.cell_type == "markdown")
         assert f"](../{ALL[(i + 1) % len(ALL)]}/{ALL[(i + 1) % len(ALL)]}.ipynb)" in solution, \
             f"{a}: the solution links to the next notebook relatively"
+        chinese = "\n".join(c.source for c in read(a, student=True, lang="zh").cells if c.cell_type == "markdown")
+        series = [t for t in re.findall(r"\]\(([^)\s]+)", chinese) if ".ipynb" in t]
+        assert series and all(t.startswith(colab_url(ALL[0], "zh").rsplit("/", 2)[0] + "/") for t in series), \
+            f"{a}: the Chinese notebook links to the Chinese notebooks in Colab: {series}"
+        assert colab_url(ALL[(i + 1) % len(ALL)], "zh") in series, f"{a}: the Chinese notebook links to the next"
 
 
 # A test line that says it is the worked example: "# the worked example", alone or followed by ":" and a note

@@ -11,7 +11,9 @@ it passes. The notebook's Course checks cell holds the modules that
 define those names and the modules they import, in import order, and loads them as the package
 `conv1d_course` (types.ModuleType, registered in sys.modules): none of the checks' names is bound in the
 notebook's globals. An edit to one module changes only the
-notebooks that embed it, and so regrades only those assignments.
+notebooks that embed it, and so regrades only those assignments. In a Chinese notebook the cell ends with the
+line that makes the checks speak Chinese (`_speak`: autograder/notebook/language.py's `use`, with the
+translations of the embedded modules' messages).
 
 Everything here reads the modules' source (ast, autograder/notebook/__init__.py): nothing is imported.
 """
@@ -21,15 +23,18 @@ import re
 from autograder import notebook
 from autograder.notebook import ALIAS
 
-CHECK_HEADER = ("#@title Course checks (generated from autograder/notebook/ by `make release`; "
-                "run this cell, no need to read it)\n")
-EXPLORER_HEADER = ("#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by "
-                   "`make release`; run this cell)\n")
+CHECK_HEADER = {"en": "#@title Course checks (generated from autograder/notebook/ by `make release`; "
+                      "run this cell, no need to read it)\n",
+                "zh": "#@title 课程检查（由 `make release` 从 autograder/notebook/ 生成；运行本单元格即可，无须阅读）\n"}
+EXPLORER_HEADER = {"en": "#@title Explorer: move the sliders (generated from autograder/notebook/explorer.py by "
+                         "`make release`; run this cell)\n",
+                   "zh": "#@title 动手探索：拖动滑块（由 `make release` 从 autograder/notebook/explorer.py 生成；运行本单元格）\n"}
 # The first line of a test cell, before its import: one line, no name bound (__import__ and RuntimeError are
 # builtins), and passes wherever conv1d_course is loaded (the Course checks cell, or the grader's judge).
 GUARD = (f'if "{ALIAS}" not in __import__("sys").modules: raise RuntimeError("Run the folded \'Course checks\' '
-         'cell above first, then this cell.")')
-IMPORT_LINE = re.compile(rf"\A(?:{re.escape(GUARD)}\n)?[ \t]*from {ALIAS} import [^\n]*\n")
+         'cell above first, then this cell. 请先运行上方折叠的“课程检查”单元格，再运行本单元格。")')
+GUARD_LINE = re.escape(GUARD.partition("RuntimeError(")[0]) + r"RuntimeError\([^\n]*\)\n"     # of any wording
+IMPORT_LINE = re.compile(rf"\A(?:{GUARD_LINE})?[ \t]*from {ALIAS} import [^\n]*\n")
 
 # The loader, the same in every generated cell: it runs each module's source as a module of the package
 # (relative imports then resolve through sys.modules) and binds the package's exported names.
@@ -115,7 +120,29 @@ def with_import_lines(source):
     return f"{GUARD}\nfrom {ALIAS} import {', '.join(sorted(visible))}\n{body}" if visible else body
 
 
-def _cell(header, modules, exports_):
+def _speak(modules, lang):
+    """The line that sets the language of the embedded modules' messages (autograder/notebook/language.py) to
+    `lang`, with the translations of their templates only; binds no name. "" for English, or when no embedded
+    module has a message."""
+    if lang == "en" or "language" not in modules:
+        return ""
+    from autograder.build.translations import templates
+    from autograder.catalogues import checks_catalogue
+    catalogue = checks_catalogue(lang)
+    used = {t: catalogue[t] for m in modules for t in templates(notebook.sources()[m]) if t in catalogue}
+    return f'__import__("sys").modules["{ALIAS}.language"].use({lang!r}, {used!r})\n'
+
+
+SPEAK_LINE = re.compile(rf'^__import__\("sys"\)\.modules\["{ALIAS}\.language"\]\.use\([^\n]*\)\n?\Z', re.M)
+
+
+def edition_free(source):
+    """A generated cell's source without what its editions change: the #@title line and the language line
+    (`_speak`). Two editions of one cell give the same."""
+    return SPEAK_LINE.sub("", re.sub(r"\A#@title [^\n]*\n", "", source))
+
+
+def _cell(header, modules, exports_, lang="en"):
     parts = []
     for module in modules:
         source = notebook.sources()[module]
@@ -123,22 +150,22 @@ def _cell(header, modules, exports_):
             raise ValueError(f"autograder/notebook/{module}.py is embedded in r'''...''': no ''' and no final \\")
         parts.append(f"    ({module!r}, r'''{source}'''),\n")
     exported = "{" + ", ".join(f"{n!r}: {m!r}" for n, m in sorted(exports_.items())) + "}"
-    return f"{header}{LOADER}\n\n_{ALIAS}([\n{''.join(parts)}], {exported})\ndel _{ALIAS}\n"
+    return f"{header}{LOADER}\n\n_{ALIAS}([\n{''.join(parts)}], {exported})\ndel _{ALIAS}\n{_speak(modules, lang)}"
 
 
-def check_cell_source(test_sources):
+def check_cell_source(test_sources, lang="en"):
     """The Course checks cell of a notebook whose test cells have `test_sources`: the modules they need, in
     import order, loaded as the package, which exports the names they use. Nothing is bound in the notebook's
     globals: an answer that used a check's name would pass in the notebook and fail in the grader, which runs
     the answer cells alone."""
     names = sorted({n for s in test_sources for n in check_names(s)})
     modules = in_import_order({notebook.exports()[n] for n in names})
-    return _cell(CHECK_HEADER, modules, {n: notebook.exports()[n] for n in names})
+    return _cell(CHECK_HEADER[lang], modules, {n: notebook.exports()[n] for n in names}, lang)
 
 
-def explorer_cell_source(panel):
-    """The explorer cell of one notebook: the explorer and what it imports, then its panel `panel`."""
-    cell = _cell(EXPLORER_HEADER, in_import_order({"explorer"}), {})
+def explorer_cell_source(panel, lang="en"):
+    """The explorer cell of one notebook: the explorer and what it imports, then its panel `panel`, in `lang`."""
+    cell = _cell(EXPLORER_HEADER[lang], in_import_order({"explorer"}), {}, lang)
     return cell + f"import {ALIAS}.explorer\n\n{ALIAS}.explorer.explore({panel!r})"
 
 

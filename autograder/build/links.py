@@ -8,16 +8,25 @@ step). The solutions keep the relative links (GitHub and the book resolve them).
 """
 import re
 
+from autograder.catalogues import language
+
 GITHUB_REPO = "conv1d-course/conv1d"   # forks: change this, then `make release`
 
+# The Colab URL in a notebook's badge line (the first line of its first cell)
+BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 # A link to another notebook of the series, relative as GitHub and the book resolve it: ](../NN_slug/NN_slug.ipynb)
 SERIES_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)\s]*)?\)")
 
 
-def colab_url(assignment):
-    """The Colab URL of a student notebook, e.g. colab_url("02_stride")."""
-    return (f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/"
-            f"notebooks/{assignment}/{assignment}.ipynb")
+def release_path(assignment, lang="en"):
+    """A student notebook's path in the repository: notebooks/02_stride/02_stride.ipynb, or for the Chinese
+    edition notebooks/zh/02_stride/02_stride.ipynb (the same file name: one notebook per assignment)."""
+    return f"notebooks/{'' if lang == 'en' else lang + '/'}{assignment}/{assignment}.ipynb"
+
+
+def colab_url(assignment, lang="en"):
+    """The Colab URL of a student notebook, e.g. colab_url("02_stride"), colab_url("02_stride", "zh")."""
+    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/{release_path(assignment, lang)}"
 
 
 def glossary_link():
@@ -27,8 +36,11 @@ def glossary_link():
 
 def colab_links(nb):
     """The student notebook nb with each link to another notebook of the series made its Colab URL
-    (in place; also returned). Links already made are left as they are: running it twice changes nothing."""
+    (in place; also returned), in the notebook's language (its Chinese neighbours for a Chinese notebook).
+    Links already made are left as they are: running it twice changes nothing."""
+    lang = language(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = SERIES_LINK.sub(lambda m: f"]({colab_url(m.group(1))}{m.group(2) or ''})", cell.source)
+            cell.source = SERIES_LINK.sub(lambda m: f"]({colab_url(m.group(1), lang)}{m.group(2) or ''})",
+                                          cell.source)
     return nb

@@ -37,30 +37,20 @@ from pathlib import Path
 import nbformat
 
 from autograder.build.embed import check_cell_source, explorer_cell_source, with_import_lines
-from autograder.build.links import GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
+from autograder.build.links import BADGE, GITHUB_REPO, colab_links, colab_url, glossary_link  # noqa: F401 (re-exported)
 from autograder.build.outputs import keep_unchanged
+from autograder.build.series import RELEASE, ROOT, SOLUTIONS, assignments, notebook_path  # noqa: F401 (re-exported)
+from autograder.build.translations import LANGUAGES, translated
 from autograder.preprocessors.cells import grade_id, is_answer_cell, is_test_cell
 
-ROOT = Path(__file__).resolve().parents[2]
-SOLUTIONS, RELEASE, IMGS = ROOT / "solutions", ROOT / "notebooks", ROOT / "imgs"
+IMGS = ROOT / "imgs"
 # A notebook's kernel draws its figures inline, as in Jupyter and Colab: without the Makefile's MPLBACKEND=Agg
 # (meant for scripts), under which plt.show() shows nothing.
 KERNEL_ENV = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
 # Notebook runs whose outputs are kept (solutions/, the book) show the explorer as a static figure,
 # and print sets (in torch's messages) in one order.
 STATIC_ENV = {**KERNEL_ENV, "CONV1D_EXPLORER": "static", "PYTHONHASHSEED": "0"}
-BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]*")
 GLOSSARY = re.compile(r" · \[Glossary · 术语表\]\([^)]*\)")
-
-
-def assignments():
-    """Assignment ids in series order: solutions/NN_slug/NN_slug.ipynb."""
-    return sorted(p.name for p in SOLUTIONS.iterdir()
-                  if re.fullmatch(r"\d\d_\w+", p.name) and (p / f"{p.name}.ipynb").exists())
-
-
-def notebook_path(assignment, root=SOLUTIONS):
-    return Path(root) / assignment / f"{assignment}.ipynb"
 
 
 def attachment(name):
@@ -71,25 +61,41 @@ def attachment(name):
             "image/png": base64.b64encode(svg.with_suffix(".png").read_bytes()).decode("ascii")}
 
 
-def sync(nb, assignment):
-    """The notebook with its generated parts refreshed (in place; also returned)."""
+def sync(nb, assignment, lang="en"):
+    """The notebook with its generated parts refreshed (in place; also returned), in `lang`: the checks and the
+    explorer speak it, and the badge opens that edition in Colab."""
     tests = [cell for cell in nb.cells if is_test_cell(cell)]
     for cell in tests:
         cell.source = with_import_lines(cell.source)
     for cell in nb.cells:
         course = cell.metadata.get("course", {})
         if course.get("generated") == "check":
-            cell.source = check_cell_source([t.source for t in tests])
+            cell.source = check_cell_source([t.source for t in tests], lang)
         if course.get("generated") == "explorer":
-            cell.source = explorer_cell_source(course["explore"])
+            cell.source = explorer_cell_source(course["explore"], lang)
+            # read-only, like the Course checks cell: the grader puts back the source's (English) explorer, so
+            # that a submission in any language skips the course's explorer in the student's kernel
+            cell.metadata["nbgrader"] = {"grade": False, "grade_id": cell.id, "locked": True, "schema_version": 3,
+                                         "solution": False, "task": False}
             cell.metadata["cellView"] = "form"                      # Colab: show the title only
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True   # JupyterLab: fold the code
         for name in course.get("attach", []):
             cell.setdefault("attachments", {})[name] = attachment(name)
     first = nb.cells[0]
-    badge, _, rest = BADGE.sub(colab_url(assignment), first.source).partition("\n")
+    badge, _, rest = BADGE.sub(colab_url(assignment, lang), first.source).partition("\n")
     first.source = GLOSSARY.sub("", badge) + glossary_link() + "\n" + rest
     return nb
+
+
+def solution_notebook(assignment, lang="en", strict=True):
+    """The solution notebook of `assignment` in `lang`, its generated parts in sync: the English one as
+    committed (with its outputs); another language's built from it and locale/LANG/notebooks/ID.po
+    (autograder/build/translations.py), not executed (its outputs are the English ones; `execute` it for
+    outputs in its language). strict=False: a cell without a current translation stays English (drafts)."""
+    nb = sync(nbformat.read(notebook_path(assignment), as_version=4), assignment)
+    if lang == "en":
+        return nb
+    return sync(translated(nb, lang, assignment, strict=strict), assignment, lang)
 
 
 def execute(nb, path, timeout=300):
@@ -120,15 +126,32 @@ def out_of_sync():
     return stale
 
 
-def generate(release_dir, only=None):
+def generate(release_dir, only=None, source_dir=None):
     """Run `nbgrader generate_assignment` for each assignment into release_dir (one nbgrader run for
-    all of them: nbgrader reads an assignment id as a glob pattern)."""
+    all of them: nbgrader reads an assignment id as a glob pattern), from solutions/ or `source_dir`."""
+    source = [f"--CourseDirectory.source_directory={Path(source_dir).resolve()}"] if source_dir else []
     for pattern in only or ["[0-9][0-9]_*"]:
         subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", pattern, "--force", "--no-db",
-             f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
+             f"--CourseDirectory.release_directory={Path(release_dir).resolve()}", *source,
              "--log-level=WARN"],
             cwd=ROOT, check=True)
+
+
+def generate_editions(release_dir, only=None):
+    """The student notebooks of every other language (translations.LANGUAGES) into release_dir/LANG/: each
+    solution notebook in that language (solution_notebook), through the same `nbgrader generate_assignment`.
+    TranslationError when a catalogue is stale or incomplete."""
+    import tempfile
+    for lang in LANGUAGES:
+        with tempfile.TemporaryDirectory(prefix=f"conv1d-{lang}-") as source:
+            for a in only or assignments():
+                nb = solution_notebook(a, lang)
+                for cell in nb.cells:
+                    if cell.cell_type == "code":
+                        cell.outputs, cell.execution_count = [], None
+                write(nb, notebook_path(a, source))
+            generate(Path(release_dir) / lang, only, source_dir=source)
     # The Colab links are nbgrader's own last step (autograder/preprocessors/colablinks.py), and nbgrader writes
     # what write() writes (tests/test_formgrader.py compares the bytes): nothing is left to rewrite here.
 
@@ -164,6 +187,7 @@ def main(argv=None):
         if stale:
             sys.exit("out of sync with their sources (run `make release`): " + ", ".join(stale))
         generate(args.check, args.assignments)
+        generate_editions(args.check, args.assignments)
         return
     for a in args.assignments or assignments():
         path = notebook_path(a)
@@ -174,6 +198,7 @@ def main(argv=None):
         write(nb, path)
         print(f"{a}: {changed} code cells with new outputs")
     generate(RELEASE, args.assignments)
+    generate_editions(RELEASE, args.assignments)
     print(f"released {', '.join(args.assignments or assignments())} -> {RELEASE.relative_to(ROOT)}/")
 
 

@@ -26,19 +26,15 @@ import difflib
 import re
 import string
 import sys
-from functools import cache
-from pathlib import Path
 
 import polib
 
 from autograder import notebook
-from autograder.preprocessors.cells import is_test_cell
+from autograder.build.links import BADGE, colab_links, colab_url
+from autograder.catalogues import LANGUAGES, LOCALE, ROOT
+from autograder.preprocessors.cells import REGION_MARKER, code_shape, is_test_cell
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCALE = ROOT / "locale"
-LANGUAGES = ("zh",)             # the editions besides English
 BADGE_LINE = re.compile(r"\A\[!\[Open In Colab\][^\n]*\n")
-SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*$", re.M)
 
 
 class TranslationError(ValueError):
@@ -47,16 +43,6 @@ class TranslationError(ValueError):
 
 def notebook_catalogue_path(lang, assignment):
     return LOCALE / lang / "notebooks" / f"{assignment}.po"
-
-
-def checks_catalogue_paths(lang):
-    return sorted((LOCALE / lang / "checks").glob("*.po"))
-
-
-def language(nb):
-    """The language of a notebook: its metadata course.lang, "en" when absent or not a language of the course."""
-    lang = nb.get("metadata", {}).get("course", {}).get("lang") if isinstance(nb.get("metadata"), dict) else None
-    return lang if lang in LANGUAGES else "en"
 
 
 # ---- notebook cells ---------------------------------------------------------------------------------------
@@ -80,30 +66,17 @@ def translatable(nb):
 
 
 def _has_words(source):
-    """Whether code has English to translate: a comment, or a string of two words or more."""
+    """Whether code has English to translate: a comment, a string of two words or more, or a label."""
     import io
     import tokenize
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         return True
-    words = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}")
-    return any(t.type == tokenize.COMMENT and not SOLUTION_REGION.match(t.string)
+    words = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}|[A-Za-z]{3,}[ \d]*[:?]")    # two words, or a label ("total:")
+    return any(t.type == tokenize.COMMENT and not REGION_MARKER.match(t.string)
                or t.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and words.search(t.string)
                for t in tokens)
-
-
-def _masked_code(source):
-    """The code of a cell with every string literal (docstrings included) masked and the solution region
-    markers kept: two cells with the same masked code differ only in comments, docstrings and text."""
-    markers = SOLUTION_REGION.findall(source)
-    tree = ast.parse(SOLUTION_REGION.sub("", source))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            node.value = "…"
-        elif isinstance(node, ast.JoinedStr):
-            node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
-    return markers, ast.dump(tree)
 
 
 def _attachments(text):
@@ -118,17 +91,21 @@ def check_cell(cell_type, english, translated):
     """Why a translated cell cannot stand for its English one ("" when it can): a code cell's code must be the
     same (comments and string literals aside); a markdown cell keeps the same pictures and series links."""
     if cell_type == "code":
-        try:
-            if _masked_code(translated) != _masked_code(english):
-                return "its code differs from the English cell's (only comments and text may be translated)"
-        except SyntaxError as e:
-            return f"its code does not parse: {e}"
+        if code_shape(translated) is None:
+            return "its code does not parse"
+        if code_shape(translated) != code_shape(english):
+            return "its code differs from the English cell's (only comments and text may be translated)"
         return ""
     if _attachments(translated) != _attachments(english):
         return f"its pictures {_attachments(translated)} are not the English cell's {_attachments(english)}"
     if _series_links(translated) != _series_links(english):
         return "its links to other notebooks are not the English cell's"
     return ""
+
+
+def _shown(path):
+    """A catalogue's path as messages name it: relative to the repository when it is in it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def _entries(po):
@@ -141,9 +118,9 @@ def notebook_problems(nb, lang, assignment):
     cell is gone."""
     path = notebook_catalogue_path(lang, assignment)
     if not path.exists():
-        return [f"{path.relative_to(ROOT)}: missing (python -m autograder.build.translations update)"]
+        return [f"{_shown(path)}: missing (python -m autograder.build.translations update)"]
     entries = _entries(polib.pofile(str(path)))
-    where = path.relative_to(ROOT)
+    where = _shown(path)
     found, cells = [], {c.id: c for c in nb.cells}
     for cell_id, text, required in translatable(nb):
         e = entries.pop(cell_id, None)
@@ -164,24 +141,41 @@ def notebook_problems(nb, lang, assignment):
     return found
 
 
-def translated(nb, lang, assignment, badge_line):
+def translated(nb, lang, assignment, strict=True):
     """The English solution notebook `nb` in `lang` (a new notebook; `nb` is left as it is): its cells'
-    translations from the catalogue, `badge_line` (the Colab badge of the translated notebook) as the first
-    line of the first cell, metadata course.lang = lang. TranslationError when the catalogue is not in step."""
+    translations from the catalogue, its first line (the badge line, which release.sync rewrites for the
+    language) kept, metadata course.lang = lang. TranslationError when the catalogue is not in step; with
+    strict=False a cell without a current translation stays English (for drafts, never for a release)."""
     import copy
     wrong = notebook_problems(nb, lang, assignment)
-    if wrong:
+    if wrong and strict:
         raise TranslationError("\n".join(wrong))
-    entries = _entries(polib.pofile(str(notebook_catalogue_path(lang, assignment))))
+    path = notebook_catalogue_path(lang, assignment)
+    entries = _entries(polib.pofile(str(path))) if path.exists() else {}
+    texts = {cid: text for cid, text, _ in translatable(nb)}
     out = copy.deepcopy(nb)
     for i, cell in enumerate(out.cells):
         e = entries.get(cell.id)
-        if e is not None and e.msgstr:
+        badge_line = BADGE_LINE.match(cell.source).group(0) if i == 0 and BADGE_LINE.match(cell.source) else ""
+        if e is not None and e.msgstr and not e.fuzzy and e.msgid == texts.get(cell.id) and \
+                not check_cell(cell.cell_type, e.msgid, e.msgstr):
             cell.source = e.msgstr
-        if i == 0:
-            cell.source = badge_line + "\n" + BADGE_LINE.sub("", cell.source)
+            if i == 0:
+                cell.source = badge_line + e.msgstr
     out.metadata.setdefault("course", {})["lang"] = lang
     return out
+
+
+def editions(source, assignment):
+    """The source notebook `source` of `assignment` as each other edition's students get it: translated (a cell
+    without a current translation stays English), its badge and series links pointing at that edition in Colab.
+    For the grader's record of which cells are the course's (autograder/preprocessors/sanitizeoutputs.py)."""
+    found = []
+    for lang in LANGUAGES:
+        nb = translated(source, lang, assignment, strict=False)
+        nb.cells[0].source = BADGE.sub(colab_url(assignment, lang), nb.cells[0].source) if nb.cells else None
+        found.append(colab_links(nb))
+    return found
 
 
 # ---- the checks' messages ---------------------------------------------------------------------------------
@@ -203,47 +197,46 @@ def fields(template):
     return sorted({f for _, f, _, _ in string.Formatter().parse(template) if f is not None})
 
 
-@cache
-def checks_catalogue(lang):
-    """{English template: translated template} of every message of the checks, from locale/LANG/checks/*.po
-    (translated, not fuzzy entries only)."""
-    found = {}
-    for path in checks_catalogue_paths(lang):
-        for e in polib.pofile(str(path)):
-            if e.msgstr and not e.fuzzy and not e.obsolete:
-                found[e.msgid] = e.msgstr
-    return found
+# Modules outside the checks whose messages reach a student (the judge's notes and errors, the feedback page),
+# with their catalogue's name: locale/LANG/checks/NAME.po
+GRADER_MODULES = {"sandbox.judge": "autograder/sandbox/judge.py", "preprocessors.judge": "autograder/preprocessors/judge.py",
+                  "preprocessors.feedbackpage": "autograder/preprocessors/feedbackpage.py"}
+
+
+def message_sources():
+    """{catalogue name: source} of every module with messages: the checks' (autograder/notebook/) and the grader's."""
+    return {**notebook.sources(), **{name: (ROOT / path).read_text() for name, path in GRADER_MODULES.items()}}
 
 
 def checks_problems(lang):
     """One line for every message of the checks without a translation in `lang`, stale, with other {fields}
     than its English, or in a catalogue that is not its module's."""
     found = []
-    for module, source in notebook.sources().items():
+    for module, source in message_sources().items():
         path = LOCALE / lang / "checks" / f"{module}.po"
         wanted = templates(source)
         if not wanted:
             if path.exists():
-                found.append(f"{path.relative_to(ROOT)}: {module}.py has no messages")
+                found.append(f"{_shown(path)}: {module}.py has no messages")
             continue
         if not path.exists():
-            found.append(f"{path.relative_to(ROOT)}: missing (python -m autograder.build.translations update)")
+            found.append(f"{_shown(path)}: missing (python -m autograder.build.translations update)")
             continue
         entries = {e.msgid: e for e in polib.pofile(str(path)) if not e.obsolete}
         for t in wanted:
             e = entries.pop(t, None)
             if e is None or not e.msgstr:
-                found.append(f"{path.relative_to(ROOT)}: no translation of {t[:70]!r}")
+                found.append(f"{_shown(path)}: no translation of {t[:70]!r}")
             elif e.fuzzy:
-                found.append(f"{path.relative_to(ROOT)}: stale (fuzzy): {t[:70]!r}")
+                found.append(f"{_shown(path)}: stale (fuzzy): {t[:70]!r}")
             else:
                 try:
                     if fields(e.msgstr) != fields(t):
-                        found.append(f"{path.relative_to(ROOT)}: {t[:50]!r}: fields {fields(e.msgstr)} in the "
+                        found.append(f"{_shown(path)}: {t[:50]!r}: fields {fields(e.msgstr)} in the "
                                      f"translation, {fields(t)} in the English")
                 except ValueError as err:
-                    found.append(f"{path.relative_to(ROOT)}: {t[:50]!r}: the translation is not a template: {err}")
-        found += [f"{path.relative_to(ROOT)}: {t[:70]!r} is no message of {module}.py" for t in entries]
+                    found.append(f"{_shown(path)}: {t[:50]!r}: the translation is not a template: {err}")
+        found += [f"{_shown(path)}: {t[:70]!r} is no message of {module}.py" for t in entries]
     return found
 
 
@@ -297,14 +290,14 @@ def update(lang, only=None):
     them, or those named in `only` (assignment ids like 02_stride, module names like hints)."""
     import nbformat
 
-    from autograder.build.release import assignments, notebook_path
+    from autograder.build.series import assignments, notebook_path
     for a in assignments():
         if only and a not in only:
             continue
         nb = nbformat.read(notebook_path(a), as_version=4)
         wanted = [(cid, text, [] if required else ["optional"]) for cid, text, required in translatable(nb)]
         _merge(notebook_catalogue_path(lang, a), lang, a, wanted, cells=True)
-    for module, source in notebook.sources().items():
+    for module, source in message_sources().items():
         if only and module not in only:
             continue
         wanted = [(None, t, ["python-brace-format"]) for t in templates(source)]
@@ -325,7 +318,7 @@ def main(argv=None):
         update(args.lang, args.only)
     import nbformat
 
-    from autograder.build.release import assignments, notebook_path
+    from autograder.build.series import assignments, notebook_path
     wrong = checks_problems(args.lang) + [
         p for a in assignments()
         for p in notebook_problems(nbformat.read(notebook_path(a), as_version=4), args.lang, a)]

@@ -47,9 +47,10 @@ class Course:
     def released(self, assignment):
         return nbformat.read(notebook_path(assignment, self.root / "notebooks"), as_version=4)
 
-    def submit(self, submission):
-        """Write a submission (autograder.classroom.submissions.Submission) into submitted/."""
-        nb = submission.apply(self.released(submission.assignment))
+    def submit(self, submission, released=None):
+        """Write a submission (autograder.classroom.submissions.Submission) into submitted/: its edits to the
+        released student notebook, or to the notebook `released` (another edition's)."""
+        nb = submission.apply(released or self.released(submission.assignment))
         path = self.root / "submitted" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)

@@ -5,9 +5,12 @@ or dilation) on which the student's layer or length function is run again: a mis
 lengths it gives agree with the student's on the case and on the probes.
 """
 from .cases import _is_valid
+from .language import tr
 from .padding import _one, _pad_amounts, _plain
 
-NO_PADDING = "the padding is missing: pad the input on both sides before sliding the kernel."
+
+def _no_padding_hint():
+    return tr("the padding is missing: pad the input on both sides before sliding the kernel.")
 
 
 def _geometry(c):
@@ -58,60 +61,72 @@ def _length_mistakes(c):
     left, right, s, d, span, padded = _geometry(c)
     L, K = c["L"], c["K"]
     padding = conv.get("padding", 0)
+    formula = _length_formula(c)
     out = {}
     if left + right and L >= span:
-        out["no padding"] = (NO_PADDING, (L - span) // s + 1)
-    out["channel axis"] = ("your output has as many positions as windows along the channel axis would give "
-                           "(C_in − K + 1): x is (N, C_in, L_in), channels on axis 1 and the length last, so "
-                           "L_in = x.shape[2] and the windows run along axis 2 (x[n, :, t:t+K]).",
+        out["no padding"] = (_no_padding_hint(), (L - span) // s + 1)
+    out["channel axis"] = (tr("your output has as many positions as windows along the channel axis would give "
+                              "(C_in − K + 1): x is (N, C_in, L_in), channels on axis 1 and the length last, so "
+                              "L_in = x.shape[2] and the windows run along axis 2 (x[n, :, t:t+K])."),
                            max(0, (c["C_in"] + left + right - span) // s + 1))
     if d > 1:
-        applied = ("dilation was applied to the input: it spaces the kernel taps "
-                   "(x[t·s + k·d]), it does not subsample x.")
+        applied = tr("dilation was applied to the input: it spaces the kernel taps (x[t·s + k·d]), it does not "
+                     "subsample x.")
         out["dilated input"] = (applied, (-(-padded // d) - K) // s + 1)
         out["dilated input, then padded"] = (applied, (-(-L // d) + left + right - K) // s + 1)
-        out["span K"] = ("the kernel span with dilation d is d·(K−1)+1, not K.", (padded - K) // s + 1)
-        out["span dK"] = ("the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d.",
+        out["span K"] = (tr("the kernel span with dilation d is d·(K−1)+1, not K."), (padded - K) // s + 1)
+        out["span dK"] = (tr("the kernel span with dilation d is d·(K−1)+1, not d·K: the last tap is at (K−1)·d."),
                           (padded - d * K) // s + 1)
         if padding == "same":
-            out["same K-1"] = ("with dilation, padding='same' pads d·(K−1) in total (the span minus one), "
-                               "not K−1.", L + K - 1 - span + 1)
+            out["same K-1"] = (tr("with dilation, padding='same' pads d·(K−1) in total (the span minus one), "
+                                  "not K−1."), L + K - 1 - span + 1)
     if padding == "same":
-        total, half = ("d·(K−1)", "span//2") if "dilation" in conv else ("K−1", "K//2")
-        out["same floor both"] = (f"padding='same' pads {total} in total: ⌊total/2⌋ on the left and the rest on "
-                                  "the right; ⌊total/2⌋ on both sides is one short when the total is odd.",
+        dilated = "dilation" in conv
+        out["same floor both"] = (tr("padding='same' pads {total} in total: ⌊total/2⌋ on the left and the rest on "
+                                     "the right; ⌊total/2⌋ on both sides is one short when the total is odd.",
+                                     total="d·(K−1)" if dilated else "K−1"),
                                   L + 2 * ((left + right) // 2) - span + 1)
-        out["same half span"] = (f"padding='same' pads {total} in total, ⌊total/2⌋ on the left and the rest on "
-                                 f"the right; {half} on each side is one too many when "
-                                 f"{'the span' if half == 'span//2' else 'K'} is even.",
+        out["same half span"] = (tr("padding='same' pads d·(K−1) in total, ⌊total/2⌋ on the left and the rest on "
+                                    "the right; span//2 on each side is one too many when the span is even.")
+                                 if dilated else
+                                 tr("padding='same' pads K−1 in total, ⌊total/2⌋ on the left and the rest on "
+                                    "the right; K//2 on each side is one too many when K is even."),
                                  L + 2 * (span // 2) - span + 1)
     if s > 1:
-        out["ceil"] = ("L_out rounds down (floor), not up: a last window that does not fit is dropped.",
+        out["ceil"] = (tr("L_out rounds down (floor), not up: a last window that does not fit is dropped."),
                        -(-(padded - span) // s) + 1)
-        out["no stride"] = (f"the stride is ignored in L_out: windows start every `stride` positions, so "
-                            f"{_length_formula(c)}.",
+        out["no stride"] = (tr("the stride is ignored in L_out: windows start every `stride` positions, so "
+                               "{formula}.", formula=formula),
                             padded - span + 1)
     if left + right:
-        both = f"padding goes on both sides of the input (padding on the left and on the right): {_length_formula(c)}."
+        both = tr("padding goes on both sides of the input (padding on the left and on the right): {formula}.",
+                  formula=formula)
         out["left only"] = (both, (L + left - span) // s + 1)
         out["right only"] = (both, (L + right - span) // s + 1)
     else:
-        added = "nothing is added (padding=0)" if "padding" in conv else "it adds nothing"
-        out["K//2 each end"] = (f"your output is as long as if K//2 zeros were added at each end of the input (as "
-                                f"many tutorials do); torch's Conv1d does that only when asked, here {added}: "
-                                f"{_length_formula(c)}.", (L + 2 * (K // 2) - span) // s + 1)
+        out["K//2 each end"] = (tr("your output is as long as if K//2 zeros were added at each end of the input "
+                                   "(as many tutorials do); torch's Conv1d does that only when asked, here nothing "
+                                   "is added (padding=0): {formula}.", formula=formula)
+                                if "padding" in conv else
+                                tr("your output is as long as if K//2 zeros were added at each end of the input "
+                                   "(as many tutorials do); torch's Conv1d does that only when asked, here it adds "
+                                   "nothing: {formula}.", formula=formula),
+                                (L + 2 * (K // 2) - span) // s + 1)
     right_length = (padded - span) // s + 1
-    start = "L_padded" if left + right else "L_in"
     if s == 1 and d == 1:
-        short = f"one output too short: the last window starts at {start} − K, so there are {start} − K + 1 of them."
+        short = tr("one output too short: the last window starts at {start} − K, so there are {start} − K + 1 of "
+                   "them.", start="L_padded" if left + right else "L_in")
     elif d == 1 and not left + right:
-        short = ("one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
-                 "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
+        short = tr("one output too short: windows start at t·stride for t = 0, 1, …, ⌊(L_in − K)/stride⌋, "
+                   "so there are ⌊(L_in − K)/stride⌋ + 1 of them.")
     else:
-        short = f"one output too short: {_length_formula(c)}."
+        short = tr("one output too short: {formula}.", formula=formula)
     out["one short"] = (short, right_length - 1)
-    out["one long"] = ("one output too long: a window must fit entirely inside the "
-                       f"{'padded ' if 'padding' in conv else ''}input: {_length_formula(c)}.", right_length + 1)
+    out["one long"] = (tr("one output too long: a window must fit entirely inside the padded input: {formula}.",
+                          formula=formula)
+                       if "padding" in conv else
+                       tr("one output too long: a window must fit entirely inside the input: {formula}.",
+                          formula=formula), right_length + 1)
     return out
 
 
@@ -127,11 +142,12 @@ def _length_probes(c):
     return [p for p in (_probe_case(c, **ch) for ch in changes) if p is not None]
 
 
-def _hint_length(c, got, length_of):
-    """The hint of the mistake that gives length `got` on case `c` and the student's length (`length_of(case)`,
-    None when it gives none) on every probe where it gives one (one at least)."""
+def _length_mistake(c, got, length_of):
+    """(name, hint) of the mistake of _length_mistakes that gives length `got` on case `c` and the student's
+    length (`length_of(case)`, None when it gives none) on every probe where it gives one (one at least);
+    ("", "") when none does."""
     if length_of is None:
-        return ""
+        return "", ""
     probes = [(p, _length_mistakes(p)) for p in _length_probes(c)]
     theirs = {}
     for name, (hint, length) in _length_mistakes(c).items():
@@ -150,5 +166,5 @@ def _hint_length(c, got, length_of):
             agree += 1
         else:
             if agree:
-                return hint
-    return ""
+                return name, hint
+    return "", ""

@@ -3,7 +3,9 @@
 Facts about cells and source notebooks that several preprocessors, the release build and the tests
 share. Light: nbformat only (nbgrader's CourseDirectory is imported when a source notebook is read), so the
 build imports it without a kernel client."""
+import ast
 import os
+import re
 
 import nbformat
 from nbformat.v4 import new_output
@@ -42,9 +44,37 @@ def source_notebook(config, info):
 _SOURCES = {}   # source_notebook's notebooks, by (path, mtime, size)
 
 
+REGION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*$", re.M)
+MAGIC = re.compile(r"^([ \t]*)([%!][^\n]*)$", re.M)      # IPython's line magics and shell lines
+
+
+def code_shape(source):
+    """A cell's code with its comments and string literals (docstrings, printed text) masked: what a translated
+    cell keeps of the English one (the Chinese edition translates only those, autograder/build/translations.py).
+    nbgrader's region markers and IPython's magic lines (%matplotlib inline) count, as lines. None for code that
+    does not parse."""
+    try:
+        tree = ast.parse(MAGIC.sub(r"\1pass", REGION_MARKER.sub("", source)))
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = "…"
+        elif isinstance(node, ast.JoinedStr):
+            node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
+    return str(REGION_MARKER.findall(source)) + str(MAGIC.findall(source)) + ast.dump(tree)
+
+
 def course_code(source):
-    """The sources of the course's own code cells (not answers, not tests) in a source notebook."""
-    return {c.source for c in source.cells if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)}
+    """The code shapes (code_shape) of the course's own code cells (not answers, not tests) in a source
+    notebook: a cell of a submission in any language of the course is the course's when its shape is one."""
+    return {code_shape(c.source) for c in source.cells
+            if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)} - {None}
+
+
+def is_course_code(cell, course):
+    """Whether a submission's code cell is one of the course's own (`course`: course_code of its source)."""
+    return code_shape(cell.source) in course
 
 
 def bonus_cells(source):

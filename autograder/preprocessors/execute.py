@@ -30,6 +30,7 @@ from .cells import (
     course_code,
     error_output,
     is_answer_cell,
+    is_course_code,
     is_test_cell,
     source_notebook,
 )
@@ -278,7 +279,7 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
 
     def is_students(self, cell):
         return not is_test_cell(cell) and (
-            is_answer_cell(cell) or cell.source not in self._course_code)
+            is_answer_cell(cell) or not is_course_code(cell, self._course_code))
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

@@ -6,6 +6,8 @@ import html
 from nbgrader import preprocessors as nbp
 from traitlets import Integer
 
+from ..catalogues import checks_catalogue, language
+from ..notebook.language import tr, use
 from ..text import printable
 from .cells import is_answer_cell, is_test_cell, source_notebook
 from .sanitizeoutputs import Course, clean_cell, clean_notebook_metadata, is_str, left_out, unique_ids
@@ -41,6 +43,15 @@ class FeedbackPage(nbp.NbGraderPreprocessor):
              "div.output_area pre,div.output_subarea pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>")
 
     def preprocess(self, nb, resources):
+        """The page in the language of the notebook (autograder/catalogues.py language), English again after."""
+        lang = language(nb)
+        use(lang, checks_catalogue(lang))
+        try:
+            return self._page(nb, resources)
+        finally:
+            use("en")
+
+    def _page(self, nb, resources):
         from nbformat.v4 import new_markdown_cell
         source = source_notebook(self.config, resources["nbgrader"])
         course = Course.of(self.config, resources["nbgrader"])
@@ -52,18 +63,20 @@ class FeedbackPage(nbp.NbGraderPreprocessor):
         cells, rows = [], []
         for raw in kept:
             if raw is None:
-                cells.append(new_markdown_cell(f"*{dropped} more cells that you added or changed are left out of "
-                                               f"this page (it shows the first {self.max_own_cells}); your notebook "
-                                               "has them all.*"))
+                cells.append(new_markdown_cell(tr("*{dropped} more cells that you added or changed are left out of "
+                                                  "this page (it shows the first {shown}); your notebook has them "
+                                                  "all.*", dropped=dropped, shown=self.max_own_cells)))
                 self.log.warning("%s: %d cells of the student's own left out of the feedback page (it shows at most "
                                  "%d)", safe(resources["nbgrader"].get("student")), dropped, self.max_own_cells)
                 continue
             cell = clean_cell(raw, course, feedback=True)
             kind = cell.metadata.get("course", {}).get("generated") or generated.get(cell.source)
             if kind and cell.cell_type == "code" and not is_answer_cell(cell) and not is_test_cell(cell):
-                what = "check code" if kind == "check" else "explorer panel"
-                cells.append(new_markdown_cell(f"*The course's {what} cell is left out of this page: it is the "
-                                               "same for everyone, and the notebook itself has it.*"))
+                cells.append(new_markdown_cell(
+                    tr("*The course's check code cell is left out of this page: it is the same for everyone, and "
+                       "the notebook itself has it.*") if kind == "check" else
+                    tr("*The course's explorer panel cell is left out of this page: it is the same for everyone, "
+                       "and the notebook itself has it.*")))
                 continue
             meta = cell.metadata.get("nbgrader", {})
             if is_test_cell(cell) and meta.get("points") is not None:
@@ -75,11 +88,11 @@ class FeedbackPage(nbp.NbGraderPreprocessor):
                 self.shorten(cell)
             cells.append(cell)
         # tex2jax_ignore: MathJax (the template loads it) typesets no formula a message holds
-        table = ["<div class='tex2jax_ignore'><table class='conv1d-summary'><tr><th>test</th><th>points</th>"
-                 "<th>result</th></tr>"]
+        table = ["<div class='tex2jax_ignore'><table class='conv1d-summary'><tr>"
+                 f"<th>{tr('test')}</th><th>{tr('points')}</th><th>{tr('result')}</th></tr>"]
         for name, score, points, message, hint in rows:
             got = "–" if score is None else f"{float(score):g}"
-            result = html.escape(message) + (f"\n<b>Hint:</b> {html.escape(hint)}" if hint else "")
+            result = html.escape(message) + (f"\n<b>{tr('Hint:')}</b> {html.escape(hint)}" if hint else "")
             table.append(f"<tr><td>{html.escape(name)}</td><td>{got} / {float(points):g}</td><td>{result}</td></tr>")
         table.append("</table></div>")
         nb.cells = [new_markdown_cell(self.STYLE + "\n\n" + "".join(table))] + cells
@@ -94,8 +107,8 @@ class FeedbackPage(nbp.NbGraderPreprocessor):
         for out in reversed(cell.get("outputs", [])):
             if out.get("output_type") == "error":
                 lines = [line.strip() for line in out.get("evalue", "").splitlines() if line.strip()]
-                return cap(lines[0] if lines else out.get("ename", "") or "failed", MAX_MESSAGE)
-        return "passed"
+                return cap(lines[0] if lines else out.get("ename", "") or tr("failed"), MAX_MESSAGE)
+        return tr("passed")
 
     @staticmethod
     def hint(cell):
@@ -109,12 +122,13 @@ class FeedbackPage(nbp.NbGraderPreprocessor):
         if len(cell.source) > limit:
             more = len(cell.source) - limit
             cut = cell.source[:limit]
-            cell.source = cut + (f"\n# ... {more} more characters are left out of this page" if cell.cell_type == "code"
-                                 else f"\n    ... {more} more characters are left out of this page")
+            note = tr("... {more} more characters are left out of this page", more=more)
+            cell.source = cut + (f"\n# {note}" if cell.cell_type == "code" else f"\n    {note}")
         for out in cell.get("outputs", []):
             for key, holder in (("text", out), ("evalue", out), ("text/plain", out.get("data", {}))):
                 if is_str(holder.get(key)) and len(holder[key]) > limit:
-                    holder[key] = holder[key][:limit] + f"\n... {len(holder[key]) - limit} more characters are left out"
+                    holder[key] = holder[key][:limit] + "\n" + tr("... {more} more characters are left out",
+                                                                   more=len(holder[key]) - limit)
             if isinstance(out.get("traceback"), list) and sum(map(len, out["traceback"])) > limit:
                 out["traceback"] = [cap("\n".join(out["traceback"]), limit)]
 

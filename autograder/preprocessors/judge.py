@@ -10,13 +10,17 @@ from nbgrader.api import Gradebook
 from traitlets import Bool
 
 from .. import timing
+from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
+from ..notebook import language as messages
+from ..notebook.language import tr
 from .cells import (
     NOT_RUN,
     bonus_cells,
     course_code,
     error_output,
     grade_id,
+    is_course_code,
     is_test_cell,
     source_notebook,
 )
@@ -43,6 +47,16 @@ class Judge(nbp.NbGraderPreprocessor):
                             "nobody gets their extra credit.").tag(config=True)
 
     def preprocess(self, nb, resources):
+        """Judge in the language of the submission (its metadata course.lang, autograder/catalogues.py): the
+        checks' messages and hints, and the judge's own, speak it; English again afterwards."""
+        lang = language(nb)
+        messages.use(lang, checks_catalogue(lang))
+        try:
+            return self._judge(nb, resources)
+        finally:
+            messages.use("en")
+
+    def _judge(self, nb, resources):
         from ..sandbox import confine, judge
         (self.log.info if confine.bwrap() else self.log.warning)("Sandbox: %s", confine.sandbox_status())
         if not os.environ.get(confine.SECRET_VARIABLE) and not _warned_no_secret:
@@ -77,7 +91,7 @@ class Judge(nbp.NbGraderPreprocessor):
         elsewhere = {}      # names the student defined in cells the grader does not run: {name: cell number}
         for number, cell in enumerate(nb.cells, 1):
             if cell.cell_type == "code" and not is_test_cell(cell) and grade_id(cell) not in answer_ids \
-                    and cell.source not in course:
+                    and not is_course_code(cell, course):
                 for name in judge.defined_names(judge.to_python(cell.source)):
                     elsewhere.setdefault(name, number)
         for cell in nb.cells:
@@ -87,7 +101,7 @@ class Judge(nbp.NbGraderPreprocessor):
             stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
             if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
                 cell.outputs = [error_output(stopped[-1].ename,
-                                             stopped[-1].evalue or "the cell did not finish within the time limit")]
+                                             stopped[-1].evalue or tr("the cell did not finish within the time limit"))]
                 continue
             gid = grade_id(cell)
             if gid not in sources:
@@ -98,7 +112,7 @@ class Judge(nbp.NbGraderPreprocessor):
             if broken:
                 text, err = "", broken
             elif gid in bonus_ids and not self.bonus:
-                text, err = "", ("BonusOff", "this course does not offer this bonus (c.Judge.bonus = False)")
+                text, err = "", ("BonusOff", tr("this course does not offer this bonus (c.Judge.bonus = False)"))
             else:
                 for attempt in (1, 2):      # a cell the machine's load stopped is judged once more
                     with timing.part("judge"):
@@ -114,10 +128,10 @@ class Judge(nbp.NbGraderPreprocessor):
                 text, err, hint = verdict.text, verdict.error, verdict.hint
                 if not verdict.started:
                     broken = err
-                text = "".join(f"note: {n}\n" for n in verdict.notes if n not in noted) + text
+                text = "".join(tr("note: {note}", note=n) + "\n" for n in verdict.notes if n not in noted) + text
                 noted.update(verdict.notes)
                 flags += [f"{gid}: {f}" for f in verdict.flags + verdict.hidden_flags]
-                text += "".join(f"⚑ flagged for your instructor: {f}\n" for f in verdict.flags)
+                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=f) + "\n" for f in verdict.flags)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
                     if err[0] == "CellTimeoutError":
@@ -150,10 +164,10 @@ def explain(err, needed, elsewhere):
     """A failed test cell's one-line message, never empty; when the answer cells lack a name (or still
     raise the stub's NotImplementedError) that another cell defines, it says that cell is not graded."""
     ename, evalue = err
-    message = evalue.strip() or f"your code raised {ename} with no message"
-    stuck = "NotImplementedError" in message or "not defined by your answer cells" in message
+    message = evalue.strip() or tr("your code raised {ename} with no message", ename=ename)
+    stuck = ename in ("NameError", "NotImplementedError") or "NotImplementedError" in message
     moved = sorted(n for n in needed if n in elsewhere) if stuck else []
     for name in moved:
-        message += (f" `{name}` is defined in cell {elsewhere[name]}, which is not an answer cell: the grader runs "
-                    "only the answer cells, so move it into its answer cell.")
+        message += " " + tr("`{name}` is defined in cell {cell}, which is not an answer cell: the grader runs only "
+                            "the answer cells, so move it into its answer cell.", name=name, cell=elsewhere[name])
     return message

@@ -167,10 +167,11 @@ class Course:
     (release_markdown: the student notebooks' links to other notebooks of the series are Colab URLs),
     so the course's cells a student got are known where the released notebook is not (the grade
     command's grading process has the source notebook only); the released notebook's markdown, when
-    there is one, counts too. `escaped`: the course's markdown as clean_cell shows a student's
+    there is one, counts too, and so do the cells of its other editions (the Chinese notebook). `escaped`: the
+    course's markdown as clean_cell shows a student's
     (notebooks autograded before a course cell was known, restored on the feedback page)."""
 
-    def __init__(self, source, released=None):
+    def __init__(self, source, released=None, editions=()):
         self.markdown, self.code, self.by_grade_id = {}, {}, {}
         for c in source.cells:
             (self.markdown if c.cell_type == "markdown" else self.code).setdefault(c.source, c)
@@ -182,14 +183,19 @@ class Course:
         for c in released.cells if released is not None else ():
             if c.cell_type == "markdown":
                 self.markdown.setdefault(c.source, c)
+        for edition in editions:            # the Chinese edition's cells are the course's too
+            for c in edition.cells:
+                (self.markdown if c.cell_type == "markdown" else self.code).setdefault(c.source, c)
         self.sources = set(self.markdown) | set(self.code)
         self.escaped = {as_code_block(s): s for s in self.markdown if not is_escaped(s)}
 
     @classmethod
     def of(cls, config, info):
-        """The Course of an assignment's notebook (resources["nbgrader"]): its source notebook, and the
-        released one when the release folder has it."""
-        return cls(source_notebook(config, info), released_notebook(config, info))
+        """The Course of an assignment's notebook (resources["nbgrader"]): its source notebook, the released
+        one when the release folder has it, and the source's other editions (autograder/build/translations.py)."""
+        from ..build.translations import editions
+        source = source_notebook(config, info)
+        return cls(source, released_notebook(config, info), editions(source, info["assignment"]))
 
     def is_own(self, cell, seen):
         """Whether a cell (as read, untyped) is the student's own: added or changed. Not the course's
