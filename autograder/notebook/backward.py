@@ -5,9 +5,10 @@ The loss is L = Σ y·dy, so dL/dy = dy; dx has x's shape (N, C_in, L_in), dw th
 import numpy as np
 
 from .backward_hints import _hint_backward_error, _hint_grad_shape, _hint_grad_values
-from .cases import _count, _where
+from .cases import _where
 from .failures import CheckFailed, _sanitised
 from .hints import _hint_values
+from .language import tr
 from .lengths import _probe_case
 from .reference import (
     _grad_tolerance,
@@ -33,45 +34,51 @@ def run_backward(Conv1d, c, x, w, b, dy, where):
     layer, y = run_student(Conv1d, c, x, w, b, where=where)
     want_y = torch_conv1d(x, w, b, **c["conv"])
     if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-        raise CheckFailed(f"{where}: your forward's output is not torch's: {_forward_differs(y, want_y)} The "
-                          "gradients are checked on a right forward: the answer cell's own forward is one; if you "
-                          "changed it, change it back or fix it first.",
+        raise CheckFailed(tr("{where}: your forward's output is not torch's: {differs} The gradients are checked on a "
+                             "right forward: the answer cell's own forward is one; if you changed it, change it back "
+                             "or fix it first.", where=where, differs=_forward_differs(y, want_y)),
                           (_hint_values(c, x, w, b, y) if y.shape == want_y.shape else ""))
     with _Forbidden():
         try:
             backward = layer.backward
         except AttributeError as e:
-            raise CheckFailed(f"{where}: your Conv1d has no method backward(dy). Add it to the class: it returns "
-                              "(dx, dw, db), the gradients of the last forward's input, weight and bias.") from e
+            raise CheckFailed(tr("{where}: your Conv1d has no method backward(dy). Add it to the class: it returns "
+                                 "(dx, dw, db), the gradients of the last forward's input, weight and bias.",
+                                 where=where)) from e
         got, err = _outcome(lambda: backward(dy.copy()))
     if isinstance(err, NotImplementedError):
-        raise CheckFailed(f"{where}: your backward still raises NotImplementedError, the stub's: write it in the "
-                          "answer cell in place of `raise NotImplementedError()`.") from err
+        raise CheckFailed(tr("{where}: your backward still raises NotImplementedError, the stub's: write it in the "
+                             "answer cell in place of `raise NotImplementedError()`.", where=where)) from err
     if err is not None:
         said = _sanitised(err, where)
-        raise CheckFailed(f"{where}: your backward raised {type(err).__name__}"
-                          f"{': ' + said if said else ' (with no message)'}{_at_line(err)}\n"
-                          f"  torch's gradients have shapes dx {np.shape(x)}, dw {np.shape(w)}, db "
-                          f"{None if b is None else np.shape(b)}; dy has shape {dy.shape}.",
+        shapes = dict(where=where, error=type(err).__name__, said=said, at_line=_at_line(err), dx=np.shape(x),
+                      dw=np.shape(w), db=None if b is None else np.shape(b), dy=dy.shape)
+        raise CheckFailed(tr("{where}: your backward raised {error}: {said}{at_line}\n  torch's gradients have shapes "
+                             "dx {dx}, dw {dw}, db {db}; dy has shape {dy}.", **shapes) if said else
+                          tr("{where}: your backward raised {error} (with no message){at_line}\n  torch's gradients "
+                             "have shapes dx {dx}, dw {dw}, db {db}; dy has shape {dy}.", **shapes),
                           _hint_backward_error(c, err, b, layer, lambda **kw: _rerun(Conv1d, c, **kw))) from err
     if got is None:
-        raise CheckFailed(f"{where}: backward returned None. Did you forget `return dx, dw, db`?")
+        raise CheckFailed(tr("{where}: backward returned None. Did you forget `return dx, dw, db`?", where=where))
     if not isinstance(got, (tuple, list)) or len(got) != 3:
-        raise CheckFailed(f"{where}: backward should return three things, (dx, dw, db); yours returned "
-                          f"{type(got).__name__}"
-                          f"{' of length ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}.")
+        if isinstance(got, (tuple, list)):
+            raise CheckFailed(tr("{where}: backward should return three things, (dx, dw, db); yours returned {type} "
+                                 "of length {n}.", where=where, type=type(got).__name__, n=len(got)))
+        raise CheckFailed(tr("{where}: backward should return three things, (dx, dw, db); yours returned {type}.",
+                             where=where, type=type(got).__name__))
     return tuple(None if g is None else np.asarray(g) for g in got)
 
 
 def _forward_differs(y, want):
     """Where the student's forward output y differs from torch's `want`, in one sentence."""
     if y.shape != want.shape:
-        return f"it has shape {y.shape}, torch's {want.shape}."
+        return tr("it has shape {shape}, torch's {want}.", shape=y.shape, want=want.shape)
     if not _is_real(y):
-        return f"it holds {y.dtype}, not real numbers."
+        return tr("it holds {dtype}, not real numbers.", dtype=y.dtype)
     err = np.abs(y.astype(np.float64) - want)
     worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
-    return f"the largest difference is {err[worst]:.3g}, at y index {tuple(int(j) for j in worst)}."
+    return tr("the largest difference is {err:.3g}, at y index {index}.", err=err[worst],
+              index=tuple(int(j) for j in worst))
 
 
 def _rerun(Conv1d, c, L=None, **conv):
@@ -105,7 +112,9 @@ def check_backward(Conv1d, cases, hidden=False, grads=GRADS):
             for name in ("db", "dw", "dx"):     # the order the notebook teaches them
                 if name in grads:
                     _compare_grad(name, c, where, hidden, want[name], got[name], x, w, b, dy)
-    print(f"✓ {', '.join(g for g in GRADS if g in grads)} match torch.autograd: {_count(cases, 'configuration')}")
+    names = ", ".join(g for g in GRADS if g in grads)
+    print(tr("✓ {grads} match torch.autograd: {n} configuration", grads=names, n=len(cases)) if len(cases) == 1 else
+          tr("✓ {grads} match torch.autograd: {n} configurations", grads=names, n=len(cases)))
 
 
 def _is_real(a):
@@ -115,31 +124,39 @@ def _is_real(a):
 def _compare_grad(name, c, where, hidden, want, got, x, w, b, dy):
     if name == "db" and want is None:
         if got is not None:
-            raise CheckFailed(f"{where}: this layer has no bias (bias=False, self.bias is None), so there is no "
-                              f"bias gradient: return None for db; yours has shape {got.shape}.",
-                              "with bias=False, self.bias is None: return None for db, as torch leaves "
-                              "bias.grad out.")
+            raise CheckFailed(tr("{where}: this layer has no bias (bias=False, self.bias is None), so there is no "
+                                 "bias gradient: return None for db; yours has shape {shape}.",
+                                 where=where, shape=got.shape),
+                              tr("with bias=False, self.bias is None: return None for db, as torch leaves "
+                                 "bias.grad out."))
         return
     if got is None:
-        raise CheckFailed(f"{where}: {name} is None; torch's {GRAD_OF[name]} has shape {want.shape}.",
-                          "db is None only when self.bias is None; this layer has a bias." if name == "db" else None)
+        raise CheckFailed(tr("{where}: {name} is None; torch's {grad} has shape {shape}.",
+                             where=where, name=name, grad=GRAD_OF[name], shape=want.shape),
+                          tr("db is None only when self.bias is None; this layer has a bias.")
+                          if name == "db" else None)
     if got.shape != want.shape:
-        raise CheckFailed(f"{where}: {name} should have shape {want.shape}, like torch's {GRAD_OF[name]}; yours "
-                          f"has {got.shape}.", _hint_grad_shape(name, c, x, w, b, dy, got)
-                          if _is_real(got) else None)
+        raise CheckFailed(tr("{where}: {name} should have shape {want}, like torch's {grad}; yours has {got}.",
+                             where=where, name=name, want=want.shape, grad=GRAD_OF[name], got=got.shape),
+                          _hint_grad_shape(name, c, x, w, b, dy, got) if _is_real(got) else None)
     if not _is_real(got):
-        raise CheckFailed(f"{where}: {name} should hold real numbers, not {got.dtype}.")
+        raise CheckFailed(tr("{where}: {name} should hold real numbers, not {dtype}.", where=where, name=name,
+                             dtype=got.dtype))
     err = np.abs(got.astype(np.float64) - want)
     tol = _grad_tolerance(c, want, _terms(c, dy.shape)[name])
     if np.all(err <= tol):      # NaN fails
         return
     worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
-    msg = (f"{where}: {name} differs from torch's {GRAD_OF[name]}. Largest difference {err[worst]:.3g} at "
-           f"{name} index {tuple(int(j) for j in worst)}"
-           + ("." if hidden else f" (expected {want[worst]:.6g}, got {got[worst]:.6g})."))
-    if not hidden:
+    found = dict(where=where, name=name, grad=GRAD_OF[name], err=err[worst], index=tuple(int(j) for j in worst))
+    if hidden:
+        msg = tr("{where}: {name} differs from torch's {grad}. Largest difference {err:.3g} at {name} index {index}.",
+                 **found)
+    else:
         row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]" if len(worst) > 1 else ""
         pick = worst[:-1] if len(worst) > 1 else slice(None)
-        msg += (f"\n  expected{row} = {np.array2string(want[pick], precision=4)}"
-                f"\n  got{row}{' ' * 6} = {np.array2string(got[pick].astype(np.float64), precision=4)}")
+        msg = (tr("{where}: {name} differs from torch's {grad}. Largest difference {err:.3g} at {name} index {index} "
+                  "(expected {want:.6g}, got {got:.6g}).", **found, want=want[worst], got=got[worst])
+               + tr("\n  expected{row} = {want}\n  got{row}       = {got}", row=row,
+                    want=np.array2string(want[pick], precision=4),
+                    got=np.array2string(got[pick].astype(np.float64), precision=4)))
     raise CheckFailed(msg, _hint_grad_values(name, c, x, w, b, dy, got))

@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 from .failures import _said
+from .language import tr
 from .padding import NP_PAD_MODES, _pad_amounts, _plain, pad_index, pads_fit
 from .reference import _grad_tolerance, _terms
 
@@ -81,46 +82,62 @@ def backward_loops(x, w, dy, c, stride=None, dilation=None, flip=False, groups_o
     return dx, dw
 
 
-LAST_WRITE_HINT = ("an index repeats and only its last write survived: `a[..., idx] += v` with a repeated idx adds "
-                   "once per position (NumPy buffers it), and `=` in a loop replaces; add every contribution: "
-                   "np.add.at(a, (slice(None), slice(None), idx), v), or `+=` one element at a time.")
+# The hints of the classic mistakes. Functions, not constants: tr() runs when a hint is made, in the language set
+# then (a Chinese notebook sets it after loading this module).
+
+def _last_write_hint():
+    return tr("an index repeats and only its last write survived: `a[..., idx] += v` with a repeated idx adds once per "
+              "position (NumPy buffers it), and `=` in a loop replaces; add every contribution: "
+              "np.add.at(a, (slice(None), slice(None), idx), v), or `+=` one element at a time.")
 
 
-STRIDE_HINT = ("dy was not dilated by the stride: output t came from the window that starts at t·stride, so "
-               "dy[..., t]·w[o, c, k] goes back to x_pad[..., t·stride + k·dilation] (dy with stride − 1 zeros "
-               "between its elements), and dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation].")
+def _stride_hint():
+    return tr("dy was not dilated by the stride: output t came from the window that starts at t·stride, so "
+              "dy[..., t]·w[o, c, k] goes back to x_pad[..., t·stride + k·dilation] (dy with stride − 1 zeros "
+              "between its elements), and dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation].")
 
 
-DILATION_HINT = ("the taps are dilation apart in the backward too: dy[..., t] meets x_pad[..., t·stride + "
-                 "k·dilation], in dx and in dw.")
+def _dilation_hint():
+    return tr("the taps are dilation apart in the backward too: dy[..., t] meets x_pad[..., t·stride + k·dilation], "
+              "in dx and in dw.")
 
 
-FLIP_DX_HINT = ("the kernel is flipped in dx: x_pad[t·stride + k·dilation] receives w[o, c, k]·dy[t], tap k for "
-                "tap k, as in the forward. Scattering dy tap by tap, use w as it is; computing dx as a correlation "
-                "of the dilated, padded dy, flip the kernel, w[..., ::-1] (that is conv_transpose1d): flip once or "
-                "not at all.")
+def _flip_dx_hint():
+    return tr("the kernel is flipped in dx: x_pad[t·stride + k·dilation] receives w[o, c, k]·dy[t], tap k for tap k, "
+              "as in the forward. Scattering dy tap by tap, use w as it is; computing dx as a correlation of the "
+              "dilated, padded dy, flip the kernel, w[..., ::-1] (that is conv_transpose1d): flip once or not at all.")
 
 
-FLIP_DW_HINT = ("dw is flipped along the kernel axis: dw[o, c, k] pairs dy[n, o, t] with x_pad[n, c, t·stride + "
-                "k·dilation], tap k as in the forward: nothing is flipped in dw.")
+def _flip_dw_hint():
+    return tr("dw is flipped along the kernel axis: dw[o, c, k] pairs dy[n, o, t] with x_pad[n, c, t·stride + "
+              "k·dilation], tap k as in the forward: nothing is flipped in dw.")
 
 
-GROUPS_HINT = ("groups mix channels here: output channel o belongs to group g = o // (C_out/groups) and reads "
-               "only input channels g·C_in/groups … (g+1)·C_in/groups − 1. Its dy flows back to those channels "
-               "only (dx), and dw[o, c] pairs dy[:, o] with input channel g·C_in/groups + c, not with channel c.")
+def _groups_hint():
+    return tr("groups mix channels here: output channel o belongs to group g = o // (C_out/groups) and reads only "
+              "input channels g·C_in/groups … (g+1)·C_in/groups − 1. Its dy flows back to those channels only (dx), "
+              "and dw[o, c] pairs dy[:, o] with input channel g·C_in/groups + c, not with channel c.")
 
 
-BATCH_HINT = "sum over every sample of the batch: dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + k·dilation]."
+def _batch_hint():
+    return tr("sum over every sample of the batch: dw[o, c, k] = Σ_n Σ_t dy[n, o, t]·x_pad[n, c, t·stride + "
+              "k·dilation].")
 
 
-MEAN_HINT = "the gradient sums over the samples and positions, it does not average: no division by N or L_out."
+def _mean_hint():
+    return tr("the gradient sums over the samples and positions, it does not average: no division by N or L_out.")
+
+
+def _same_note(conv):
+    """The note on padding='same' that follows the left and right amounts in a hint, or ""."""
+    return tr(" (padding='same' puts the odd one on the right)") if conv.get("padding") == "same" else ""
 
 
 def _dropped_hint(mode):
-    return (f"the gradient of the padded positions was dropped: with padding_mode='{mode}' they are copies of x, "
-            "so their gradient belongs to the elements they copy: add it back, np.add.at(dx, (slice(None), "
-            f"slice(None), index), dx_pad) with index = np.pad(np.arange(L_in), (left, right), "
-            f"mode='{NP_PAD_MODES[mode]}'), instead of cropping.")
+    return tr("the gradient of the padded positions was dropped: with padding_mode='{mode}' they are copies of x, so "
+              "their gradient belongs to the elements they copy: add it back, np.add.at(dx, (slice(None), "
+              "slice(None), index), dx_pad) with index = np.pad(np.arange(L_in), (left, right), mode='{np_mode}'), "
+              "instead of cropping.", mode=mode, np_mode=NP_PAD_MODES[mode])
 
 
 def _crop_hint(c, start, crop):
@@ -128,11 +145,15 @@ def _crop_hint(c, start, crop):
     conv = _plain(c["conv"])
     left, right = _pad_amounts(dict(c, conv=conv))
     mode = conv.get("padding_mode", "zeros")
-    return (f"dx is cropped at the wrong offset: yours is dx_pad[..., {crop}], but x starts after the left padding "
-            f"and is L_in long: dx = dx_pad[..., left:left + L_in], here left = {left}, right = {right}"
-            + (" (padding='same' puts the odd one on the right)" if conv.get("padding") == "same" else "")
-            + ("." if mode == "zeros" else f"; with padding_mode='{mode}' the padded positions are copies of x, so "
-               "fold their gradient back (np.add.at with the padding's index map) instead of cropping."))
+    found = dict(crop=crop, left=left, right=right, same=_same_note(conv), mode=mode)
+    if mode == "zeros":
+        return tr("dx is cropped at the wrong offset: yours is dx_pad[..., {crop}], but x starts after the left "
+                  "padding and is L_in long: dx = dx_pad[..., left:left + L_in], here left = {left}, right = "
+                  "{right}{same}.", **found)
+    return tr("dx is cropped at the wrong offset: yours is dx_pad[..., {crop}], but x starts after the left padding "
+              "and is L_in long: dx = dx_pad[..., left:left + L_in], here left = {left}, right = {right}{same}; with "
+              "padding_mode='{mode}' the padded positions are copies of x, so fold their gradient back (np.add.at "
+              "with the padding's index map) instead of cropping.", **found)
 
 
 def _grad_variants(name, c, x, w, b, dy):
@@ -144,51 +165,51 @@ def _grad_variants(name, c, x, w, b, dy):
     K, N = c["K"], x.shape[0]
     if name == "db":
         dy64 = np.asarray(dy, np.float64)
-        out = [("the bias gradient sums dy over the batch and the length, one number per output channel: "
-                "db = dy.sum(axis=(0, 2)), not averaged.", dy64.mean(axis=(0, 2)))]
+        out = [(tr("the bias gradient sums dy over the batch and the length, one number per output channel: "
+                   "db = dy.sum(axis=(0, 2)), not averaged."), dy64.mean(axis=(0, 2)))]
         if N > 1:
-            out.append(("the bias gradient sums dy over every sample of the batch: db = dy.sum(axis=(0, 2)), "
-                        "not dy[0].sum(axis=1).", dy64[0].sum(axis=1)))
+            out.append((tr("the bias gradient sums dy over every sample of the batch: db = dy.sum(axis=(0, 2)), "
+                           "not dy[0].sum(axis=1)."), dy64[0].sum(axis=1)))
         return out
     one = lambda **kw: backward_loops(x, w, dy, c, **kw)[0 if name == "dx" else 1]
     out = []
     if s > 1:
-        out.append((STRIDE_HINT, one(stride=1)))
+        out.append((_stride_hint(), one(stride=1)))
     if d > 1 and K > 1:
-        out.append((DILATION_HINT, one(dilation=1)))
+        out.append((_dilation_hint(), one(dilation=1)))
     if K > 1:
-        out.append((FLIP_DX_HINT, one(flip=True)) if name == "dx" else (FLIP_DW_HINT, one()[..., ::-1]))
+        out.append((_flip_dx_hint(), one(flip=True)) if name == "dx" else (_flip_dw_hint(), one()[..., ::-1]))
     if G > 1:
-        out += [(GROUPS_HINT, one(groups_of=lambda o: [0])), (GROUPS_HINT, one(groups_of=lambda o: [o % G])),
-                (GROUPS_HINT, one(groups_of=lambda o: range(G)))]
+        out += [(_groups_hint(), one(groups_of=lambda o: [0])), (_groups_hint(), one(groups_of=lambda o: [o % G])),
+                (_groups_hint(), one(groups_of=lambda o: range(G)))]
     if name == "dx" and mode != "zeros" and left + right:
         out.append((_dropped_hint(mode), one(fold=(left, right, "zeros"))))
         others = {"reflect": ["replicate", "symmetric"], "replicate": ["reflect"], "circular": ["replicate"]}[mode]
         for other in others:
-            out.append((f"the gradient of the padding went back as padding_mode='{other}' would send it, not "
-                        f"'{mode}': fold it back with index = np.pad(np.arange(L_in), (left, right), "
-                        f"mode='{NP_PAD_MODES[mode]}'), the same map the forward padded with.",
-                        one(fold=(left, right, other))))
+            out.append((tr("the gradient of the padding went back as padding_mode='{other}' would send it, not "
+                           "'{mode}': fold it back with index = np.pad(np.arange(L_in), (left, right), "
+                           "mode='{np_mode}'), the same map the forward padded with.",
+                           other=other, mode=mode, np_mode=NP_PAD_MODES[mode]), one(fold=(left, right, other))))
     if name == "dx":
-        out += [(LAST_WRITE_HINT, one(last_write=kind)) for kind in (("fold",), ("scatter",), ("scatter", "fold"))]
+        out += [(_last_write_hint(), one(last_write=kind)) for kind in (("fold",), ("scatter",), ("scatter", "fold"))]
         if K > 1:
-            out.append((LAST_WRITE_HINT, one(last_write=("tap",))))
+            out.append((_last_write_hint(), one(last_write=("tap",))))
     if name == "dx" and left + right:
         dx_pad, L = one(keep_pad=True), x.shape[2]
         for start in range(dx_pad.shape[2] - L + 1):
             if start != left:
                 out.append((_crop_hint(c, start, f"{start}:{start} + L_in"), dx_pad[..., start:start + L]))
     if name == "dx" and left != right and mode != "zeros":
-        out.append((f"the gradient of the padding was folded back with left and right swapped: left = {left}, "
-                    f"right = {right} (padding='same' puts the odd one on the right); index = "
-                    "np.pad(np.arange(L_in), (left, right), ...), the same map the forward padded with.",
-                    one(fold=(right, left, mode))))
+        out.append((tr("the gradient of the padding was folded back with left and right swapped: left = {left}, "
+                       "right = {right} (padding='same' puts the odd one on the right); index = "
+                       "np.pad(np.arange(L_in), (left, right), ...), the same map the forward padded with.",
+                       left=left, right=right), one(fold=(right, left, mode))))
     if name == "dw" and N > 1:
-        out.append((BATCH_HINT, backward_loops(x[:1], w, dy[:1], c)[1]))
-        out.append((MEAN_HINT, one() / N))
+        out.append((_batch_hint(), backward_loops(x[:1], w, dy[:1], c)[1]))
+        out.append((_mean_hint(), one() / N))
     if name == "dw" and mode != "zeros" and left + right:
-        out.append((f"dw pairs dy with the padded input as the forward padded it, padding_mode='{mode}', not "
-                    "with zeros in the padding.", one(dw_pad="zeros")))
+        out.append((tr("dw pairs dy with the padded input as the forward padded it, padding_mode='{mode}', not "
+                       "with zeros in the padding.", mode=mode), one(dw_pad="zeros")))
     return out
 
 
@@ -203,7 +224,9 @@ def _hint_grad_values(name, c, x, w, b, dy, got):
     for hint, v in _grad_variants(name, c, x, w, b, dy):
         if v is not None and v.shape == got64.shape and np.all(np.abs(v - got64) <= _grad_tolerance(c, v, tol_terms)):
             named += [hint] if hint not in named else []
-    return " ".join(named[:2])
+    if len(named) > 1:          # two sentences, joined as the language joins them
+        return tr("{first} {second}", first=named[0], second=named[1])
+    return named[0] if named else ""
 
 
 def _hint_grad_shape(name, c, x, w, b, dy, got):
@@ -228,23 +251,23 @@ def _shape_variants(name, c, x, w, b, dy, shape):
     left, right = _pad_amounts(dict(c, conv=conv))
     dy64 = np.asarray(dy, np.float64)
     if name == "db":
-        return [("one number per output channel: sum dy over the batch and the length axes, "
-                 f"db = dy.sum(axis=(0, 2)), not dy.sum(axis={axes}).", dy64.sum(axis=axes))
+        return [(tr("one number per output channel: sum dy over the batch and the length axes, "
+                    "db = dy.sum(axis=(0, 2)), not dy.sum(axis={axes}).", axes=axes), dy64.sum(axis=axes))
                 for axes in (2, 0, (0, 1), (1, 2))] + [
-                ("one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum().", dy64.sum())]
+                (tr("one number per output channel: db = dy.sum(axis=(0, 2)), not dy.sum()."), dy64.sum())]
     N, C_in, L = x.shape
     C_out, K = w.shape[0], w.shape[2]
     dx_pad, dw = backward_loops(x, w, dy, c, keep_pad=True)
     out = []
     if name == "dw":
-        out.append(("dw has the weight's axes, (C_out, C_in/groups, K): yours has the first two swapped.",
+        out.append((tr("dw has the weight's axes, (C_out, C_in/groups, K): yours has the first two swapped."),
                     dw.transpose(1, 0, 2)))
-        out.append((BATCH_HINT + " Yours keeps one dw per sample.",
+        out.append((tr("{batch} Yours keeps one dw per sample.", batch=_batch_hint()),
                     np.stack([backward_loops(x[n:n + 1], w, dy[n:n + 1], c)[1] for n in range(N)])))
         if G > 1 and tuple(shape) == (C_out, C_in, K):
             dense = dict(c, conv=dict(conv, groups=1))
-            out.append((GROUPS_HINT + " dw has the weight's shape (C_out, C_in/groups, K); yours pairs every output "
-                        "channel with every input channel.",
+            out.append((tr("{groups} dw has the weight's shape (C_out, C_in/groups, K); yours pairs every output "
+                           "channel with every input channel.", groups=_groups_hint()),
                         backward_loops(x, np.zeros((C_out, C_in, K)), dy, dense)[1]))
         return out
     # dx: a slice of dx_pad, the gradient of the padded input (the whole of it, or cut at the wrong place)
@@ -252,24 +275,25 @@ def _shape_variants(name, c, x, w, b, dy, shape):
     dropped = (L + left + right - span) % s
     n = shape[-1] if len(shape) == 3 and shape[:2] == (N, C_in) else None
     if n == L + left + right and left + right:
-        out.append(("dx has x's shape, (N, C_in, L_in): yours is dx_pad, the gradient of the padded input, with "
-                    "the padding still on; " + ("crop it, dx = dx_pad[..., left:left + L_in]." if mode == "zeros"
-                                                else "fold it back onto the elements the padding copied."), dx_pad))
+        out.append((tr("dx has x's shape, (N, C_in, L_in): yours is dx_pad, the gradient of the padded input, with "
+                       "the padding still on; crop it, dx = dx_pad[..., left:left + L_in].") if mode == "zeros" else
+                    tr("dx has x's shape, (N, C_in, L_in): yours is dx_pad, the gradient of the padded input, with "
+                       "the padding still on; fold it back onto the elements the padding copied."), dx_pad))
     if n is not None and dropped > right and n == L - (dropped - right):
-        out.append((f"dx is {dropped - right} position(s) short: the floor in L_out left the end of x_pad unread, "
-                    "and your dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as "
-                    "x_pad, L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.",
-                    dx_pad[..., left:left + n]))
+        out.append((tr("dx is {short} position(s) short: the floor in L_out left the end of x_pad unread, and your "
+                       "dx_pad stops where the windows stop, (L_out − 1)·stride + span. Make dx_pad as long as x_pad, "
+                       "L_in + left + right, then crop or fold: the output_padding of conv_transpose1d.",
+                       short=dropped - right), dx_pad[..., left:left + n]))
     if n is not None and n < dx_pad.shape[2]:
         out += [(_crop_hint(c, start, f"{start}:{start + n}" if start + n < dx_pad.shape[2] else f"{start}:"),
                  dx_pad[..., start:start + n]) for start in range(dx_pad.shape[2] - n + 1)]
     if G > 1 and len(shape) == 3 and shape[0] == N and shape[1] == C_in // G and shape[2] == L:
         dx = backward_loops(x, w, dy, c)[0]
         Cg = C_in // G
-        out.append((GROUPS_HINT + " Yours holds the gradient of the first group's input channels only; dx has all "
-                    "C_in.", dx[:, :Cg]))
-        out.append((GROUPS_HINT + " Yours adds the groups' gradients into C_in/groups channels; dx has all C_in.",
-                    dx.reshape(N, G, Cg, L).sum(axis=1)))
+        out.append((tr("{groups} Yours holds the gradient of the first group's input channels only; dx has all C_in.",
+                       groups=_groups_hint()), dx[:, :Cg]))
+        out.append((tr("{groups} Yours adds the groups' gradients into C_in/groups channels; dx has all C_in.",
+                       groups=_groups_hint()), dx.reshape(N, G, Cg, L).sum(axis=1)))
     return out
 
 
@@ -310,11 +334,11 @@ def _hint_backward_error(c, err, b, layer=None, rerun=None):
         except Exception:
             missing = False
         if missing:
-            return (f"your layer has no attribute {m.group(2)} when backward runs: backward needs what the last "
-                    f"forward saw, so keep it in forward (self.{m.group(2)} = ...), then read it in backward.")
+            return tr("your layer has no attribute {name} when backward runs: backward needs what the last forward "
+                      "saw, so keep it in forward (self.{name} = ...), then read it in backward.", name=m.group(2))
     if b is None and isinstance(err, TypeError) and "NoneType" in text and runs(bias=True):
-        return ("with bias=False, self.bias is None: your backward runs when the layer has a bias and raises this "
-                "without one. Return None for db, and do not read the bias.")
+        return tr("with bias=False, self.bias is None: your backward runs when the layer has a bias and raises this "
+                  "without one. Return None for db, and do not read the bias.")
     if not isinstance(err, (ValueError, IndexError)):
         return ""
     left, right = _pad_amounts(dict(c, conv=conv))
@@ -328,29 +352,30 @@ def _hint_backward_error(c, err, b, layer=None, rerun=None):
                 and pads_fit(n, left, right, mode)]
         if _met(shapes, short, L_pad) or _met(shapes, L_pad, short) or bounds == (2, short) or (
                 fits and runs(L=fits[0])):
-            return (f"the floor in L_out left the last {L_pad - short} position(s) of x_pad unread (your backward "
-                    "runs when the windows reach the end of x_pad), so a dx_pad that stops where the windows stop, "
-                    "(L_out − 1)·stride + span, is shorter than x_pad: make dx_pad as long as x_pad, L_in + left + "
-                    "right (the output_padding of conv_transpose1d).")
+            return tr("the floor in L_out left the last {unread} position(s) of x_pad unread (your backward runs "
+                      "when the windows reach the end of x_pad), so a dx_pad that stops where the windows stop, "
+                      "(L_out − 1)·stride + span, is shorter than x_pad: make dx_pad as long as x_pad, L_in + left + "
+                      "right (the output_padding of conv_transpose1d).", unread=L_pad - short)
     C_in, C_out = c["C_in"], c["C_out"]
     if G > 1 and (bounds in ((1, C_in // G), (0, C_out // G)) or any(
             _met(shapes, p, q, axis) or _met(shapes, q, p, axis) for p, q in ((C_in // G, C_in), (C_out // G, C_out))
             for axis in (0, 1)) or runs(groups=1)):
-        return (f"your backward runs with groups=1 and raises with groups={G}: the weight is (C_out, C_in/groups, K) "
-                "and output channel o, of group g = o // (C_out/groups), sends its gradient back to input channels "
-                "g·C_in/groups … (g+1)·C_in/groups − 1 only.")
+        return tr("your backward runs with groups=1 and raises with groups={groups}: the weight is (C_out, "
+                  "C_in/groups, K) and output channel o, of group g = o // (C_out/groups), sends its gradient back to "
+                  "input channels g·C_in/groups … (g+1)·C_in/groups − 1 only.", groups=G)
     stride_1 = L_pad - span + 1          # the windows of a stride-1 layer
     if s > 1 and (bounds == (2, L_out) or any(_met(shapes, L_out, q) or _met(shapes, q, L_out)
                                               for q in {stride_1, (L_out - 1) * s + 1} - {L_out}) or runs(stride=1)):
-        return (f"your backward runs with stride=1 and raises with stride={s}: dy has L_out = {L_out} positions, and "
-                "position t goes back to x_pad[..., t·stride + k·dilation], the window that starts at t·stride: "
-                "every stride-th position, slice(k·dilation, k·dilation + (L_out − 1)·stride + 1, stride).")
+        return tr("your backward runs with stride=1 and raises with stride={stride}: dy has L_out = {L_out} "
+                  "positions, and position t goes back to x_pad[..., t·stride + k·dilation], the window that starts "
+                  "at t·stride: every stride-th position, slice(k·dilation, k·dilation + (L_out − 1)·stride + 1, "
+                  "stride).", stride=s, L_out=L_out)
     if mode != "zeros" and left + right and (_met(shapes, L, L_pad) or _met(shapes, L_pad, L)
                                              or runs(padding_mode="zeros")):
-        return (f"your backward runs with padding_mode='zeros' and raises with '{mode}': fold the gradient of the "
-                "padding back with the index map of the forward's padding, index = np.pad(np.arange(L_in), (left, "
-                "right), mode=...), np.add.at(dx, (slice(None), slice(None), index), dx_pad).")
+        return tr("your backward runs with padding_mode='zeros' and raises with '{mode}': fold the gradient of the "
+                  "padding back with the index map of the forward's padding, index = np.pad(np.arange(L_in), (left, "
+                  "right), mode=...), np.add.at(dx, (slice(None), slice(None), index), dx_pad).", mode=mode)
     if mode == "zeros" and left + right and (_met(shapes, L, L_pad) or _met(shapes, L_pad, L)):
-        return (f"an array as long as x ({L}) met one as long as x_pad ({L_pad}): crop the padding off, "
-                "dx = dx_pad[..., left:left + L_in].")
+        return tr("an array as long as x ({L}) met one as long as x_pad ({L_pad}): crop the padding off, "
+                  "dx = dx_pad[..., left:left + L_in].", L=L, L_pad=L_pad)
     return ""

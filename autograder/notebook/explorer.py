@@ -10,6 +10,11 @@ its output is, and the explorer shows its answer next to the formula.
 
 Without ipywidgets (or with CONV1D_EXPLORER=static in the environment, as `make release` sets it for
 the outputs kept in solutions/) the cell shows the same picture once, as a static figure.
+
+Words go through tr() (language.py), in the language the notebook set with `use` before calling explore: the
+text under the picture and the focus slider's label. The picture itself holds no words, only symbols,
+parameter names and numbers: matplotlib draws with its own font, DejaVu Sans, which has no Chinese (nor has
+Colab any CJK font by default), so a Chinese word in the picture would be empty boxes.
 """
 import io
 import os
@@ -17,6 +22,7 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
+from .language import tr
 from .padding import PADDING_MODES, pad_index, padding_amounts, pads_fit
 
 MODES = list(PADDING_MODES)
@@ -34,7 +40,7 @@ PANELS = {
     "bias": {**BASE, "L_in": ("slider", (1, 16), 6), "in_channels": ("slider", (1, 6), 2),
              "out_channels": ("slider", (1, 6), 3), "bias": ("checkbox", None, True)},
 }
-FOCUS = "output t"       # the slider that picks the output whose window is drawn
+FOCUS = "output t"       # the slider that picks the output whose window is drawn: its label, tr("output t")
 LAYER = dict(in_channels=1, out_channels=1, stride=1, padding=0, dilation=1, groups=1, bias=False,
              padding_mode="zeros")
 
@@ -117,24 +123,49 @@ def describe(p):
     lines = [f"$${latex}$$"]
     verdict = torch_says(p)
     if verdict and verdict[0] == "error":
-        lines.append(f"<b>torch refuses this layer:</b> <code>{verdict[1]}</code>")
+        lines.append(tr("<b>torch refuses this layer:</b> <code>{message}</code>", message=verdict[1]))
     elif verdict:
-        lines.append(f"torch: output shape $(N, {q['out_channels']}, {verdict[1]})$"
-                     + ("" if verdict[1] == value else " (the formula does not apply here)"))
+        shape = f"(N, {q['out_channels']}, {verdict[1]})"
+        lines.append(tr("torch: output shape ${shape}$", shape=shape) if verdict[1] == value else
+                     tr("torch: output shape ${shape}$ (the formula does not apply here)", shape=shape))
+    never = never_read(p)
+    if never:
+        lines.append(tr("{n} input position is never read: red in the picture.", n=never) if never == 1 else
+                     tr("{n} input positions are never read: red in the picture.", n=never))
     if "in_channels" in p:
         g = q["groups"]
         fan_in = q["in_channels"] // g * q["kernel_size"]
         count = q["out_channels"] * fan_in + (q["out_channels"] if q["bias"] else 0)
         per_filter = "C_{in}/G" if "groups" in p else "C_{in}"     # G only from the groups notebook on
-        lines.append(f"weight $(C_{{out}}, {per_filter}, K) = ({q['out_channels']}, {q['in_channels'] // g}, "
-                     f"{q['kernel_size']})$" + (f", bias $({q['out_channels']},)$" if "bias" in p and q["bias"] else "")
-                     + f": {count} parameters"
-                     + (f", drawn from $U(\\pm 1/\\sqrt{{{fan_in}}})$" if "bias" in p and q["bias"] else ""))
+        weight = f"(C_{{out}}, {per_filter}, K) = ({q['out_channels']}, {q['in_channels'] // g}, {q['kernel_size']})"
+        if "bias" in p and q["bias"]:
+            lines.append(tr("weight ${weight}$, bias ${bias}$: {count} parameters, drawn from ${law}$", weight=weight,
+                            bias=f"({q['out_channels']},)", count=count, law=f"U(\\pm 1/\\sqrt{{{fan_in}}})"))
+        else:
+            lines.append(tr("weight ${weight}$: {count} parameters", weight=weight, count=count))
     return lines
+
+
+def never_read(p):
+    """How many input positions no output reads (drawn red), 0 where torch refuses the layer."""
+    q = {**LAYER, **p}
+    got = reads(q)
+    if got is None:
+        return 0
+    left, sources, taps = got
+    read = {i for row in taps for i in row}
+    return q["L_in"] - len({sources[i] for i in read if sources[i] >= 0})
 
 
 def draw(p, focus=0):
     """The picture for controls p as PNG bytes; output `focus` is highlighted."""
+    buf = io.BytesIO()
+    figure(p, focus).savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def figure(p, focus=0):
+    """The matplotlib Figure of draw(): words in it are symbols, parameter names and numbers only."""
     channels = "in_channels" in p
     fig = Figure(figsize=(10, 3.2), dpi=90)
     if channels:
@@ -144,34 +175,31 @@ def draw(p, focus=0):
         ax = fig.subplots()
     draw_positions(ax, p, focus)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.05)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return fig
 
 
 def title(p, focus=0):
     """The title of the positions picture: output `focus` as the sum it computes, y_t = w_0 x_i + ..., with
-    a sum over channels, a bias and the positions never read only where the panel's controls bring them."""
+    a sum over channels and a bias only where the panel's controls bring them (the positions never read are
+    said under the picture, describe())."""
     q = {**LAYER, **p}
     got = reads(q)
     if got is None:
         return None
     left, sources, taps = got
     focus = min(focus, len(taps) - 1)
-    read = {i for row in taps for i in row}
-    never = q["L_in"] - len({sources[i] for i in read if sources[i] >= 0})
     terms = [f"w_{{{k}}}" + (r"\cdot 0" if sources[i] < 0 else f"x_{{{sources[i]}}}")
              for k, i in enumerate(taps[focus])]
     sum_ = " + ".join(terms)
     if q["in_channels"] // q["groups"] > 1:                    # one such sum per input channel (of the group)
         sum_ = rf"\sum_c ({sum_})"
-    return (f"$y_{{{focus}}} = {sum_}" + (" + b" if "bias" in p and q["bias"] else "") + "$"
-            + (f"   ({never} input position{'s' * (never > 1)} never read: red)" if never else ""))
+    return f"$y_{{{focus}}} = {sum_}" + (" + b" if "bias" in p and q["bias"] else "") + "$"
 
 
 def channels_title(p):
-    """The title of the channels picture: groups are named from the groups notebook on."""
-    return f"channels, groups={p['groups']}" if "groups" in p else "channels"
+    """The title of the channels picture: groups are named from the groups notebook on (none before: the
+    picture's C_in and C_out say what it is)."""
+    return f"groups={p['groups']}" if "groups" in p else ""
 
 
 def draw_positions(ax, p, focus):
@@ -179,8 +207,8 @@ def draw_positions(ax, p, focus):
     q = {**LAYER, **p}
     got = reads(q)
     if got is None:
-        ax.text(0.5, 0.5, "torch refuses this layer\n(see the message below)", ha="center", va="center",
-                fontsize=13, color="firebrick", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "torch ✗", ha="center", va="center", fontsize=16, color="firebrick",
+                transform=ax.transAxes)         # torch's message is said under the picture
         return
     left, sources, taps = got
     focus = min(focus, len(taps) - 1)
@@ -211,8 +239,8 @@ def draw_channels(ax, p):
     q = {**LAYER, **p}
     c_in, c_out, g = q["in_channels"], q["out_channels"], q["groups"]
     if c_in % g or c_out % g:
-        ax.text(0.5, 0.5, "groups must divide\nboth channel counts", ha="center", va="center", color="firebrick",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"in_channels % groups = {c_in % g}\nout_channels % groups = {c_out % g}", ha="center",
+                va="center", color="firebrick", fontsize=9, transform=ax.transAxes)     # torch's message: below
         return
     xs_in, xs_out = np.linspace(0, 1, c_in) if c_in > 1 else [0.5], np.linspace(0, 1, c_out) if c_out > 1 else [0.5]
     for o in range(c_out):
@@ -257,7 +285,7 @@ def explore(name):
                                                    value=v, description=k),
             "checkbox": lambda k, o, v: w.Checkbox(value=v, description=k)}
     ws = {k: make[kind](k, options, value) for k, (kind, options, value) in controls.items()}
-    focus = w.IntSlider(value=0, min=0, max=0, description=FOCUS)
+    focus = w.IntSlider(value=0, min=0, max=0, description=tr("output t"))
     for box in [*ws.values(), focus]:
         box.style.description_width = "110px"
     image = w.Image(format="png", layout=w.Layout(width="900px", max_width="100%"))   # the figure's own size

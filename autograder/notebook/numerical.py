@@ -3,8 +3,9 @@
 import numpy as np
 
 from .backward import GRAD_OF, GRADS
-from .cases import _count, _where
+from .cases import _where
 from .failures import CheckFailed, _said, _sanitised
+from .language import tr
 from .reference import (
     _tolerance,
     _torch_threads,
@@ -30,9 +31,9 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
             layer, y = run_student(Conv1d, c, x, w, b, where=where)
             want_y = torch_conv1d(x, w, b, **c["conv"])
             if y.shape != want_y.shape or not np.all(np.abs(y.astype(np.float64) - want_y) <= _tolerance(c, want_y)):
-                raise CheckFailed(f"{where}: your Conv1d's forward is not torch's, so its numerical gradients "
-                                  "cannot be torch's either: the answer cell's own forward is; if you changed it, "
-                                  "change it back or fix it first.")
+                raise CheckFailed(tr("{where}: your Conv1d's forward is not torch's, so its numerical gradients "
+                                     "cannot be torch's either: the answer cell's own forward is; if you changed it, "
+                                     "change it back or fix it first.", where=where))
             seen = _watch(layer, x, w, b)
             with _Forbidden():
                 try:
@@ -41,45 +42,55 @@ def check_numerical_gradients(numerical_gradients, Conv1d, cases, hidden=False):
                     pass
                 got, err = _outcome(lambda: numerical_gradients(layer, x.copy(), dy.copy()))
             if isinstance(err, NotImplementedError):
-                raise CheckFailed(f"{where}: numerical_gradients still raises NotImplementedError, "
-                                  "the stub's.") from err
+                raise CheckFailed(tr("{where}: numerical_gradients still raises NotImplementedError, the stub's.",
+                                     where=where)) from err
             if err is not None:
                 said = _sanitised(err, where)
-                hint = ("numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); "
-                        "they check a backward, so they must not call it (yours runs when layer.backward is there)."
+                hint = (tr("numerical gradients use the forward alone, (L(θ + eps) − L(θ − eps)) / (2·eps); they "
+                           "check a backward, so they must not call it (yours runs when layer.backward is there).")
                         if isinstance(err, TypeError) and "NoneType" in _said(err) and "callable" in _said(err)
                         and _runs_with_backward(numerical_gradients, Conv1d, c, x, w, b, dy) else "")
-                raise CheckFailed(f"{where}: numerical_gradients raised {type(err).__name__}"
-                                  f"{': ' + said if said else ' (with no message)'}", hint) from err
+                raise CheckFailed(tr("{where}: numerical_gradients raised {error}: {said}", where=where,
+                                     error=type(err).__name__, said=said) if said else
+                                  tr("{where}: numerical_gradients raised {error} (with no message)", where=where,
+                                     error=type(err).__name__), hint) from err
             for name, before in (("weight", w), ("bias", b)):
                 after = getattr(layer, name, None)
                 if before is not None and (after is None or np.shape(after) != before.shape or not np.all(
                         np.abs(np.asarray(after, np.float64) - before) <= 1e-9 * (1 + np.abs(before)))):
-                    raise CheckFailed(f"{where}: after numerical_gradients, layer.{name} is not what it was: put "
-                                      "each element back after its two nudges (θ + eps, θ − eps, then θ).")
+                    raise CheckFailed(tr("{where}: after numerical_gradients, layer.{name} is not what it was: put "
+                                         "each element back after its two nudges (θ + eps, θ − eps, then θ).",
+                                         where=where, name=name))
             if not isinstance(got, (tuple, list)) or len(got) != 3:
-                raise CheckFailed(f"{where}: numerical_gradients should return (dx, dw, db); yours returned "
-                                  f"{type(got).__name__}.")
+                raise CheckFailed(tr("{where}: numerical_gradients should return (dx, dw, db); yours returned "
+                                     "{type}.", where=where, type=type(got).__name__))
             for name, g in zip(GRADS, got):
                 g = None if g is None else np.asarray(g)
                 if want[name] is None or g is None:
-                    if (want[name] is None) != (g is None):
-                        raise CheckFailed(f"{where}: {name} is {'None' if g is None else 'an array'}; "
-                                          + ("the layer has no bias: return None for db." if want[name] is None else
-                                             f"torch's has shape {want[name].shape}."))
+                    if want[name] is None and g is not None:
+                        raise CheckFailed(tr("{where}: {name} is an array; the layer has no bias: return None for db.",
+                                             where=where, name=name))
+                    if g is None and want[name] is not None:
+                        raise CheckFailed(tr("{where}: {name} is None; torch's has shape {shape}.", where=where,
+                                             name=name, shape=want[name].shape))
                     continue
                 if g.shape != want[name].shape:
-                    raise CheckFailed(f"{where}: numerical {name} should have shape {want[name].shape}; "
-                                      f"yours has {g.shape}.")
+                    raise CheckFailed(tr("{where}: numerical {name} should have shape {want}; yours has {got}.",
+                                         where=where, name=name, want=want[name].shape, got=g.shape))
                 err = np.abs(g.astype(np.float64) - want[name])
                 if not np.all(err <= 1e-5 * (1 + np.abs(want[name]))):
                     worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
-                    raise CheckFailed(f"{where}: numerical {name} differs from torch's {GRAD_OF[name]}. Largest "
-                                      f"difference {err[worst]:.3g} at {name} index {tuple(int(j) for j in worst)}"
-                                      + ("." if hidden else
-                                         f" (expected {want[name][worst]:.6g}, got {g[worst]:.6g})."),
+                    found = dict(where=where, name=name, grad=GRAD_OF[name], err=err[worst],
+                                 index=tuple(int(j) for j in worst))
+                    raise CheckFailed(tr("{where}: numerical {name} differs from torch's {grad}. Largest difference "
+                                         "{err:.3g} at {name} index {index}.", **found) if hidden else
+                                      tr("{where}: numerical {name} differs from torch's {grad}. Largest difference "
+                                         "{err:.3g} at {name} index {index} (expected {want:.6g}, got {got:.6g}).",
+                                         **found, want=want[name][worst], got=g[worst]),
                                       _hint_numerical(c, x, w, b, dy, name, g, want[name], seen))
-    print(f"✓ numerical gradients (central differences) match torch.autograd: {_count(cases, 'configuration')}")
+    print(tr("✓ numerical gradients (central differences) match torch.autograd: {n} configuration", n=len(cases))
+          if len(cases) == 1 else
+          tr("✓ numerical gradients (central differences) match torch.autograd: {n} configurations", n=len(cases)))
 
 
 def _watch(layer, x, w, b):
@@ -122,17 +133,16 @@ def _hint_numerical(c, x, w, b, dy, name, got, want, seen=None):
     g = got.astype(np.float64)
     close = lambda v: v.shape == g.shape and np.all(np.abs(g - v) <= 1e-5 * (1 + np.abs(v)))
     if close(want / 2):
-        return ("half the gradient: a central difference spans 2·eps, "
-                "(L(θ + eps) − L(θ − eps)) / (2·eps).")
+        return tr("half the gradient: a central difference spans 2·eps, (L(θ + eps) − L(θ − eps)) / (2·eps).")
     if close(want * 2):
-        return "twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps."
+        return tr("twice the gradient: divide (L(θ + eps) − L(θ − eps)) by 2·eps, not by eps.")
     if np.allclose(g, 0) and not np.allclose(want, 0) and seen is not None and seen["calls"] and not seen[name]:
         what = {"dx": "x", "dw": "layer.weight", "db": "layer.bias"}[name]
-        return (f"all zeros: the nudge never reached the layer, which was never called with {what} nudged. Change "
-                "the array the layer reads in place (x[idx] += eps, layer.weight[idx] += eps, not a copy of it), "
-                "call the layer, then put the value back.")
+        return tr("all zeros: the nudge never reached the layer, which was never called with {what} nudged. Change "
+                  "the array the layer reads in place (x[idx] += eps, layer.weight[idx] += eps, not a copy of it), "
+                  "call the layer, then put the value back.", what=what)
     ones = dict(zip(GRADS, torch_conv1d_grads(x, w, b, np.ones_like(dy), **c["conv"])))[name]
     if ones is not None and close(ones):
-        return ("the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
-                "computes; Σ layer(x) is the loss of dy = 1.")
+        return tr("the loss is L = Σ layer(x)·dy (np.sum(layer(x) * dy)), whose gradient is what backward "
+                  "computes; Σ layer(x) is the loss of dy = 1.")
     return ""
