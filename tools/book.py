@@ -34,8 +34,9 @@ the pinned `katex` package; two CDN stylesheets the course does not use (ipympl,
 the language switch is a component of ours (tools/book/theme/app/components/LanguageSwitch.tsx). Versions
 this npm registry lacks are pinned by `overrides` in package.json (myst-to-react 1.3.0, myst-common 1.10.0,
 myst-spec 0.0.5), and npm installs with legacy-peer-deps (.npmrc) as upstream's bun does. The theme is
-built once (about 2 minutes: npm ci, then the build) and rebuilt when a file of tools/book/theme/ changes
-(a digest in node_modules/.conv1d-theme). Node.js is Debian's (`make book` installs it as root).
+built once (npm ci, then the build: 105-120 s on 2 cores) and rebuilt when a file of tools/book/theme/ changes
+(a digest in node_modules/.conv1d-theme). Node.js is Debian's (`make book` installs it as root). After that a
+build takes about 45-70 s on 2 cores: English 7 s, Chinese 40-60 s (most of it running its notebooks).
 """
 import argparse
 import hashlib
