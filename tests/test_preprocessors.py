@@ -384,6 +384,27 @@ def test_judge_replaces_a_test_cells_outputs_by_its_verdict(make_course, sandbox
     assert "conv1d" not in nb.cells[2].metadata
 
 
+def test_the_judge_speaks_the_submissions_language_and_flags_stay_english(make_course, sandboxed):
+    """A Chinese submission (metadata course.lang): what the student reads in a test cell (the note on a shell
+    line, the refusal flagged for the instructor, the error) is Chinese; the notebook's flags, the instructor's,
+    stay English; the judge speaks English again afterwards."""
+    from autograder.notebook.language import tr
+    from autograder.preprocessors import Judge
+    course = make_course(answer("!pip install -q numpy\ndef double(x):\n    import gc\n    gc.get_objects()\n"),
+                         graded())
+    nb = course.submission()
+    nb.cells[0].source = course.source.cells[0].source
+    nb.metadata["course"] = {"lang": "zh"}
+    nb, _ = course.run(Judge, nb)
+    text, error = nb.cells[1].outputs
+    assert "`!pip install -q numpy` 在评分时不起作用" in text.text, text.text
+    assert "评分沙箱：这里不允许调用 gc.get_objects" in text.text, text.text
+    assert error.ename == "PermissionError" and "评分沙箱" in error.evalue, error.evalue
+    assert nb.metadata["conv1d"]["flags"] == ["answer cell 1, line 3: imports gc",
+                                              "test_double: grading sandbox: gc.get_objects is not allowed here"]
+    assert tr("your code") == "your code"
+
+
 # ----------------------------------------------------------------------------- Execute (sandbox, kernel)
 def test_execute_runs_only_the_students_code_in_the_sandboxed_kernel(make_course, sandboxed, monkeypatch):
     """In the conv1d-sandbox kernel: the answer cell runs (its output kept); the test cell is not run (the

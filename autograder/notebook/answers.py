@@ -3,6 +3,7 @@
 import numpy as np
 
 from .failures import CheckFailed
+from .language import tr
 
 
 def _as_int(v):
@@ -25,15 +26,15 @@ def check_answer(name, got, want, mistakes=None):
     value = tuple(_as_int(g) for g in np.asarray(got, dtype=object).tolist()) if sequence else _as_int(got)
     whole = all(type(v) is int for v in value) if sequence else type(value) is int
     if isinstance(want, tuple) and sequence and value == want and whole:
-        note = "" if type(got) is tuple else f" (torch gives a tuple; yours was a {type(got).__name__})"
-        print(f"✓ {name} = {want!r}{note}")
+        note = "" if type(got) is tuple else tr(" (torch gives a tuple; yours was a {type})", type=type(got).__name__)
+        print(tr("✓ {name} = {want!r}{note}", name=name, want=want, note=note))
         return
     if isinstance(want, int) and not isinstance(want, bool) and not sequence and value == want and whole:
-        note = "" if type(got) is int else f" (torch gives the int {want}; `//` keeps a division whole)"
-        print(f"✓ {name} = {want!r}{note}")
+        note = "" if type(got) is int else tr(" (torch gives the int {want}; `//` keeps a division whole)", want=want)
+        print(tr("✓ {name} = {want!r}{note}", name=name, want=want, note=note))
         return
     if got is None or type(got) is not type(want) or got != want:
         hint = next((h for v, h in (mistakes or {}).items() if value == v), None)
-        raise CheckFailed(f"`{name}` is {got!r}; that is not what torch gives. Work it out again "
-                          f"from the formula above, then run the cell below it to compare.", hint)
-    print(f"✓ {name} = {want!r}")
+        raise CheckFailed(tr("`{name}` is {got!r}; that is not what torch gives. Work it out again from the formula "
+                             "above, then run the cell below it to compare.", name=name, got=got), hint)
+    print(tr("✓ {name} = {want!r}{note}", name=name, want=want, note=""))

@@ -7,6 +7,7 @@ import copy
 
 import numpy as np
 
+from .language import tr
 from .padding import _one, _pad_amounts, pads_fit
 from .secret import _SECRET, _rng
 
@@ -36,10 +37,18 @@ def case(N=2, C_in=2, L=7, C_out=3, K=3, dtype="float64", seed=0, unbatched=Fals
     return c
 
 
-# Inputs torch accepts that are views, not C-contiguous arrays: how each is stored, read back as (N, C_in, L).
-LAYOUTS = {"transposed": "stored as (N, L, C_in) and transposed",
-           "strided": "every other element of a buffer twice as long",
-           "reversed": "stored back to front (a negative stride)"}
+# Inputs torch accepts that are views, not C-contiguous arrays, read back as (N, C_in, L): how each is stored
+# (_layout_said).
+LAYOUTS = ("transposed", "strided", "reversed")
+
+
+def _layout_said(layout):
+    """How an input of `layout` (LAYOUTS) is stored, as a message says it."""
+    if layout == "transposed":
+        return tr("stored as (N, L, C_in) and transposed")
+    if layout == "strided":
+        return tr("every other element of a buffer twice as long")
+    return tr("stored back to front (a negative stride)")
 
 
 def as_layout(x, layout=None):
@@ -189,19 +198,33 @@ def _is_valid(c):
     return c["L"] + left + right >= span and pads_fit(c["L"], left, right, c["conv"].get("padding_mode", "zeros"))
 
 
+class _Label(str):
+    """A case's label in a message, in the language of the messages, with what it is as data: `hidden` (a
+    hidden case's label: its inputs must not leave through a message) and `call` (the label shows the call
+    that builds the layer). Code reads these, never the label's words."""
+
+    def __new__(cls, text, hidden=False, call=False):
+        label = super().__new__(cls, text)
+        label.hidden, label.call = hidden, call
+        return label
+
+
 def describe_layer(c):
     """The layer of case `c` as the code that builds it: `Conv1d(2, 3, kernel_size=3, stride=2)`."""
     args, kernel = _ctor_args(c)
     extra = "".join(f", {k}={v!r}" for k, v in kernel.items())
-    return f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra})"
+    return _Label(f"Conv1d({args[0]}, {args[1]}, kernel_size={args[2]!r}{extra})", call=True)
 
 
 def describe(c):
     """How a case reads in a message: `Conv1d(2, 3, kernel_size=3, stride=2) on x of shape (2, 2, 7) float64`."""
     shape = (c["C_in"], c["L"]) if c.get("unbatched") else (c["N"], c["C_in"], c["L"])
-    view = f" ({LAYOUTS[c['layout']]})" if c.get("layout") else ""
-    data = " (the worked example's numbers)" if c.get("worked_example") else ""
-    return f"{describe_layer(c)} on x of shape {shape} {c['dtype']}{view}{data}"
+    text = tr("{layer} on x of shape {shape} {dtype}", layer=describe_layer(c), shape=shape, dtype=c["dtype"])
+    if c.get("layout"):
+        text += tr(" ({how})", how=_layout_said(c["layout"]))
+    if c.get("worked_example"):
+        text += tr(" (the worked example's numbers)")
+    return _Label(text, call=True)
 
 
 def _ctor_args(c):
@@ -219,15 +242,27 @@ def _where(c, i, hidden, layer_only=False):
     """How case i reads in a message: the case in full, only the layer (for checks that never call
     forward), or, hidden, its number and the kinds of parameters it uses."""
     if hidden:
-        return f"hidden case {i + 1} ({_short(c)})"
+        return _hidden(i, c)
     return describe_layer(c) if layer_only else describe(c)
+
+
+def _hidden(i, c=None):
+    """The label of hidden case i: its number, and the kinds of parameters case `c` uses (when given)."""
+    if c is None:
+        return _Label(tr("hidden case {n}", n=i + 1), hidden=True)
+    return _Label(tr("hidden case {n} ({kinds})", n=i + 1, kinds=_short(c)), hidden=True)
 
 
 def _short(c):
     parts = [k for k, v in c["conv"].items() if v not in (1, 0, "zeros", False)]
-    return "uses " + ", ".join(parts) if parts else "no extra parameters"
+    return tr("uses {parameters}", parameters=", ".join(parts)) if parts else tr("no extra parameters")
 
 
 def _count(items, noun):
-    """"1 case", "3 cases": how many `items`, for a check's ✓ line."""
-    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+    """"1 case", "3 cases": how many `items`, for a check's ✓ line; `noun` is "case" or "configuration"."""
+    n = len(items)
+    if noun == "case":
+        return tr("{n} case", n=n) if n == 1 else tr("{n} cases", n=n)
+    if noun == "configuration":
+        return tr("{n} configuration", n=n) if n == 1 else tr("{n} configurations", n=n)
+    raise ValueError(f"_count: no message for {noun!r}")

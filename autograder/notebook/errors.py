@@ -5,8 +5,9 @@ import warnings
 import numpy as np
 import torch
 
-from .cases import _count
-from .failures import STUB_HINT, CheckFailed, ForbiddenRoutine, _said
+from .cases import _count, _Label
+from .failures import CheckFailed, ForbiddenRoutine, _said, _stub_failed
+from .language import tr
 from .student import _Forbidden, _raised
 
 
@@ -18,14 +19,17 @@ def check_raises(Conv1d, conv, message, hidden=False):
             Conv1d(**conv)
     except ValueError as e:
         if message.lower() not in _said(e).lower():
-            raise CheckFailed(f"Conv1d({args}) raised ValueError({str(e)!r}); torch says {message!r}.")
+            raise CheckFailed(tr("Conv1d({args}) raised ValueError({said!r}); torch says {message!r}.", args=args,
+                                 said=str(e), message=message))
     except ForbiddenRoutine:
         raise
     except Exception as e:
-        raise CheckFailed(f"Conv1d({args}) raised {type(e).__name__}: {e}; torch raises ValueError({message!r}).")
+        raise CheckFailed(tr("Conv1d({args}) raised {error}: {said}; torch raises ValueError({message!r}).",
+                             args=args, error=type(e).__name__, said=e, message=message))
     else:
-        raise CheckFailed(f"Conv1d({args}) should raise ValueError({message!r}), as torch does; yours raised nothing.")
-    print(f"✓ Conv1d({args}) raises ValueError: {message}")
+        raise CheckFailed(tr("Conv1d({args}) should raise ValueError({message!r}), as torch does; yours raised "
+                             "nothing.", args=args, message=message))
+    print(tr("✓ Conv1d({args}) raises ValueError: {message}", args=args, message=message))
 
 
 def error_case(in_channels, out_channels, kernel_size, x=None, says=(), **conv):
@@ -53,8 +57,16 @@ def _torch_error(e):
 
 
 def _call(e):
+    """Error case `e` as a message names it: the call that builds the layer, and the input's shape if any."""
     args = ", ".join([*(repr(a) for a in e["args"]), *(f"{k}={v!r}" for k, v in e["conv"].items())])
-    return f"Conv1d({args})" + (f" on x of shape {e['x']}" if e["x"] is not None else "")
+    if e["x"] is None:
+        return _Label(f"Conv1d({args})", call=True)
+    return _Label(tr("Conv1d({args}) on x of shape {shape}", args=args, shape=e["x"]), call=True)
+
+
+def _stage(stage):
+    """"construction" or "forward" (what _torch_error says) as a message says it."""
+    return tr("construction") if stage == "construction" else tr("forward")
 
 
 def _says(message, words):
@@ -70,7 +82,8 @@ def check_errors(Conv1d, cases, hidden=False):
         stage, etype, message = _torch_error(e)
         if _says(message, e["says"]):
             raise RuntimeError(f"check bug: torch's message {message!r} lacks {_says(message, e['says'])}")
-        where = f"hidden error case {i + 1} ({stage})" if hidden else _call(e)
+        where = _Label(tr("hidden error case {n} ({stage})", n=i + 1, stage=_stage(stage)), hidden=True) \
+            if hidden else _call(e)
         want = f"{etype.__name__}({message!r})" if not hidden else etype.__name__
         built = []
         with _Forbidden():
@@ -78,21 +91,29 @@ def check_errors(Conv1d, cases, hidden=False):
             if err is None and stage == "forward":
                 got_stage, err = "forward", _raised(lambda: built[0](np.zeros(e["x"])))
         if isinstance(err, NotImplementedError):
-            raise CheckFailed(f"{where}: {STUB_HINT}") from err
+            raise _stub_failed(where) from err
         if err is None:
-            raise CheckFailed(f"{where}: torch raises {want} when the layer is built; yours raised nothing."
-                              if stage == "construction" else
-                              f"{where}: torch's forward raises {want}; yours returned an output.")
+            raise CheckFailed(tr("{where}: torch raises {want} when the layer is built; yours raised nothing.",
+                                 where=where, want=want) if stage == "construction" else
+                              tr("{where}: torch's forward raises {want}; yours returned an output.", where=where,
+                                 want=want), where=where)
         if got_stage != stage:
-            raise CheckFailed(f"{where}: torch raises {want} in its {stage}; yours raised "
-                              f"{type(err).__name__} in its {got_stage}.")
+            raise CheckFailed(tr("{where}: torch raises {want} in its {stage}; yours raised {error} in its "
+                                 "{got_stage}.", where=where, want=want, stage=_stage(stage),
+                                 error=type(err).__name__, got_stage=_stage(got_stage)), where=where)
         if type(err) is not etype:
-            raise CheckFailed(f"{where}: torch raises {want}; yours raised {type(err).__name__}({str(err)!r}).")
+            raise CheckFailed(tr("{where}: torch raises {want}; yours raised {error}({said!r}).", where=where,
+                                 want=want, error=type(err).__name__, said=str(err)), where=where)
         lacks = _says(_said(err), e["says"])
         if lacks:
-            words = " and ".join("/".join((w,) if isinstance(w, str) else w) for w in lacks)
-            raise CheckFailed(f"{where}: your {etype.__name__}({str(err)!r}) should say what torch's says "
-                              f"({'' if hidden else repr(message) + '; '}mention {words}).")
+            words = tr(" and ").join("/".join((w,) if isinstance(w, str) else w) for w in lacks)
+            if hidden:
+                text = tr("{where}: your {error}({said!r}) should say what torch's says (mention {words}).",
+                          where=where, error=etype.__name__, said=str(err), words=words)
+            else:
+                text = tr("{where}: your {error}({said!r}) should say what torch's says ({message!r}; mention "
+                          "{words}).", where=where, error=etype.__name__, said=str(err), message=message, words=words)
+            raise CheckFailed(text, where=where)
         if not hidden:
-            print(f"✓ {where}: {etype.__name__}: {err}")
-    print(f"✓ errors like torch's: {_count(cases, 'case')}")
+            print(tr("✓ {where}: {error}: {said}", where=where, error=etype.__name__, said=err))
+    print(tr("✓ errors like torch's: {count}", count=_count(cases, "case")))

@@ -6,9 +6,10 @@ import inspect
 
 import numpy as np
 
-from .cases import _count, _ctor_args, _where, case
-from .failures import STUB_HINT, CheckFailed
+from .cases import _count, _ctor_args, _hidden, _where, case
+from .failures import CheckFailed, _stub_failed
 from .hints import _hint_float32, _hint_shape, _hint_values, _hint_weight_shape
+from .language import tr
 from .reference import (
     _tolerance,
     expected_output,
@@ -34,24 +35,27 @@ def check_signature(Conv1d, params):
     try:
         sig = inspect.signature(Conv1d)
     except (TypeError, ValueError) as e:
-        raise CheckFailed(f"could not read the signature of Conv1d: {e}")
+        raise CheckFailed(tr("could not read the signature of Conv1d: {error}", error=e))
     got = [(p.name, p.default) for p in sig.parameters.values()
            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     names = [n for n, _ in got]
     torch_names = [n for n, _ in TORCH_PARAMS]
     in_order = all(n in torch_names for n in names) and names == sorted(names, key=torch_names.index)
     if not in_order or not {n for n, _ in want} <= set(names):
-        raise CheckFailed(f"Conv1d's parameters should be ({', '.join(n for n, _ in want)}) "
-                          f"in this order, as in torch.nn.Conv1d; yours are ({', '.join(names)}).")
+        raise CheckFailed(tr("Conv1d's parameters should be ({want}) in this order, as in torch.nn.Conv1d; yours "
+                             "are ({got}).", want=", ".join(n for n, _ in want), got=", ".join(names)))
     defaults = dict(TORCH_PARAMS)
     for name, mine in got:
         default = defaults[name]
         if default is not inspect.Parameter.empty and (mine is inspect.Parameter.empty or mine != default):
-            raise CheckFailed(f"the default of `{name}` should be {default!r} (as in torch), yours is "
-                              f"{'missing' if mine is inspect.Parameter.empty else repr(mine)}.")
+            raise CheckFailed(
+                tr("the default of `{name}` should be {default!r} (as in torch), yours is missing.", name=name,
+                   default=default) if mine is inspect.Parameter.empty else
+                tr("the default of `{name}` should be {default!r} (as in torch), yours is {mine!r}.", name=name,
+                   default=default, mine=mine))
     more = [n for n in names if n not in dict(want)]
-    extra = f" (and torch's {', '.join(more)})" if more else ""
-    print(f"✓ signature: Conv1d({', '.join(n for n, _ in want)}){extra}")
+    extra = tr(" (and torch's {names})", names=", ".join(more)) if more else ""
+    print(tr("✓ signature: Conv1d({parameters}){extra}", parameters=", ".join(n for n, _ in want), extra=extra))
 
 
 def check_weight_shape(Conv1d, cases, hidden=False):
@@ -66,31 +70,35 @@ def check_weight_shape(Conv1d, cases, hidden=False):
         shape = None if got is None else tuple(np.shape(got))
         if shape != want:
             axes = "(C_out, C_in // groups, K)" if "groups" in c["conv"] else "(C_out, C_in, K)"
-            raise CheckFailed(f"{where}: weight should have shape {want} {axes}; yours has {shape}.",
-                              _hint_weight_shape(c, shape, _weight_shape_of(Conv1d)))
+            raise CheckFailed(tr("{where}: weight should have shape {want} {axes}; yours has {shape}.", where=where,
+                                 want=want, axes=axes, shape=shape),
+                              _hint_weight_shape(c, shape, _weight_shape_of(Conv1d)), where=where)
         has_bias = c["conv"].get("bias", False)   # before notebook 06 there is no bias
         bias = getattr(layer, "bias", "missing")
         if isinstance(bias, str):
-            raise CheckFailed(f"{where}: set `self.bias` (None when there is no bias).")
+            raise CheckFailed(tr("{where}: set `self.bias` (None when there is no bias).", where=where), where=where)
         if "bias" not in c["conv"] and (bias is None or tuple(np.shape(bias)) == (c["C_out"],)):
             continue        # before notebook 06: none, or torch's default bias of a full signature
         if has_bias and (bias is None or tuple(np.shape(bias)) != (c["C_out"],)):
-            raise CheckFailed(f"{where}: bias should have shape {(c['C_out'],)}; "
-                              f"yours is {None if bias is None else tuple(np.shape(bias))}.")
+            raise CheckFailed(tr("{where}: bias should have shape {want}; yours is {got}.", where=where,
+                                 want=(c["C_out"],), got=None if bias is None else tuple(np.shape(bias))),
+                              where=where)
         if not has_bias and bias is not None:
-            raise CheckFailed(f"{where}: without a bias, `self.bias` should be None.")
-    print(f"✓ weight shape: {_count(cases, 'configuration')}")
+            raise CheckFailed(tr("{where}: without a bias, `self.bias` should be None.", where=where), where=where)
+    print(tr("✓ weight shape: {count}", count=_count(cases, "configuration")))
 
 
 def check_output_shape(Conv1d, cases, hidden=False):
     """The output has shape (N, C_out, L_out), L_out as torch computes it."""
     for i, c in enumerate(cases):
         want = expected_output(c).shape
-        _, y = run_student(Conv1d, c, where=_where(c, i, hidden))
+        where = _where(c, i, hidden)
+        _, y = run_student(Conv1d, c, where=where)
         if y.shape != want:
-            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want}, got {y.shape}.",
-                              _hint_shape(c, want, y.shape, _output_shape_of(Conv1d), y))
-    print(f"✓ output shape: {_count(cases, 'configuration')}")
+            raise CheckFailed(tr("{where}: expected output shape {want}, got {got}.", where=where, want=want,
+                                 got=y.shape),
+                              _hint_shape(c, want, y.shape, _output_shape_of(Conv1d), y), where=where)
+    print(tr("✓ output shape: {count}", count=_count(cases, "configuration")))
 
 
 def check_values(Conv1d, cases, hidden=False):
@@ -98,57 +106,69 @@ def check_values(Conv1d, cases, hidden=False):
     for i, c in enumerate(cases):
         x, w, b = make_data(c)
         want = torch_conv1d(x, w, b, **c["conv"])
-        _, y = run_student(Conv1d, c, x, w, b, where=_where(c, i, hidden))
+        where = _where(c, i, hidden)
+        _, y = run_student(Conv1d, c, x, w, b, where=where)
         if y.shape != want.shape:
-            raise CheckFailed(f"{_where(c, i, hidden)}: expected output shape {want.shape}, got {y.shape}.",
-                              _hint_shape(c, want.shape, y.shape, _output_shape_of(Conv1d), y))
+            raise CheckFailed(tr("{where}: expected output shape {want}, got {got}.", where=where, want=want.shape,
+                                 got=y.shape),
+                              _hint_shape(c, want.shape, y.shape, _output_shape_of(Conv1d), y), where=where)
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
-            raise CheckFailed(f"{_where(c, i, hidden)}: the output should hold real numbers, not {y.dtype}.")
+            raise CheckFailed(tr("{where}: the output should hold real numbers, not {dtype}.", where=where,
+                                 dtype=y.dtype), where=where)
         if c.get("same_dtype") and y.dtype != x.dtype:
-            raise CheckFailed(f"{_where(c, i, hidden)}: a {x.dtype} input should give a {x.dtype} output, as "
-                              f"torch's does; yours is {y.dtype}. Keep the input's dtype: compute in "
-                              f"np.result_type(x, weight), and do not cast x or the output to another type.",
-                              _hint_float32(c, x, w, b, y))
+            raise CheckFailed(tr("{where}: a {dtype} input should give a {dtype} output, as torch's does; yours is "
+                                 "{got}. Keep the input's dtype: compute in np.result_type(x, weight), and do not "
+                                 "cast x or the output to another type.", where=where, dtype=x.dtype, got=y.dtype),
+                              _hint_float32(c, x, w, b, y), where=where)
         err = np.abs(y.astype(np.float64) - want)
         tol = _tolerance(c, want)
         if not np.all(err <= tol):      # also catches NaN
             worst = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
-            msg = (f"{_where(c, i, hidden)}: values differ from torch. Largest difference "
-                   f"{err[worst]:.3g} at output index {tuple(int(j) for j in worst)}"
-                   + ("." if hidden else f" (expected {want[worst]:.6g}, got {y[worst]:.6g})."))
-            if not hidden:      # the row (sample, channel) that holds the largest difference
+            index = tuple(int(j) for j in worst)
+            if hidden:
+                msg = tr("{where}: values differ from torch. Largest difference {err:.3g} at output index {index}.",
+                         where=where, err=err[worst], index=index)
+            else:
+                msg = tr("{where}: values differ from torch. Largest difference {err:.3g} at output index {index} "
+                         "(expected {want:.6g}, got {got:.6g}).", where=where, err=err[worst], index=index,
+                         want=want[worst], got=y[worst])
+                # the row (sample, channel) that holds the largest difference
                 row = "[" + ", ".join(str(int(j)) for j in worst[:-1]) + "]"
-                msg += f"\n  expected{row} = {np.array2string(want[worst[:-1]], precision=4)}" \
-                       f"\n  got{row}{' ' * 6} = {np.array2string(y[worst[:-1]].astype(np.float64), precision=4)}"
+                msg += tr("\n  expected{row} = {values}", row=row,
+                          values=np.array2string(want[worst[:-1]], precision=4))
+                msg += tr("\n  got{row}       = {values}", row=row,
+                          values=np.array2string(y[worst[:-1]].astype(np.float64), precision=4))
             raise CheckFailed(msg, _hint_layout(Conv1d, c, x, w, b, want) or
-                              _hint_values(c, x, w, b, y, student_probe(Conv1d)))
-    print(f"✓ values match torch: {_count(cases, 'configuration')}")
+                              _hint_values(c, x, w, b, y, student_probe(Conv1d)), where=where)
+    print(tr("✓ values match torch: {count}", count=_count(cases, "configuration")))
 
 
 def check_output_length(fn, cases, hidden=False):
     """`fn(L_in, kernel_size, stride=1, padding=0, dilation=1)` gives torch's L_out."""
     for i, kw in enumerate(cases):
         want = output_length(**kw)
-        where = f"hidden case {i + 1}" if hidden else f"conv1d_output_length({_kw(kw)})"
+        where = _hidden(i) if hidden else f"conv1d_output_length({_kw(kw)})"
         with _Forbidden():
             got, err = _outcome(lambda: fn(**kw))
         if isinstance(err, NotImplementedError):
-            raise CheckFailed(f"{where}: {STUB_HINT}") from err
+            raise _stub_failed(where) from err
         if err is not None:
             raise err
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             hint = ""
             if isinstance(got, (float, np.floating)):
-                hint = ("`/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, "
-                        "which keeps an int an int"
-                        + (" — the value itself is right." if float(got) == want else "."))
-            raise CheckFailed(f"{where}: should return an int, got {got!r}.", hint)
+                hint = (tr("`/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, which "
+                           "keeps an int an int — the value itself is right.") if float(got) == want else
+                        tr("`/` gives a float even when it divides evenly; ⌊·⌋ is floor division, `//`, which "
+                           "keeps an int an int."))
+            raise CheckFailed(tr("{where}: should return an int, got {got!r}.", where=where, got=got), hint,
+                              where=where)
         if got != want:   # the same diagnosis as a Conv1d output of the wrong length
             c = case(N=1, C_in=1, L=kw["L_in"], C_out=1, K=kw["kernel_size"],
                      **{k: v for k, v in kw.items() if k not in ("L_in", "kernel_size")})
-            raise CheckFailed(f"{where}: expected {want}, got {got}.",
-                              _hint_shape(c, (1, 1, want), (1, 1, got), _length_shape_of(fn, kw)))
-    print(f"✓ output length: {_count(cases, 'case')}")
+            raise CheckFailed(tr("{where}: expected {want}, got {got}.", where=where, want=want, got=got),
+                              _hint_shape(c, (1, 1, want), (1, 1, got), _length_shape_of(fn, kw)), where=where)
+    print(tr("✓ output length: {count}", count=_count(cases, "case")))
 
 
 def _output_shape_of(Conv1d):
@@ -204,7 +224,7 @@ def _hint_layout(Conv1d, c, x, w, b, want):
     except CheckFailed:
         return ""
     if y.shape == want.shape and np.all(np.abs(y.astype(np.float64) - want) <= _tolerance(c, want)):
-        return ("right on a contiguous copy of this input, wrong on the view: your forward assumes "
-                "C-contiguous memory (as_strided with strides made from the shape, or ravel/reshape tricks); take "
-                "x.strides from x itself, or start with x = np.ascontiguousarray(x).")
+        return tr("right on a contiguous copy of this input, wrong on the view: your forward assumes C-contiguous "
+                  "memory (as_strided with strides made from the shape, or ravel/reshape tricks); take x.strides from "
+                  "x itself, or start with x = np.ascontiguousarray(x).")
     return ""

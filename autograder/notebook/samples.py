@@ -6,6 +6,7 @@ import torch
 
 from .cases import case
 from .forward import check_values
+from .language import tr
 from .padding import _one
 from .secret import _GRADER
 from .student import run_student
@@ -44,9 +45,9 @@ def check_torch_samples(Conv1d, dtypes=("float64", "float32")):
             if _GRADER:
                 raise RuntimeError("the grader needs torch's sample inputs: pip install expecttest")
             run_student(Conv1d, case(N=2, C_in=2, L=7, C_out=3, K=3))    # an unanswered stub still fails
-            print("- torch's sample inputs need the expecttest package (pip install expecttest); "
-                  "skipped here, the grader runs them.")
+            print(tr("- torch's sample inputs need the expecttest package (pip install expecttest); skipped here, "
+                     "the grader runs them."))
             return
         check_values(Conv1d, cases, hidden=True)
         n += len(cases)
-    print(f"✓ torch's own conv1d samples: {n} inputs")
+    print(tr("✓ torch's own conv1d samples: {n} inputs", n=n))

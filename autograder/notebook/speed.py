@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from .cases import case, describe
 from .failures import CheckFailed
+from .language import tr
 from .reference import _tolerance, make_data
 from .secret import _data_rng
 from .student import _build, _Forbidden
@@ -69,17 +70,20 @@ def check_speed(Conv1d, c, factor=SPEED_FACTOR, rounds=20, budget=3.0):
     with _one_thread() as threads:
         mine, theirs = _race(layer, c, x, wt, bt, conv, rng, rounds, budget)
     inflated = not threads.blas_pinned and getattr(type(layer), "timed_call", None) is None
-    line = (f"{describe(c)}: yours {mine * 1e3:.2f} ms, torch {theirs * 1e3:.2f} ms "
-            f"({mine / theirs:.1f}×, the bonus needs at most {factor:g}×)")
+    where = describe(c)
+    line = tr("{where}: yours {mine:.2f} ms, torch {theirs:.2f} ms ({ratio:.1f}×, the bonus needs at most {factor:g}×)",
+              where=where, mine=mine * 1e3, theirs=theirs * 1e3, ratio=mine / theirs, factor=factor)
     if mine > factor * theirs:
-        raise CheckFailed(f"{line}.", _hint_speed(Conv1d, inflated, mine, theirs))
-    print(f"✓ speed: {line}" + (f" ({_THREADS_NOTE} Your layer passes even so.)" if inflated else ""))
+        raise CheckFailed(tr("{line}.", line=line), _hint_speed(Conv1d, inflated, mine, theirs), where=where)
+    print(tr("✓ speed: {line}", line=line)
+          + (tr(" ({note} Your layer passes even so.)", note=_threads_note()) if inflated else ""))
 
 
-_THREADS_NOTE = ("threadpoolctl is not installed, so NumPy's BLAS kept one thread per core: CPU time adds up all "
-                "of them, and those that wait spin, so a layer that multiplies with BLAS measures slower here "
-                "than it is. `pip install threadpoolctl` (Colab has it), then run this cell again; the grader "
-                "runs your answer with one BLAS thread.")
+def _threads_note():
+    return tr("threadpoolctl is not installed, so NumPy's BLAS kept one thread per core: CPU time adds up all of them, "
+              "and those that wait spin, so a layer that multiplies with BLAS measures slower here than it is. `pip "
+              "install threadpoolctl` (Colab has it), then run this cell again; the grader runs your answer with one "
+              "BLAS thread.")
 
 # Two small layers for telling a Python loop from a vectorised forward: the second has an input 4 times
 # as long and 4 times the channels. A loop over positions or channels runs more of its lines on it.
@@ -90,29 +94,31 @@ _PROBES = (dict(N=1, C_in=4, L=24, C_out=4, K=3, dtype="float32", padding=1, bia
 def _hint_speed(Conv1d, inflated=False, mine=None, theirs=None):
     """What makes a correct forward slow, named only when it is seen (check_speed)."""
     probes = _probe(Conv1d)
-    measured = "" if mine is None else f" (yours {mine * 1e3:.2f} ms, torch {theirs * 1e3:.2f} ms)"
+    measured = "" if mine is None else tr(" (yours {mine:.2f} ms, torch {theirs:.2f} ms)", mine=mine * 1e3,
+                                          theirs=theirs * 1e3)
+    besides = tr(" Besides: {note}", note=_threads_note()) if inflated else ""
     if probes is not None and probes[1][0] - probes[0][0] >= 8:
-        hint = (f"a Python loop over positions or channels: your class's own code ran {probes[0][0]} lines for "
-                f"an input of length {_PROBES[0]['L']} with {_PROBES[0]['C_in']} channels and {probes[1][0]} for "
-                f"length {_PROBES[1]['L']} with {_PROBES[1]['C_in']}, and each step pays NumPy's call overhead: "
-                "gather all windows (sliding_window_view) and do one matmul over them.")
-        return hint + (f" Besides: {_THREADS_NOTE}" if inflated else "")
+        return tr("a Python loop over positions or channels: your class's own code ran {lines} lines for an input of "
+                  "length {L} with {C} channels and {more_lines} for length {more_L} with {more_C}, and each step "
+                  "pays NumPy's call overhead: gather all windows (sliding_window_view) and do one matmul over them.",
+                  lines=probes[0][0], L=_PROBES[0]["L"], C=_PROBES[0]["C_in"], more_lines=probes[1][0],
+                  more_L=_PROBES[1]["L"], more_C=_PROBES[1]["C_in"]) + besides
     if probes is not None and probes[1][1]:
-        hint = ("np.einsum without optimize=True runs its own C loop, not BLAS: your forward called it on all "
-                "windows without optimize=True; pass optimize=True (or use np.tensordot / a matmul).")
-        return hint + (f" Besides: {_THREADS_NOTE}" if inflated else "")
+        return tr("np.einsum without optimize=True runs its own C loop, not BLAS: your forward called it on all "
+                  "windows without optimize=True; pass optimize=True (or use np.tensordot / a matmul).") + besides
     if inflated:
-        return _THREADS_NOTE
+        return _threads_note()
     if probes is not None:
-        return (f"your forward is vectorised: its own code ran the same {probes[0][0]} lines for an input 4 times "
-                f"as long with 4 times the channels, so there is no Python loop over positions or channels, and "
-                f"it called no np.einsum without optimize=True on all windows. Measured on one thread{measured}, "
-                "what is left is NumPy's own work, the copy of the windows and the product: see \"im2col → "
-                "torch\" above (a chunk at a time, contiguous operands, one product over all groups).")
-    return ("your class could not be looked into here, so no cause is named. Through the grader, answers that "
-            "hand NumPy all windows at once (one matmul, np.tensordot or np.einsum with optimize=True) took 1-7× "
-            "torch's time; a Python loop over positions or channels, or np.einsum without optimize=True, 40× "
-            "and more. Run this cell in your notebook: it names the cause it sees.")
+        return tr("your forward is vectorised: its own code ran the same {lines} lines for an input 4 times as long "
+                  "with 4 times the channels, so there is no Python loop over positions or channels, and it called "
+                  "no np.einsum without optimize=True on all windows. Measured on one thread{measured}, what is "
+                  "left is NumPy's own work, the copy of the windows and the product: see \"im2col → torch\" above "
+                  "(a chunk at a time, contiguous operands, one product over all groups).", lines=probes[0][0],
+                  measured=measured)
+    return tr("your class could not be looked into here, so no cause is named. Through the grader, answers that hand "
+              "NumPy all windows at once (one matmul, np.tensordot or np.einsum with optimize=True) took 1-7× torch's "
+              "time; a Python loop over positions or channels, or np.einsum without optimize=True, 40× and more. Run "
+              "this cell in your notebook: it names the cause it sees.")
 
 
 def _probe(Conv1d):
@@ -204,7 +210,8 @@ def _race(layer, c, x, wt, bt, conv, rng, rounds, budget):
         mine, spent = min(mine, seconds), spent + seconds
         want = want.numpy().astype(np.float64)
         if np.shape(y) != want.shape or not np.all(np.abs(np.asarray(y, np.float64) - want) <= 2 * _tolerance(c, want)):
-            raise CheckFailed(f"{describe(c)}: the output is not torch's; make the values test pass first.")
+            raise CheckFailed(tr("{where}: the output is not torch's; make the values test pass first.",
+                                 where=describe(c)), where=describe(c))
         if i >= 2 and spent > budget:
             break
     return mine, theirs

@@ -14,13 +14,14 @@ import torch.nn.functional as F
 
 from .cases import _ctor_args, as_layout, describe
 from .failures import (
-    FORBIDDEN_HINT,
-    STUB_HINT,
     CheckFailed,
     ForbiddenRoutine,
+    _forbidden_hint,
     _sanitised,
+    _stub_failed,
 )
 from .hints import _hint_constructor, _hint_error
+from .language import tr
 from .reference import expected_output, make_data
 
 
@@ -61,22 +62,24 @@ class _Forbidden:
 
 def _raiser(label):
     def forbidden(*args, **kwargs):
-        raise ForbiddenRoutine(f"your answer called {label}. {FORBIDDEN_HINT}")
+        raise ForbiddenRoutine(tr("your answer called {routine}. {why}", routine=label, why=_forbidden_hint()))
     return forbidden
 
 
 def _construct(Conv1d, args, kwargs, where):
     """Conv1d(*args, **kwargs); an exception from the student's constructor becomes a CheckFailed that
-    names the call and says what to do (call it inside _Forbidden)."""
+    names the call and says what to do (call it inside _Forbidden). `where`: the label of the case (a
+    cases._Label, which says whether it shows the call), or another label ("default init")."""
     try:
         return Conv1d(*args, **kwargs)
     except (CheckFailed, ForbiddenRoutine):
         raise
     except NotImplementedError as e:
-        raise CheckFailed(f"{where}: {STUB_HINT}") from e
+        raise _stub_failed(where) from e
     except Exception as e:
         call = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
-        said = "your constructor" if where.startswith("Conv1d(") else f"your constructor Conv1d({call})"
+        constructor = tr("your constructor") if getattr(where, "call", False) else \
+            tr("your constructor Conv1d({call})", call=call)
 
         def accepts(a, kw):     # the same constructor on other arguments (the hints' probe)
             try:
@@ -84,10 +87,15 @@ def _construct(Conv1d, args, kwargs, where):
                 return True
             except Exception:
                 return False
-        raise CheckFailed(f"{where}: {said} raised {type(e).__name__}"
-                          f"{': ' + str(e) if str(e) else ' (with no message)'}{_at_line(e)}. It must accept the "
-                          "arguments torch's Conv1d takes and set self.weight and self.bias.",
-                          _hint_constructor(args, kwargs, e, accepts)) from e
+        if str(e):
+            message = tr("{where}: {constructor} raised {error}: {said}{at_line}. It must accept the arguments "
+                         "torch's Conv1d takes and set self.weight and self.bias.", where=where,
+                         constructor=constructor, error=type(e).__name__, said=str(e), at_line=_at_line(e))
+        else:
+            message = tr("{where}: {constructor} raised {error} (with no message){at_line}. It must accept the "
+                         "arguments torch's Conv1d takes and set self.weight and self.bias.", where=where,
+                         constructor=constructor, error=type(e).__name__, at_line=_at_line(e))
+        raise CheckFailed(message, _hint_constructor(args, kwargs, e, accepts), where=where) from e
 
 
 def _build(Conv1d, c, w, b, where=None):
@@ -106,16 +114,23 @@ def run_student(Conv1d, c, x=None, w=None, b=None, where=None):
     with _Forbidden():
         layer = _build(Conv1d, c, w, b, where)
         y, err = _outcome(lambda: layer(as_layout(x, c.get("layout"))))
+    where = where or describe(c)
     if isinstance(err, NotImplementedError):
-        raise CheckFailed(f"{where or describe(c)}: {STUB_HINT}") from err
+        raise _stub_failed(where) from err
     if err is not None:
-        said = _sanitised(err, where or "")
-        raise CheckFailed(f"{where or describe(c)}: your forward raised {type(err).__name__}"
-                          f"{': ' + said if said else ' (with no message)'}{_at_line(err)}\n"
-                          f"  torch's output for this input has shape {expected_output(c).shape}.",
-                          _hint_error(c, err, b, student_probe(Conv1d))) from err
+        said = _sanitised(err, where)
+        if said:
+            message = tr("{where}: your forward raised {error}: {said}{at_line}\n  torch's output for this input "
+                         "has shape {shape}.", where=where, error=type(err).__name__, said=said,
+                         at_line=_at_line(err), shape=expected_output(c).shape)
+        else:
+            message = tr("{where}: your forward raised {error} (with no message){at_line}\n  torch's output for "
+                         "this input has shape {shape}.", where=where, error=type(err).__name__,
+                         at_line=_at_line(err), shape=expected_output(c).shape)
+        raise CheckFailed(message, _hint_error(c, err, b, student_probe(Conv1d)), where=where) from err
     if y is None:
-        raise CheckFailed(f"{describe(c)}: forward returned None. Did you forget `return`?")
+        raise CheckFailed(tr("{where}: forward returned None. Did you forget `return`?", where=describe(c)),
+                          where=describe(c))
     return layer, np.asarray(y)
 
 
@@ -153,8 +168,11 @@ def _is_students(filename):
 
 def _student_line(err):
     """"line N: <source>" of the student's own code that raised `err` (the last frame of the traceback that
-    is the student's), or "" when none is (the judge sends it along as `conv1d_line`)."""
+    is the student's), or "" when none is (the judge sends it along as `conv1d_line`: the text, or (N, source))."""
     line = getattr(err, "conv1d_line", None)
+    if isinstance(line, (tuple, list)) and len(line) == 2:
+        text = str(line[1] or "").strip()
+        return tr("line {n}: {code}", n=line[0], code=text[:200]) if text else tr("line {n}", n=line[0])
     if line:
         return str(line)[:300]
     tb, found = err.__traceback__, None
@@ -166,12 +184,12 @@ def _student_line(err):
     if found is None:
         return ""
     text = linecache.getline(found[0], found[1]).strip()
-    return f"line {found[1]}: {text[:200]}" if text else f"line {found[1]}"
+    return tr("line {n}: {code}", n=found[1], code=text[:200]) if text else tr("line {n}", n=found[1])
 
 
 def _at_line(err):
     line = _student_line(err)
-    return f"\n  It raised at {line}" if line else ""
+    return tr("\n  It raised at {line}", line=line) if line else ""
 
 
 def _outcome(f):

@@ -13,6 +13,7 @@ from .. import timing
 from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from ..notebook import language as messages
+from ..notebook.failures import _with_hint
 from ..notebook.language import tr
 from .cells import (
     NOT_RUN,
@@ -131,14 +132,15 @@ class Judge(nbp.NbGraderPreprocessor):
                 text = "".join(tr("note: {note}", note=n) + "\n" for n in verdict.notes if n not in noted) + text
                 noted.update(verdict.notes)
                 flags += [f"{gid}: {f}" for f in verdict.flags + verdict.hidden_flags]
-                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=f) + "\n" for f in verdict.flags)
+                text += "".join(tr("⚑ flagged for your instructor: {flag}", flag=judge.sandbox_said(f)) + "\n"
+                                for f in verdict.flags)     # the metadata's flags stay English (the instructor's)
                 if err:
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
                     if err[0] == "CellTimeoutError":
                         self.log.warning("%r %s: %s", info["student"], gid, err[1][:300])
             record_hint(cell, hint if err else None)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
-                           ([error_output(err[0], err[1] + (f"\n  Hint: {hint}" if hint else ""))] if err else [])
+                           ([error_output(err[0], _with_hint(err[1], hint))] if err else [])
         if flags:
             self.log.warning("Flagged for the instructor: %s", "; ".join(flags))
         nb.metadata.setdefault("conv1d", {})["flags"] = flags

@@ -25,6 +25,7 @@ import sys
 # the course: the course is not installed there (confine._editable_files).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (the one home of the message format)
+from confine import SANDBOX_MESSAGES as SAYS  # noqa: E402  (English: the judge says them in the student's language)
 from confine import folder_rule, remove_tree  # noqa: E402  (the one home of those rules)
 
 _EXIT = os._exit
@@ -61,8 +62,7 @@ class ForbiddenRoutine(Exception):
 
 def _forbid(label):
     def forbidden(*args, **kwargs):
-        raise ForbiddenRoutine(f"your answer called {label}. The exercise is to compute the convolution "
-                               "yourself with NumPy; library routines that do it for you score zero.")
+        raise ForbiddenRoutine(SAYS["called"].format(routine=label))
     return forbidden
 
 
@@ -132,30 +132,23 @@ def _lock_down(folder, known=None):
         if event == "import":
             name, filename = str(args[0]), str(args[1] or "")
             if any(name == m or name.startswith(m + ".") for m in CONVOLUTION_MODULES):
-                _refuse(ForbiddenRoutine(f"your answer imports {name}. The exercise is to compute the convolution "
-                                         "yourself with NumPy; library routines that do it for you score zero."))
+                _refuse(ForbiddenRoutine(SAYS["imports"].format(module=name)))
             # every load of compiled code says its file ("import", also from _imp.create_dynamic)
             path = os.path.realpath(filename) if filename else ""
             if path and origin.get(name, path) != path:
-                _refuse(ForbiddenRoutine(f"your answer loads a second copy of {name} (from "
-                                         f"{os.path.basename(filename)}): a fresh copy of a module would bring back "
-                                         "the library routines the exercise forbids; use the one already imported"))
+                _refuse(ForbiddenRoutine(SAYS["second_copy"].format(module=name, file=os.path.basename(filename))))
             if path and not filename.endswith(".py") and not installed(path):
-                _refuse(PermissionError(f"grading sandbox: {name} is loaded from {os.path.basename(filename)}, "
-                                        "outside the Python installation: an answer may import installed "
-                                        "modules only, not compiled code it copied or wrote"))
+                _refuse(PermissionError(SAYS["not_installed"].format(module=name, file=os.path.basename(filename))))
             if filename.endswith(compiled):
                 if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path
                                          for m in CONVOLUTION_MODULES):
-                    _refuse(ForbiddenRoutine(f"your answer loads the compiled module {name} again ("
-                                             f"{os.path.basename(filename)}): a fresh copy of a module would "
-                                             "bring back the library routines the exercise forbids; import it once, "
-                                             "normally"))
+                    _refuse(ForbiddenRoutine(SAYS["compiled_again"].format(module=name,
+                                                                          file=os.path.basename(filename))))
                 loaded.add(path)
         elif event == "ctypes.dlopen" and args and args[0] is not None:
-            _refuse(PermissionError(f"grading sandbox: no native libraries ({args[0]})"))
+            _refuse(PermissionError(SAYS["native"].format(library=args[0])))
         elif event in REFUSED_EVENTS or event.startswith(("os.exec", "os.spawn")):
-            _refuse(PermissionError(f"grading sandbox: {event} is not allowed here"),
+            _refuse(PermissionError(SAYS["event"].format(event=event)),
                     flag=event.startswith(("ctypes", "gc", "sys")) or event.endswith("xattr"))
         else:
             refused = in_folder(event, args)
@@ -306,7 +299,7 @@ class GradingShell:
 
     @staticmethod
     def _note(what):
-        note = f"`{what[:80]}` does nothing while grading: shell lines, installs and magics are not run"
+        note = SAYS["not_run"].format(what=what[:80])
         if note not in NOTES and len(NOTES) < 20:
             NOTES.append(note)
 
@@ -484,8 +477,8 @@ def _answer(start, np, log):
 
 
 def _answer_line(err, cells):
-    """"line N: <source>" of the answer cells' code that raised `err` (the last such frame of its traceback),
-    or "": the checks show it to the student."""
+    """[N, source] of the line of the answer cells' code that raised `err` (the last such frame of its traceback;
+    its source "" when unknown), or "": the checks show it to the student, in their language."""
     tb, found = err.__traceback__, None
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
@@ -499,7 +492,7 @@ def _answer_line(err, cells):
         text = lines[found[1] - 1].strip()[:200]
     except (ValueError, IndexError):
         text = ""
-    return f"line {found[1]}: {text}" if text else f"line {found[1]}"
+    return [found[1], text]
 
 
 def echo():

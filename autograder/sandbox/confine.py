@@ -42,6 +42,31 @@ SECRET_VARIABLE = "CONV1D_GRADING_SECRET"   # the instructor's grading secret: t
 NO_SECRET = (f"{SECRET_VARIABLE} is not set: the hidden tests grade with the inputs of solutions/, which are "
              f"public, so answers can be fitted to them. Before grading: export {SECRET_VARIABLE}='<something "
              "private>' (the same all term; README, For instructors).")
+# What the answer's process says about what it refused or did not run (child.py, and folder_rule below): English
+# templates, since the sandbox holds none of the course's messages. They reach the student through the judge,
+# which says them in the language of the submission (judge.sandbox_said, its catalogue sandbox.judge.po);
+# the instructor's flags keep them English.
+SANDBOX_MESSAGES = {
+    "called": "your answer called {routine}. The exercise is to compute the convolution yourself with NumPy; "
+              "library routines that do it for you score zero.",
+    "imports": "your answer imports {module}. The exercise is to compute the convolution yourself with NumPy; "
+               "library routines that do it for you score zero.",
+    "second_copy": "your answer loads a second copy of {module} (from {file}): a fresh copy of a module would bring "
+                   "back the library routines the exercise forbids; use the one already imported",
+    "compiled_again": "your answer loads the compiled module {module} again ({file}): a fresh copy of a module "
+                      "would bring back the library routines the exercise forbids; import it once, normally",
+    "not_installed": "grading sandbox: {module} is loaded from {file}, outside the Python installation: an answer "
+                     "may import installed modules only, not compiled code it copied or wrote",
+    "native": "grading sandbox: no native libraries ({library})",
+    "event": "grading sandbox: {event} is not allowed here",
+    "write": "grading sandbox: no writing outside your own folder ({path})",
+    "open_folder": "grading sandbox: no opening folders outside your own ({path})",
+    "sqlite_uri": "grading sandbox: sqlite3 URIs are not allowed here; give a path in your folder",
+    "dir_fd": "grading sandbox: {event} with dir_fd is not allowed here",
+    "outside": "grading sandbox: {event} outside your own folder",
+    "signal": "grading sandbox: no signals to other processes",
+    "not_run": "`{what}` does nothing while grading: shell lines, installs and magics are not run",
+}
 QUIET_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -346,19 +371,19 @@ def folder_rule(folders):
     def rule(event, args):
         if event == "open" and args[0] is not None and not isinstance(args[0], int) and not inside(args[0]):
             if opens_for_writing(args[1], args[2]):
-                return PermissionError(f"grading sandbox: no writing outside your own folder ({args[0]})")
+                return PermissionError(SANDBOX_MESSAGES["write"].format(path=args[0]))
             if os.path.isdir(args[0]):      # a folder's descriptor would be a dir_fd for writing there
-                return PermissionError(f"grading sandbox: no opening folders outside your own ({args[0]})")
+                return PermissionError(SANDBOX_MESSAGES["open_folder"].format(path=args[0]))
         if (event == "sqlite3.connect" and isinstance(args[0], (str, bytes))
                 and os.fsdecode(args[0]).startswith("file:")):
-            return PermissionError("grading sandbox: sqlite3 URIs are not allowed here; give a path in your folder")
+            return PermissionError(SANDBOX_MESSAGES["sqlite_uri"])
         if event in PATH_EVENTS:
             if any(i < len(args) and args[i] not in (None, -1) for i in DIR_FD_ARGS.get(event, ())):
-                return PermissionError(f"grading sandbox: {event} with dir_fd is not allowed here")
+                return PermissionError(SANDBOX_MESSAGES["dir_fd"].format(event=event))
             if not all(inside(args[i]) for i in PATH_EVENTS[event]):
-                return PermissionError(f"grading sandbox: {event} outside your own folder")
+                return PermissionError(SANDBOX_MESSAGES["outside"].format(event=event))
         if event in ("os.kill", "os.killpg") and args[0] != me:
-            return PermissionError("grading sandbox: no signals to other processes")
+            return PermissionError(SANDBOX_MESSAGES["signal"])
         return None
     return rule
 

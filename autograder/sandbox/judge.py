@@ -8,6 +8,11 @@ source as the gradebook holds it, hidden tests included; its first line imports 
 (`Conv1d`, `predicted_shape`, ...) are proxies to a fresh sandboxed process that ran only the student's answer cells
 (autograder/sandbox/child.py). The student's code produces outputs; the expected values and the comparison
 are computed here, where the student's code never runs. See docs/grading-security.md.
+
+What the student reads is said in the language of the submission (tr(), autograder/notebook/language.py: the
+Judge preprocessor sets it; the catalogue is locale/LANG/checks/sandbox.judge.po), and so is what the answer's
+process says in English in the sandbox, which has no catalogue (sandbox_said). What is for the instructor stays
+English: the flags (answer_flags, Verdict.flags) and the grader's own errors.
 """
 import ast
 import atexit
@@ -19,9 +24,11 @@ import io
 import json
 import math
 import os
+import re
 import select
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -33,6 +40,7 @@ import numpy as np
 from .. import limits, notebook, timing
 from ..limits import Confinement, MemoryLimits
 from ..notebook import failures, secret
+from ..notebook.language import tr
 from . import confine, usage, wire
 
 # What the student's process may send in one reply, checked before anything is read, then while decoding
@@ -182,8 +190,8 @@ class Ledger:
 
     def __init__(self, seconds):
         self.seconds = float(seconds)
-        self.stopped = {}       # call -> (test cell, why)
-        self.cell = "an earlier test cell"      # the test cell being judged (judge_cell sets it)
+        self.stopped = {}       # call -> (test cell or None, why: OutOfTime.reason)
+        self.cell = None        # the test cell being judged (judge_cell sets it; None: not named)
 
     def spend(self, seconds):
         self.seconds -= max(0.0, seconds)
@@ -233,11 +241,16 @@ class Clock:
             own = self.spent + this
             if own > self.seconds:
                 self.spent, self.call = own, self.call + this
-                raise OutOfTime(f"your code did not finish before the submission's time ran out ({self.seconds:.3g} s "
-                                "of its own were left)" if self.last else
-                                f"your code did not finish within {self.seconds:g} s of its own time (a test cell's "
-                                "limit)",
-                                whole=self.call >= 0.5 * self.seconds)
+                whole = self.call >= 0.5 * self.seconds
+                if self.last:
+                    raise OutOfTime(tr("your code did not finish before the submission's time ran out ({seconds:.3g} s "
+                                       "of its own were left)", seconds=self.seconds), whole,
+                                    tr("it did not finish before the submission's time ran out ({seconds:.3g} s of "
+                                       "its own were left)", seconds=self.seconds))
+                raise OutOfTime(tr("your code did not finish within {seconds:g} s of its own time (a test cell's "
+                                   "limit)", seconds=self.seconds), whole,
+                                tr("it did not finish within {seconds:g} s of its own time (a test cell's limit)",
+                                   seconds=self.seconds))
             if ready[0] or ready[1]:
                 self.spent, self.call = own, self.call + this
                 self.backstop -= now.wall - start.wall
@@ -249,16 +262,19 @@ class Clock:
                     raise Busy(f"the grading machine was too busy: {waited.wall:.0f} s of waiting gave the answer "
                                f"{own:.1f} s of its own time")
                 self.spent, self.call = own, self.call + this
-                raise OutOfTime(f"your code did not finish: {waited.wall:.0f} s passed (the wall-clock limit of a "
-                                f"test cell), of which it spent {own:.1f} s of its own")
+                raise OutOfTime(tr("your code did not finish: {wall:.0f} s passed (the wall-clock limit of a test "
+                                   "cell), of which it spent {own:.1f} s of its own", wall=waited.wall, own=own), True,
+                                tr("it did not finish: {wall:.0f} s passed (the wall-clock limit of a test cell), of "
+                                   "which it spent {own:.1f} s of its own", wall=waited.wall, own=own))
 
 
 class OutOfTime(Abort):
-    """The student's own time for a cell is spent; `whole`: by the call under way alone."""
+    """The student's own time for a cell is spent; `whole`: by the call under way alone; `reason`: what happened
+    as a later cell says it of that call ("it did not finish within 30 s ..."), in the language of the messages."""
 
-    def __init__(self, message, whole=True):
+    def __init__(self, message, whole=True, reason=None):
         super().__init__(message)
-        self.whole = whole
+        self.whole, self.reason = whole, reason or message
 
 
 class NotRunAgain(Abort):
@@ -282,7 +298,7 @@ class Child:
     def _start(self, cells, clock, zygote, ledger):
         self.clock, self.zygote, self.ledger = clock, zygote, ledger
         self.ended = self.closed = self.hidden = False
-        self.call = ("start",), "your answer cells"
+        self.call = ("start",), tr("your answer cells")
         self._refuse_again()
         clock.begin()
         cpu = math.ceil(clock.seconds) + 1          # the kernel's own limit of the answer's CPU time (RLIMIT_CPU)
@@ -306,7 +322,7 @@ class Child:
             self.errors = [(int(c), str(n), str(m)) for c, n, m in self._decode(reply["errors"], blob)]
         except (KeyError, TypeError, ValueError, AnswerError):
             self.close(failed=True)
-            raise AnswerError("your code garbled the grader's channel")
+            raise AnswerError(tr("your code garbled the grader's channel"))
 
     @staticmethod
     def _frame(msg):
@@ -319,7 +335,11 @@ class Child:
         key, label = self.call
         if key in self.ledger.stopped:
             cell, why = self.ledger.stopped[key]
-            raise NotRunAgain(f"not run: {label} already ran out of time in {cell}: it {why}")
+            if cell is None:
+                raise NotRunAgain(tr("not run: {call} already ran out of time in an earlier test cell: {why}",
+                                     call=label, why=why))
+            raise NotRunAgain(tr("not run: {call} already ran out of time in {cell}: {why}", call=label, cell=cell,
+                                 why=why))
 
     def _write(self, parts):
         """Send a frame; a process that stops reading its pipe is waited for only as its Clock allows."""
@@ -347,9 +367,9 @@ class Child:
         except OutOfTime as e:
             key, label = self.call
             if e.whole:     # this one call took the cell's time: do not wait for it again
-                self.ledger.stopped[key] = (self.ledger.cell, str(e).replace("your code ", "", 1))
+                self.ledger.stopped[key] = (self.ledger.cell, e.reason)
             self.close(failed=True)
-            raise OutOfTime(f"{e}; stopped in {label}", e.whole) from None
+            raise OutOfTime(tr("{message}; stopped in {call}", message=str(e), call=label), e.whole, e.reason) from None
         except Busy:
             self.close(failed=True)
             raise
@@ -362,7 +382,7 @@ class Child:
             self._dead()
         except wire.FrameError:
             self.close(failed=True)
-            raise Abort("your code returned more data than the grader accepts, or garbled it")
+            raise Abort(tr("your code returned more data than the grader accepts, or garbled it"))
 
     def _dead(self):
         """The student's process closed its channel: say how it ended (for a forked one, as its zygote
@@ -373,7 +393,7 @@ class Child:
             self.ended = report is not None
             self.close(failed=not self.ended)
             if report is None:
-                raise Abort("your code closed the grader's channel")
+                raise Abort(tr("your code closed the grader's channel"))
             status, cpu = report
             signum, code = (os.WTERMSIG(status), None) if os.WIFSIGNALED(status) else (None, os.WEXITSTATUS(status))
         else:
@@ -383,21 +403,24 @@ class Child:
         if signum in (signal.SIGXCPU, signal.SIGKILL) and (signum == signal.SIGXCPU
                                                             or (cpu or 0) >= self.clock.seconds):
             key, label = self.call
-            why = f"it used more than {self.clock.seconds:g} s of CPU time"
+            why = tr("it used more than {seconds:g} s of CPU time", seconds=self.clock.seconds)
             whole = self.clock.call >= 0.5 * self.clock.seconds
             if whole:
                 self.ledger.stopped[key] = (self.ledger.cell, why)
-            raise OutOfTime(f"your code did not finish: {why}; stopped in {label}", whole)
+            said = tr("your code did not finish: it used more than {seconds:g} s of CPU time",
+                      seconds=self.clock.seconds)
+            raise OutOfTime(tr("{message}; stopped in {call}", message=said, call=label), whole, why)
         if signum:
-            raise Abort(f"your code's process was killed (signal {signum}), e.g. for using too much memory")
-        raise Abort(f"your code ended its process (exit code {code})")
+            raise Abort(tr("your code's process was killed (signal {signal}), e.g. for using too much memory",
+                           signal=signum))
+        raise Abort(tr("your code ended its process (exit code {code})", code=code))
 
     def request(self, label=None, **msg):
         """Send one request and return what came back. `label`: how the call reads in a message ("your
         Conv1d(...).forward"); the same op on the same label is one call for the Ledger."""
         with timing.part("answers"):
-            label = label or msg.get("name") or "code"
-            self.call = (msg.get("op"), label), f"your {label}"
+            label = label or msg.get("name")
+            self.call = (msg.get("op"), label or "code"), tr("your {label}", label=label) if label else tr("your code")
             self._refuse_again()
             self.clock.begin()
             self._write(self._frame(msg))
@@ -411,7 +434,7 @@ class Child:
         parts = self._frame({"op": "time", "ref": ref, "x": x})
         with timing.part("answers"):
             label = label or "layer(...)"
-            self.call = ("call", label), f"your {label}"
+            self.call = ("call", label), tr("your {label}", label=label)
             self._refuse_again()
             self.clock.begin()
             before = usage.runtime(self.clock.pid)
@@ -422,7 +445,7 @@ class Child:
 
     def _result(self, reply, blob, name=None, label=None):
         if not isinstance(reply, dict):
-            raise AnswerError("an unreadable reply came back from your code")
+            raise AnswerError(tr("an unreadable reply came back from your code"))
         if "missing" in reply:
             raise self._missing(name)
         if "error" in reply:
@@ -432,13 +455,14 @@ class Child:
             finally:
                 self.hidden = hidden
             if not (isinstance(error, list) and len(error) in (2, 3)):
-                raise AnswerError("an unreadable error came back from your code")
+                raise AnswerError(tr("an unreadable error came back from your code"))
             err = rebuild(str(error[0])[:100], str(error[1])[:2000], self.hidden)
-            if len(error) == 3 and error[2]:
-                err.conv1d_line = str(error[2])[:300]   # the line of the answer that raised (the checks show it)
+            line = error[2] if len(error) == 3 else None
+            if isinstance(line, list) and len(line) == 2 and type(line[0]) is int:
+                err.conv1d_line = AnswerLine(line[0], str(line[1])[:200])   # where it raised (the checks say it)
             raise err
         if "ok" not in reply:
-            raise AnswerError("an unreadable reply came back from your code")
+            raise AnswerError(tr("an unreadable reply came back from your code"))
         return self._decode(reply["ok"], blob, label)
 
     def _decode(self, obj, blob, label=None):
@@ -448,13 +472,17 @@ class Child:
     def _missing(self, name):
         for cell, ename, message in self.errors:
             if ename == "ForbiddenRoutine":
-                return failures.ForbiddenRoutine(message)
+                return failures.ForbiddenRoutine(sandbox_said(message))
+        if not self.errors:
+            return NameError(tr("`{name}` is not defined by your answer cells: define it in the answer cell",
+                                name=name))
         why = "".join(
-            f"; answer cell {cell} still raises NotImplementedError, the stub's: write your answer there in place of "
-            "`raise NotImplementedError()`" if ename == "NotImplementedError" else
-            f"; answer cell {cell} raised {ename}{': ' + message if message else ' (with no message)'}"
+            tr("; answer cell {cell} still raises NotImplementedError, the stub's: write your answer there in place of "
+               "`raise NotImplementedError()`", cell=cell) if ename == "NotImplementedError" else
+            tr("; answer cell {cell} raised {error}: {message}", cell=cell, error=ename, message=sandbox_said(message))
+            if message else tr("; answer cell {cell} raised {error} (with no message)", cell=cell, error=ename)
             for cell, ename, message in self.errors)
-        return NameError(f"`{name}` is not defined by your answer cells{why or ': define it in the answer cell'}")
+        return NameError(tr("`{name}` is not defined by your answer cells", name=name) + why)
 
     def close(self, failed=False):
         """End the answer process. A forked one gets the end of its channel (it then exits), and the
@@ -560,21 +588,91 @@ class Echo:
         return self.best[key]
 
 
+# What the answer's process says in English (confine.SANDBOX_MESSAGES: a refusal, a line not run; the sandbox has
+# no catalogue) as the student reads it, in the language of the messages (sandbox_said). One entry per key.
+SANDBOX_SAID = {
+    "called": lambda **v: tr("your answer called {routine}. The exercise is to compute the convolution yourself with "
+                             "NumPy; library routines that do it for you score zero.", **v),
+    "imports": lambda **v: tr("your answer imports {module}. The exercise is to compute the convolution yourself "
+                              "with NumPy; library routines that do it for you score zero.", **v),
+    "second_copy": lambda **v: tr("your answer loads a second copy of {module} (from {file}): a fresh copy of a "
+                                  "module would bring back the library routines the exercise forbids; use the one "
+                                  "already imported", **v),
+    "compiled_again": lambda **v: tr("your answer loads the compiled module {module} again ({file}): a fresh copy "
+                                     "of a module would bring back the library routines the exercise forbids; import "
+                                     "it once, normally", **v),
+    "not_installed": lambda **v: tr("grading sandbox: {module} is loaded from {file}, outside the Python "
+                                    "installation: an answer may import installed modules only, not compiled code it "
+                                    "copied or wrote", **v),
+    "native": lambda **v: tr("grading sandbox: no native libraries ({library})", **v),
+    "event": lambda **v: tr("grading sandbox: {event} is not allowed here", **v),
+    "write": lambda **v: tr("grading sandbox: no writing outside your own folder ({path})", **v),
+    "open_folder": lambda **v: tr("grading sandbox: no opening folders outside your own ({path})", **v),
+    "sqlite_uri": lambda **v: tr("grading sandbox: sqlite3 URIs are not allowed here; give a path in your folder",
+                                 **v),
+    "dir_fd": lambda **v: tr("grading sandbox: {event} with dir_fd is not allowed here", **v),
+    "outside": lambda **v: tr("grading sandbox: {event} outside your own folder", **v),
+    "signal": lambda **v: tr("grading sandbox: no signals to other processes", **v),
+    "not_run": lambda **v: tr("`{what}` does nothing while grading: shell lines, installs and magics are not run",
+                              **v),
+}
+
+
+def _pattern(template):
+    """A regular expression that matches what str.format makes of `template`, its fields as named groups."""
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(f"(?P<{field}>.*?)")
+    return re.compile("".join(parts), re.S)
+
+
+# The English templates, those with the most fixed words first ("{event} with dir_fd is not allowed here" before
+# "{event} is not allowed here").
+_SANDBOX_PATTERNS = sorted(((key, _pattern(t)) for key, t in confine.SANDBOX_MESSAGES.items()),
+                           key=lambda kp: -len(re.sub(r"\{\w+\}", "", confine.SANDBOX_MESSAGES[kp[0]])))
+
+
+def sandbox_said(message):
+    """`message` in the language of the messages when it is one the answer's process says (child.py, confine.py:
+    confine.SANDBOX_MESSAGES, in English), any other text as it is: for what the student reads (a refusal in an
+    error, a note, a flag shown in a test cell). The instructor's flags stay English."""
+    for key, pattern in _SANDBOX_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return SANDBOX_SAID[key](**found.groupdict())
+    return message
+
+
+class AnswerLine(tuple):
+    """(line number, its source) of the answer cells' code that raised: the checks say it in their language
+    (notebook/student.py); str() says it too ("line 3: y = x @ w")."""
+
+    def __new__(cls, number, source):
+        return super().__new__(cls, (number, source))
+
+    def __str__(self):
+        number, source = self
+        return tr("line {n}: {code}", n=number, code=source) if source else tr("line {n}", n=number)
+
+
 def rebuild(name, message, hidden=False):
     """The student's exception, as the same built-in type when it is one (hints rely on the type). In a
     hidden case its message is withheld (str() says so), kept only as `conv1d_message` for the checks
-    that read what it says, and a type of the student's own is not named."""
+    that read what it says, and a type of the student's own is not named. What the sandbox said (a refusal:
+    sandbox_said) str() says in the language of the messages; `conv1d_message` keeps it as it came."""
     if name == "ForbiddenRoutine":
-        return failures.ForbiddenRoutine(message)
+        return failures.ForbiddenRoutine(sandbox_said(message))
     cls = getattr(builtins, name, None)
     err = None
     if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (failures.CheckFailed,)):
         try:
-            err = cls(WITHHELD if hidden else message)
+            err = cls(withheld() if hidden else sandbox_said(message))
         except Exception:
             pass
     if err is None:
-        err = AnswerError(WITHHELD if hidden else f"{name}: {message}")
+        err = AnswerError(withheld() if hidden else f"{name}: {sandbox_said(message)}")
     err.conv1d_message = message
     return err
 
@@ -583,7 +681,7 @@ class Remote:
     """A proxy for an object that lives in the student's process. Its label says how it was reached
     (`Conv1d`, `Conv1d(...)`, `Conv1d(...).backward`): messages name it, and the Ledger knows a call by it."""
 
-    def __init__(self, child, ref, typename, callable_, label="your object"):
+    def __init__(self, child, ref, typename, callable_, label="object"):
         object.__setattr__(self, "_c", (child, ref, typename, callable_, label))
 
     def __getattr__(self, name):
@@ -599,7 +697,7 @@ class Remote:
     def __call__(self, *args, **kwargs):
         child, ref, _, callable_, label = object.__getattribute__(self, "_c")
         if not callable_:
-            raise TypeError(f"{self!r} is not callable")
+            raise TypeError(tr("{object} is not callable", object=repr(self)))
         return child.request(op="call", ref=ref, args=list(args), kwargs=kwargs, label=f"{label}(...)")
 
     def timed_call(self, x):
@@ -617,13 +715,14 @@ class Remote:
     def __signature__(self):
         child, ref, _, _, label = object.__getattribute__(self, "_c")
         params = []
-        for name, kind, empty, default in child.request(op="signature", ref=ref, label=f"signature of {label}"):
+        for name, kind, empty, default in child.request(op="signature", ref=ref,
+                                                        label=tr("signature of {label}", label=label)):
             params.append(inspect.Parameter(name, getattr(inspect.Parameter, kind),
                                             default=inspect.Parameter.empty if empty else default))
         return inspect.Signature(params)
 
     def __repr__(self):
-        return f"<your {object.__getattribute__(self, '_c')[2]}>"
+        return tr("<your {type}>", type=object.__getattribute__(self, "_c")[2])
 
 
 def encode(value, frame):
@@ -642,7 +741,7 @@ def encode(value, frame):
         return {"l": [encode(v, frame) for v in value]}
     if isinstance(value, dict):
         return {"d": {str(k): encode(v, frame) for k, v in value.items()}}
-    raise TypeError(f"cannot send {type(value).__name__} to the answer")
+    raise TypeError(tr("cannot send {type} to the answer", type=type(value).__name__))
 
 
 def decode(obj, child, blob, label=None):
@@ -654,16 +753,16 @@ def decode(obj, child, blob, label=None):
     def rebuild_value(obj, depth):
         budget[0] -= 1
         if budget[0] < 0 or depth > MAX_DEPTH:
-            raise AnswerError(f"a value nested more than {MAX_DEPTH} deep or with more than {MAX_ITEMS} "
-                              "items came back from your code")
+            raise AnswerError(tr("a value nested more than {depth} deep or with more than {items} items came back "
+                                 "from your code", depth=MAX_DEPTH, items=MAX_ITEMS))
         if obj is None or isinstance(obj, (bool, int, float)):
             return obj
         if isinstance(obj, str):
-            return WITHHELD if child.hidden else obj[:100_000]
+            return withheld() if child.hidden else obj[:100_000]
         if isinstance(obj, list):
             return [rebuild_value(v, depth + 1) for v in obj]
         if not isinstance(obj, dict):
-            raise AnswerError("an unreadable value came back from your code")
+            raise AnswerError(tr("an unreadable value came back from your code"))
         try:
             if "a" in obj:
                 return wire.array(obj, blob)
@@ -673,12 +772,12 @@ def decode(obj, child, blob, label=None):
                 return [rebuild_value(v, depth + 1) for v in obj["l"]]
             if "ref" in obj:
                 return Remote(child, int(obj["ref"]), "object" if child.hidden else str(obj["type"])[:100],
-                              bool(obj["callable"]), label or "your object")
-        except wire.FrameError as e:
-            raise AnswerError(f"{e} came back from your code") from None
+                              bool(obj["callable"]), label or "object")
+        except wire.FrameError as e:      # its words are wire.py's (English: the sandbox shares that module)
+            raise AnswerError(tr("{problem} came back from your code", problem=str(e))) from None
         except (KeyError, TypeError, ValueError):
             pass
-        raise AnswerError("an unreadable value came back from your code")
+        raise AnswerError(tr("an unreadable value came back from your code"))
     return rebuild_value(obj, 0)
 
 
@@ -717,13 +816,18 @@ class Verdict(typing.NamedTuple):
     error: tuple[str, str] | None = None    # (ename, evalue) when it failed: the message, without the hint
     started: bool = True        # whether the answer cells ran at all
     flags: tuple[str, ...] = ()             # what the answer's process tried and was refused, for the instructor
+    #                                         (English: the test cell shows them through sandbox_said)
     notes: tuple[str, ...] = ()             # for the student: what the grader did not run (shell lines, magics)
     hint: str | None = None     # the mistake the checks recognised (failures.CheckFailed.hint), as data
     busy: bool = False          # the backstop ended it while the machine's load, not the student, took the time
     hidden_flags: tuple[str, ...] = ()      # flags raised while the hidden tests ran: for the instructor only
 
 
-WITHHELD = "(not shown: hidden cases keep their inputs private)"
+def withheld():
+    """What the student reads in place of a text their code said in a hidden case."""
+    return tr("(not shown: hidden cases keep their inputs private)")
+
+
 TIME_ERRORS = {OutOfTime: "CellTimeoutError", NotRunAgain: "NotRun"}   # the kernel's names for the same
 
 
@@ -763,11 +867,12 @@ def to_python(source):
         return source
 
 
-def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None, ledger=None, name="this test cell"):
+def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None, ledger=None, name=None):
     """Run one test cell against the answer cells (a Verdict), in a process of its own or forked by
     `zygote`. `timeout`: seconds of the student's own time the cell may take (autograder/limits.py);
     `backstop`: its wall-clock seconds; `ledger`: the submission's Ledger (its time left, the calls that
-    ran out of time before); `name`: the test cell's, for messages.
+    ran out of time before); `name`: the test cell's, for messages (a later cell's "already ran out of time in
+    test_values").
 
     While the cell's hidden tests run, nothing the student's process says reaches the student: exception
     messages, names and strings that come back are withheld (the checks still read an exception's message
@@ -778,8 +883,8 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
     seconds = min(float(timeout), ledger.seconds)
     clock = Clock(seconds, backstop, last=ledger.seconds < float(timeout))
     if seconds <= 0:
-        return Verdict(False, "", ("NotRun", "not run: the submission's time is spent (its cells took all the time "
-                                             "a submission may take)"), False)
+        return Verdict(False, "", ("NotRun", tr("not run: the submission's time is spent (its cells took all the "
+                                                "time a submission may take)")), False)
     out = io.StringIO()
     child = None
     try:
@@ -822,40 +927,43 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, hidden_message(e) if hidden else e.message),
                           hint=e.hint)
     except Exception as e:
-        said = f"{type(e).__name__} in a hidden case {WITHHELD}" if hidden else str(e)
+        said = tr("{error} in a hidden case (not shown: hidden cases keep their inputs private)",
+                  error=type(e).__name__) if hidden else str(e)
         verdict = Verdict(False, out.getvalue(), (type(e).__name__, said))
     flags, notes = _report(child) if child.proc.poll() is None and not child.ended else seen
     shown_flags, shown_notes = (seen if child.hidden else (flags, notes))
     with timing.part("answers"):
         child.close()
-    return verdict._replace(flags=tuple(shown_flags), notes=tuple(shown_notes),
+    return verdict._replace(flags=tuple(shown_flags), notes=tuple(sandbox_said(n) for n in shown_notes),
                             hidden_flags=tuple(f for f in flags if f not in shown_flags))
 
 
 # What a failed check says in a hidden case, by the check that failed: its message would quote numbers or
 # shapes the student's code returned, which can carry anything (a shape of (0, d1, d2) is 62 bits of input).
 HIDDEN_FAILURES = {
-    "check_weight_shape": "the weight's shape is not torch's",
-    "check_output_shape": "the output's shape is not torch's",
-    "check_values": "the output is not torch's (its shape, type or values)",
-    "check_output_length": "the length is not torch's",
-    "check_errors": "it does not raise what torch raises",
-    "check_raises": "it does not raise what torch raises",
-    "check_default_init": "the default weights do not look like torch's",
-    "check_backward": "the gradients are not torch's",
-    "check_numerical_gradients": "the numerical gradients are not torch's",
-    "check_torch_samples": "the output on torch's own inputs is not torch's",
+    "check_weight_shape": lambda: tr("the weight's shape is not torch's"),
+    "check_output_shape": lambda: tr("the output's shape is not torch's"),
+    "check_values": lambda: tr("the output is not torch's (its shape, type or values)"),
+    "check_output_length": lambda: tr("the length is not torch's"),
+    "check_errors": lambda: tr("it does not raise what torch raises"),
+    "check_raises": lambda: tr("it does not raise what torch raises"),
+    "check_default_init": lambda: tr("the default weights do not look like torch's"),
+    "check_backward": lambda: tr("the gradients are not torch's"),
+    "check_numerical_gradients": lambda: tr("the numerical gradients are not torch's"),
+    "check_torch_samples": lambda: tr("the output on torch's own inputs is not torch's"),
 }
 
 
 def hidden_message(e):
-    """A failed check's message in a hidden case: which case (its number and the kinds of parameters it
-    uses, as the check names it) and what failed, never the details: only the course's words, whatever the
-    student's code returned. A forbidden routine is named as such."""
-    first = e.message.split(":", 1)[0]
-    where = first if first.startswith("hidden") and len(first) < 200 else "a hidden case"
+    """A failed check's message in a hidden case: which case (its label, as the check names it: the failure's
+    `where`, a hidden case's label by its own `hidden`, never by its words) and what failed, never the details:
+    only the course's words, whatever the student's code returned. A forbidden routine is named as such."""
+    label = getattr(e, "where", None)
+    where = str(label) if getattr(label, "hidden", False) and len(str(label)) < 200 else tr("a hidden case")
     if isinstance(e, failures.ForbiddenRoutine):
-        return f"{where}: your answer used a routine that computes the convolution for it. {failures.FORBIDDEN_HINT}"
+        return tr("{where}: your answer used a routine that computes the convolution for it. The exercise is to "
+                  "compute the convolution (and, in notebook 08, its gradients) yourself with NumPy; library routines "
+                  "that do it for you score zero.", where=where)
     failed, tb = None, e.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_name
@@ -863,7 +971,8 @@ def hidden_message(e):
                 tb.tb_frame.f_globals.get("__name__", "").startswith(notebook.__name__ + "."):
             failed = name       # the outermost check: the one the test cell called
         tb = tb.tb_next
-    return f"{where}: {HIDDEN_FAILURES.get(failed, 'it fails')} (hidden cases keep their details private)."
+    return tr("{where}: {failure} (hidden cases keep their details private).", where=where,
+              failure=HIDDEN_FAILURES[failed]() if failed else tr("it fails"))
 
 
 def salt(answer_cells):

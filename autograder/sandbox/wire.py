@@ -59,7 +59,7 @@ class Reply(typing.TypedDict, total=False):
     """Answer process -> judge: one key. Zygote -> judge, on its control channel: `exited` and `cpu`."""
     errors: list[list]      # after the answer cells: [cell number, exception name, message] of each that raised
     ok: typing.Any          # a request's value
-    error: list[str]        # a request that raised: [exception name, message]
+    error: list             # a request that raised: [exception name, message, [line number, source] or ""]
     missing: bool           # get: the answer cells did not define the name
     exited: int             # the wait status of the answer process that has ended
     cpu: float              # its CPU seconds
