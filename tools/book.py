@@ -85,7 +85,8 @@ x_{\\text{pad}}[n,\\ g\\,C_{in}/G + c,\\ t\\,s + k\\,d],$$
 
 $$L_{out} = \\left\\lfloor \\frac{L_{in} + 2p - d\\,(K-1) - 1}{s} \\right\\rfloor + 1.$$
 
-Every term, in English and Chinese: the [glossary](glossary.md). 中文版：[中文](../zh/).
+Every term, in English and Chinese: the [glossary](glossary.md). The language switch at the top of
+each page leads to the same page in Chinese.
 
 ## Contents
 
@@ -108,7 +109,7 @@ x_{\\text{pad}}[n,\\ g\\,C_{in}/G + c,\\ t\\,s + k\\,d],$$
 
 $$L_{out} = \\left\\lfloor \\frac{L_{in} + 2p - d\\,(K-1) - 1}{s} \\right\\rfloor + 1.$$
 
-每个参数和术语的中英对照见[术语表](glossary.md)。English edition: [English](../en/).
+每个参数和术语的中英对照见[术语表](glossary.md)。每页顶部的语言切换可转到同一页的英文版。
 
 ## 目录
 
