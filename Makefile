@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox browser screenshots release imgs env demo test test-fast lint grade bench bench-grade book lock clean
+.PHONY: help venv sandbox browser node screenshots release imgs env demo test test-fast lint grade bench bench-grade book lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite (after make lint)"
@@ -22,7 +22,7 @@ help:
 	@echo "make imgs     regenerate the diagrams in imgs/ (SVG and PNG)"
 	@echo "make screenshots   one PNG per student notebook, run in JupyterLab + headless Chromium, in imgs/screenshots/"
 	@echo "make browser  install Debian's chromium + chromium-driver (as root) for the browser test and screenshots"
-	@echo "make book     the solutions as a static HTML book in build/book/"
+	@echo "make book     the solutions as a Jupyter Book 2 site, English and Chinese, in build/book/html/ (offline)"
 	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
 	@echo "make bench-grade   serial nbgrader against the grade command (local Dask cluster) on a synthetic class of 51 [BENCH_ARGS=--readme]"
 	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x (D: 2x)"
@@ -67,7 +67,7 @@ release: $(STAMP)
 demo: $(STAMP) sandbox
 	$(BIN)/python -m autograder.classroom.demo
 
-test: $(STAMP) sandbox browser lint
+test: $(STAMP) sandbox browser node lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests $(PYTEST_ARGS)
 
 # The unit tests marked `fast` (pytest.ini): no browser, no bubblewrap sandbox, no notebook run, no grading run;
@@ -84,8 +84,16 @@ lint: $(STAMP)
 screenshots: $(STAMP) browser
 	$(BIN)/python tools/screenshots.py
 
-# The solutions as a static HTML book (build/book/index.html): series order, contents, prev/next links.
-book: $(STAMP)
+# Jupyter Book 2 (the PyPI package jupyter-book, in requirements-dev.txt) runs on Node.js, and builds its theme
+# with npm (tools/book.py says why): as root we install Debian's nodejs and npm; otherwise say what is missing.
+node:
+	@{ command -v node >/dev/null && command -v npm >/dev/null ; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null) ; } || \
+	  echo "WARNING: node or npm is missing: apt-get install nodejs npm"
+
+# The solutions as a Jupyter Book 2 site in English and Chinese (build/book/html/: en/, zh/ and an index that leads to
+# both), with a language switch, site search and KaTeX's fonts from the site itself: it works offline (tools/book.py).
+book: $(STAMP) node
 	$(BIN)/python tools/book.py
 
 # Speed of notebook 07's solution next to torch (median of runs after a warm-up). BENCH_ARGS=--readme

@@ -32,6 +32,8 @@ c.CourseDirectory.course_id = "conv1d"
 c.CourseDirectory.source_directory = "solutions"   # the hand-written instructor notebooks
 c.CourseDirectory.release_directory = "notebooks"  # generated student copies, committed for Colab
 c.GenerateAssignment.preprocessors.append("autograder.preprocessors.colablinks.ColabLinks")  # as `make release`
+# The solutions' book-only notes (how each solution works: the book's, tools/book.py) never reach a student.
+c.GenerateAssignment.preprocessors.prepend(["autograder.preprocessors.bookonly.DropBookOnly"])
 
 # Time limits (autograder/limits.py), counted as the student's own time (CPU time and sleep, never the time
 # other processes kept the student's code from a CPU), so no grade depends on how busy the machine is:
