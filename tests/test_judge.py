@@ -75,6 +75,12 @@ sys.modules.pop(name, None)
     ("import gc; gc.get_objects()", "PermissionError"),
     ("import socket; socket.create_connection(('127.0.0.1', 22))", "PermissionError"),
     ("import numpy as np; np.convolve([1], [1])", "ForbiddenRoutine"),
+    # the rules' own names rebound or emptied, through the child's module or a stand-in's globals, then used
+    ("import __main__; __main__.CONVOLUTION_MODULES = (); import scipy.signal", "ForbiddenRoutine"),
+    ("import numpy as np; g = np.convolve.__globals__; g['CONVOLUTION_MODULES'] = (); g['_refuse'] = print\n"
+     "import torch", "ForbiddenRoutine"),
+    ("import __main__; __main__.REFUSED_EVENTS.clear(); import gc; gc.get_objects()", "PermissionError"),
+    ("import __main__; __main__.SAYS.clear(); import torch", "ForbiddenRoutine"),
     # a compiled module copied into the answer's folder (a library's C correlation, e.g. scipy's _sigtools,
     # loaded for the first time under another path): only the installation's compiled code may load
     (COPIED_MODULE + "import importlib; importlib.import_module(name)", "PermissionError"),

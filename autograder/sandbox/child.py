@@ -119,6 +119,7 @@ def _lock_down(folder, known=None):
     (which Python code cannot remove). Every refusal that is not a library's own is flagged. `known`:
     _module_files() as the zygote found them."""
     import importlib.machinery
+    import types
 
     import seccomp  # no new process or program from here on: a second Python would have no guard
     seccomp.forbid_new_processes()
@@ -128,32 +129,37 @@ def _lock_down(folder, known=None):
     installed = _installation()
     in_folder = folder_rule([folder])
 
+    # The rules as they are now, bound here: an answer reaches this module's globals (`import __main__`, a stand-in's
+    # __globals__) and could rebind or empty them; the hook reads none of them when it runs.
+    convolution, refused_events = tuple(CONVOLUTION_MODULES), frozenset(REFUSED_EVENTS)
+    says, refuse, forbidden, denied = types.MappingProxyType(dict(SAYS)), _refuse, ForbiddenRoutine, PermissionError
+
     def hook(event, args):
         if event == "import":
             name, filename = str(args[0]), str(args[1] or "")
-            if any(name == m or name.startswith(m + ".") for m in CONVOLUTION_MODULES):
-                _refuse(ForbiddenRoutine(SAYS["imports"].format(module=name)))
+            if any(name == m or name.startswith(m + ".") for m in convolution):
+                refuse(forbidden(says["imports"].format(module=name)))
             # every load of compiled code says its file ("import", also from _imp.create_dynamic)
             path = os.path.realpath(filename) if filename else ""
             if path and origin.get(name, path) != path:
-                _refuse(ForbiddenRoutine(SAYS["second_copy"].format(module=name, file=os.path.basename(filename))))
+                refuse(forbidden(says["second_copy"].format(module=name, file=os.path.basename(filename))))
             if path and not filename.endswith(".py") and not installed(path):
-                _refuse(PermissionError(SAYS["not_installed"].format(module=name, file=os.path.basename(filename))))
+                refuse(denied(says["not_installed"].format(module=name, file=os.path.basename(filename))))
             if filename.endswith(compiled):
                 if path in loaded or any(f"{os.sep}{m.replace('.', os.sep)}{os.sep}" in path
-                                         for m in CONVOLUTION_MODULES):
-                    _refuse(ForbiddenRoutine(SAYS["compiled_again"].format(module=name,
+                                         for m in convolution):
+                    refuse(forbidden(says["compiled_again"].format(module=name,
                                                                           file=os.path.basename(filename))))
                 loaded.add(path)
         elif event == "ctypes.dlopen" and args and args[0] is not None:
-            _refuse(PermissionError(SAYS["native"].format(library=args[0])))
-        elif event in REFUSED_EVENTS or event.startswith(("os.exec", "os.spawn")):
-            _refuse(PermissionError(SAYS["event"].format(event=event)),
+            refuse(denied(says["native"].format(library=args[0])))
+        elif event in refused_events or event.startswith(("os.exec", "os.spawn")):
+            refuse(denied(says["event"].format(event=event)),
                     flag=event.startswith(("ctypes", "gc", "sys")) or event.endswith("xattr"))
         else:
             refused = in_folder(event, args)
             if refused:
-                _refuse(refused, flag=False)
+                refuse(refused, flag=False)
     sys.addaudithook(hook)
 
 
