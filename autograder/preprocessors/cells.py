@@ -11,6 +11,18 @@ import nbformat
 from nbformat.v4 import new_output
 
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
+# Execute's message (in English; tr() gives it in the submission's language) for the cells after the kernel died
+KERNEL_DIED_EARLIER = "not run: the kernel died in an earlier cell"
+
+
+def kernel_died_earlier(ename, evalue):
+    """Whether an error output (ename, evalue) is Execute's "not run: the kernel died in an earlier cell", in
+    any of the course's languages (the readers of autograded notebooks must not look for English words)."""
+    from ..catalogues import LANGUAGES, checks_catalogue
+    if ename != "NotRun" or not isinstance(evalue, str):
+        return False
+    said = {KERNEL_DIED_EARLIER, *(checks_catalogue(lang).get(KERNEL_DIED_EARLIER) for lang in LANGUAGES)}
+    return "kernel died" in evalue or evalue.strip() in said
 
 
 def is_test_cell(cell):
