@@ -39,6 +39,7 @@ from .cells import (
 
 
 def _wrote_outside():
+    """What a cell that wrote into the socket folder gets (its kernel is killed), in the submission's language."""
     return tr("the kernel was stopped: this cell wrote files outside its own folder (into the folder of the kernel's "
               "sockets)")
 
