@@ -138,3 +138,26 @@ def test_a_passed_test_and_a_cut_output_are_said_in_the_submissions_language(pag
     assert "<tr><td>test_double</td><td>2 / 2</td><td>通过</td></tr>" in said["zh"][0]
     assert said["en"][1] == "7" * 50 + "\n... 30 more characters are left out"
     assert said["zh"][1] == "7" * 50 + "\n……其余 30 个字符已略去"
+
+
+def test_the_readers_of_autograded_notebooks_know_a_dead_process_in_either_language():
+    """The class report (stopped_by) and the worker see "the process ended" in a Chinese notebook's messages as in
+    an English one's: they go by the message's template (cells.says), not by English words."""
+    from autograder.build.translations import message_sources, templates
+    from autograder.catalogues import checks_catalogue
+    from autograder.classroom.report import stopped_by
+    from autograder.preprocessors.cells import KERNEL_DIED_EARLIER, PROCESS_ENDED, says
+    sources = message_sources()
+    assert KERNEL_DIED_EARLIER in templates(sources["preprocessors.execute"])
+    assert set(PROCESS_ENDED) <= set(templates(sources["sandbox.judge"]))
+    zh = checks_catalogue("zh")
+    for ename, template, values in (("NotRun", KERNEL_DIED_EARLIER, {}),
+                                    ("AnswerStopped", PROCESS_ENDED[0], {"signal": 9}),
+                                    ("AnswerStopped", PROCESS_ENDED[1], {"code": 3})):
+        for said in (template, zh[template]):
+            value = said.format(**values)
+            assert says(value, template)
+            assert stopped_by([{"output_type": "error", "ename": ename, "evalue": value}]) == "the process ended"
+    assert not says("未运行：这份提交的时间已经用完", KERNEL_DIED_EARLIER)
+    refused = zh["your code closed the grader's channel"]
+    assert stopped_by([{"output_type": "error", "ename": "AnswerStopped", "evalue": refused}]) == ""
