@@ -428,6 +428,50 @@ def test_execute_runs_only_the_students_code_in_the_sandboxed_kernel(make_course
     assert resources["metadata"]["path"] is None, "the kernel's scratch folder is not left in the resources"
 
 
+def test_execute_speaks_the_submissions_language_in_the_students_cells(make_course, sandboxed, monkeypatch):
+    """A Chinese submission (metadata course.lang): what Execute writes into the student's cells (a cell
+    stopped past its time, the kernel dying in a cell, the cells after it not run) is Chinese; its English
+    twin's is the English it always was; Execute speaks English again afterwards. The class report and the
+    worker see the dead kernel in both (they read no English words out of a message)."""
+    from autograder.classroom.gradingprocess import outcome
+    from autograder.classroom.report import stopped_by
+    from autograder.notebook.language import tr
+    from autograder.preprocessors import Execute
+    from autograder.preprocessors.cells import kernel_died_earlier
+    monkeypatch.setenv("JUPYTER_PATH", str(ROOT / "autograder" / "sandbox"))
+    course = make_course(answer(), graded())
+    course.config.TimeLimits.cell_seconds = 1.0
+    said = {}
+    for lang in ("zh", "en"):
+        nb = course.submission()
+        nb.cells[0].source = "import time\ntime.sleep(30)"
+        nb.cells += [new_code_cell("import os\nos._exit(3)"), new_code_cell("print('after')")]
+        if lang == "zh":
+            nb.metadata["course"] = {"lang": "zh"}
+        ex = Execute(config=course.config, kernel_name="conv1d-sandbox", prestart=False, shutdown_kernel="immediate")
+        nb, _ = ex.preprocess(nb, course.resources())
+        said[lang] = [[(o.ename, o.evalue) for o in c.outputs if o.output_type == "error"] for c in nb.cells]
+        assert tr("your code") == "your code"
+        (died,) = [o for o in nb.cells[3].outputs if o.output_type == "error"]
+        assert stopped_by(nb.cells[3].outputs) == "the process ended" and kernel_died_earlier(died.ename, died.evalue)
+        path = course.root / "autograded" / f"s-{lang}" / A / f"{A}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        assert outcome(course.root, A, f"s-{lang}")[1], "the worker sees the dead kernel"
+    assert said["en"] == [
+        [("CellTimeoutError", "this cell was stopped: it took more than 1 s of its own time (CPU time and sleep; the "
+                              "time other processes took is not counted)")],
+        [],
+        [("KernelDied", "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)")],
+        [("NotRun", "not run: the kernel died in an earlier cell")]]
+    assert said["zh"] == [
+        [("CellTimeoutError", "这个单元格已被停止：它自己的运行时间超过了 1 秒（计入 CPU 时间和休眠时间，不计其他进程"
+                              "占用的时间）")],
+        [],
+        [("KernelDied", "内核在这个单元格中终止了（调用了 sys.exit/os._exit、程序崩溃，或者占用了太多内存）")],
+        [("NotRun", "未运行：内核已在之前的某个单元格中终止")]]
+
+
 # ----------------------------------------------------------------------------- the build's light import
 @pytest.mark.fast
 def test_the_release_build_imports_the_cell_predicates_without_a_kernel_client():

@@ -199,8 +199,10 @@ def fields(template):
 
 # Modules outside the checks whose messages reach a student (the judge's notes and errors, the feedback page),
 # with their catalogue's name: locale/LANG/checks/NAME.po
-GRADER_MODULES = {"sandbox.judge": "autograder/sandbox/judge.py", "preprocessors.judge": "autograder/preprocessors/judge.py",
-                  "preprocessors.feedbackpage": "autograder/preprocessors/feedbackpage.py"}
+GRADER_MODULES = {"sandbox.judge": "autograder/sandbox/judge.py",
+                  "preprocessors.judge": "autograder/preprocessors/judge.py",
+                  "preprocessors.feedbackpage": "autograder/preprocessors/feedbackpage.py",
+                  "preprocessors.execute": "autograder/preprocessors/execute.py"}
 
 
 def message_sources():

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .. import compat, timing
 from ..limits import MAX_GRADED
+from ..preprocessors.cells import answer_process_ended, kernel_died_earlier
 from ..sandbox import intake
 from ..sandbox.confine import SECRET_VARIABLE, remove_tree
 from .courseroot import write_config
@@ -50,8 +51,8 @@ def outcome(root, assignment, student):
                 if out.get("output_type") == "error":
                     name, value = out.get("ename"), out.get("evalue", "")
                     timeouts += name in TIMEOUT_ERRORS
-                    dead |= name == "KernelDied" or (name == "NotRun" and "kernel died" in value) or (
-                        name == "AnswerStopped" and "process" in value)
+                    dead |= (name == "KernelDied" or kernel_died_earlier(name, value)
+                             or answer_process_ended(name, value))
     return timeouts, dead, flags
 
 

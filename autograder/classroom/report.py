@@ -49,6 +49,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..limits import MAX_NOTEBOOK
+from ..preprocessors.cells import answer_process_ended, kernel_died_earlier
 from ..sandbox import intake
 from ..text import printable
 from . import similarity, spreadsheet
@@ -128,7 +129,7 @@ def stopped_by(outputs):
         name, value = out.get("ename"), out.get("evalue") if isinstance(out.get("evalue"), str) else ""
         if name in STOPPED:
             return STOPPED[name]
-        if (name == "NotRun" and "kernel died" in value) or (name == "AnswerStopped" and "process" in value):
+        if kernel_died_earlier(name, value) or answer_process_ended(name, value):
             return "the process ended"
     return ""
 

@@ -11,6 +11,40 @@ import nbformat
 from nbformat.v4 import new_output
 
 NOT_RUN = ("KernelDied", "NotRun", "CellTimeoutError")
+# Messages that code reading an autograded notebook recognizes (English templates; tr() gives them in the
+# submission's language): Execute's for the cells after the kernel died, the judge's when the answer's process
+# ended (autograder/sandbox/judge.py, Abort)
+KERNEL_DIED_EARLIER = "not run: the kernel died in an earlier cell"
+PROCESS_ENDED = ("your code's process was killed (signal {signal}), e.g. for using too much memory",
+                 "your code ended its process (exit code {code})")
+
+
+def says(value, template):
+    """Whether `value` begins with the message `template` (an English tr() template) in any of the course's
+    languages, whatever its {fields} hold: the readers of autograded notebooks must not look for English words."""
+    import string
+
+    from ..catalogues import LANGUAGES, checks_catalogue
+    if not isinstance(value, str):
+        return False
+    for said in {template, *(checks_catalogue(lang).get(template, template) for lang in LANGUAGES)}:
+        pattern = "".join(re.escape(text) + (".*?" if field is not None else "")
+                          for text, field, _, _ in string.Formatter().parse(said))
+        if re.match(pattern, value.strip(), re.S):
+            return True
+    return False
+
+
+def kernel_died_earlier(ename, evalue):
+    """Whether an error output (ename, evalue) is Execute's "not run: the kernel died in an earlier cell"."""
+    return ename == "NotRun" and isinstance(evalue, str) and ("kernel died" in evalue or
+                                                              says(evalue, KERNEL_DIED_EARLIER))
+
+
+def answer_process_ended(ename, evalue):
+    """Whether an error output (ename, evalue) is the judge's: the answer's process was killed or ended."""
+    return ename == "AnswerStopped" and isinstance(evalue, str) and ("process" in evalue or
+                                                                     any(says(evalue, t) for t in PROCESS_ENDED))
 
 
 def is_test_cell(cell):

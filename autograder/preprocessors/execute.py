@@ -23,7 +23,9 @@ from nbgrader import preprocessors as nbp
 from traitlets import Bool, Integer
 
 from .. import compat, timing
+from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
+from ..notebook.language import tr, use
 from ..sandbox import usage
 from ..sandbox.confine import KERNEL_OPTION, kernel_option, remove_tree, sockets_fit
 from .cells import (
@@ -34,6 +36,12 @@ from .cells import (
     is_test_cell,
     source_notebook,
 )
+
+
+def _wrote_outside():
+    """What a cell that wrote into the socket folder gets (its kernel is killed), in the submission's language."""
+    return tr("the kernel was stopped: this cell wrote files outside its own folder (into the folder of the kernel's "
+              "sockets)")
 
 
 def _is_socket(path):
@@ -82,15 +90,22 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
     def preprocess(self, nb, resources=None, km=None):
         """Run the notebook (_preprocess_once). A kernel that is alive but has not started by startup_timeout
         (wall-clock: no student code has run yet, so only the machine's load can hold it up) is replaced once;
-        slow twice, the submission is not graded (GraderBusy), never scored."""
+        slow twice, the submission is not graded (GraderBusy), never scored. What the student reads in their
+        cells' outputs is in the submission's language (its metadata course.lang, autograder/catalogues.py);
+        what the instructor reads (the log, GraderBusy) stays English."""
+        lang = language(nb)
+        use(lang, checks_catalogue(lang))
         try:
-            return self._preprocess_once(nb, resources, km)
-        except SlowStart as first:
-            self.log.warning("%s; starting another kernel", first)
-        try:
-            return self._preprocess_once(nb, resources, None)
-        except SlowStart as again:
-            raise GraderBusy(f"not graded: {again}, twice: the grading machine was too busy") from None
+            try:
+                return self._preprocess_once(nb, resources, km)
+            except SlowStart as first:
+                self.log.warning("%s; starting another kernel", first)
+            try:
+                return self._preprocess_once(nb, resources, None)
+            except SlowStart as again:
+                raise GraderBusy(f"not graded: {again}, twice: the grading machine was too busy") from None
+        finally:
+            use("en")
 
     def _preprocess_once(self, nb, resources=None, km=None):
         """Run the notebook with the kernel in a private scratch folder (never the submission's folder
@@ -269,9 +284,10 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
         if over is not None:
             if not self._cut:
                 self._cut = True
-                what = "this cell" if over == self.max_output else "the notebook's cells"
-                outs.append(new_output("stream", name="stderr",
-                                       text=f"[output cut: {what} showed more than {over} bytes]\n"))
+                text = (tr("[output cut: this cell showed more than {over} bytes]", over=over)
+                        if over == self.max_output else
+                        tr("[output cut: the notebook's cells showed more than {over} bytes]", over=over))
+                outs.append(new_output("stream", name="stderr", text=text + "\n"))
             return None
         self._shown += size
         self._shown_in_all += size
@@ -288,11 +304,13 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
             cell.outputs = []
             return cell, resources
         if self._dead:
-            cell.outputs = [error_output("NotRun", "not run: the kernel died in an earlier cell")]
+            # cells.KERNEL_DIED_EARLIER: the class report and the worker recognize it in every language
+            cell.outputs = [error_output("NotRun", tr("not run: the kernel died in an earlier cell"))]
             return cell, resources
         if self._spent >= self.limits.submission_seconds:
-            cell.outputs = [error_output("NotRun", "not run: the submission's time is spent (its cells took "
-                                                   f"{self.limits.submission_seconds:g} s of their own in all)")]
+            cell.outputs = [error_output("NotRun", tr("not run: the submission's time is spent (its cells took "
+                                                      "{seconds:g} s of their own in all)",
+                                                      seconds=self.limits.submission_seconds))]
             return cell, resources
         for attempt in (1, 2):
             cell, resources, busy = self._run_cell(cell, resources, index)
@@ -319,7 +337,7 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
                 cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = True
-            cell.outputs.append(error_output("KernelDied", self._stopped or (
+            cell.outputs.append(error_output("KernelDied", self._stopped or tr(
                 "the kernel died in this cell (sys.exit/os._exit, a crash, or too much memory)")))
             return cell, resources, False
         except CellTimeoutError as e:
@@ -327,8 +345,8 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
                 raise
             self._dead = True       # its output channel is gone: a message over max_message, or worse
             cell.outputs.append(error_output(
-                "KernelDied", f"the kernel's output was cut off in this cell (a message over {self.max_message} "
-                              "bytes, or the kernel stopped answering)"))
+                "KernelDied", tr("the kernel's output was cut off in this cell (a message over {most} bytes, or the "
+                                 "kernel stopped answering)", most=self.max_message)))
             return cell, resources, False
         finally:
             end = usage.sample(main, root)
@@ -336,8 +354,7 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
         if _written(self._sockets) > self.memory.socket_folder_bytes:       # written faster than the watch looks
             self._dead = True
             self.km.provisioner.process.kill()
-            cell.outputs.append(error_output("KernelDied", "the kernel was stopped: this cell wrote files outside its "
-                                                           "own folder (into the folder of the kernel's sockets)"))
+            cell.outputs.append(error_output("KernelDied", _wrote_outside()))
             return cell, resources, False
         timed_out = any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
         if self._stopped:
@@ -349,7 +366,8 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
                 cell.outputs = []
             else:
                 cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error_output(
-                    "CellTimeoutError", f"this cell did not finish within {self.limits.backstop_seconds:g} s")]
+                    "CellTimeoutError", tr("this cell did not finish within {seconds:g} s",
+                                           seconds=self.limits.backstop_seconds))]
         return cell, resources, busy
 
     def cell_timeout(self, cell):
@@ -376,22 +394,21 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
         while True:
             await asyncio.sleep(0.25)
             if _written(self._sockets) > self.memory.socket_folder_bytes:
-                self._stopped = ("the kernel was stopped: this cell wrote files outside its own folder (into the "
-                                 "folder of the kernel's sockets)")
+                self._stopped = _wrote_outside()
                 self.km.provisioner.process.kill()
                 return
             own = usage.own(start, usage.sample(main, root))
             if own > limit:
                 break
         if limit < self.limits.cell_seconds:
-            self._stopped = (f"this cell was stopped: the submission's time ran out in it ({limit:.3g} s of its "
-                             "own were left)")
+            self._stopped = tr("this cell was stopped: the submission's time ran out in it ({seconds:.3g} s of its "
+                               "own were left)", seconds=limit)
         else:
-            self._stopped = (f"this cell was stopped: it took more than {limit:g} s of its own time (CPU time and "
-                             "sleep; the time other processes took is not counted)")
+            self._stopped = tr("this cell was stopped: it took more than {seconds:g} s of its own time (CPU time and "
+                               "sleep; the time other processes took is not counted)", seconds=limit)
         await ensure_async(self.km.interrupt_kernel())
         await asyncio.sleep(5)
-        self._stopped += ", and went on after the interrupt, so the kernel was stopped"
+        self._stopped = tr("{why}, and went on after the interrupt, so the kernel was stopped", why=self._stopped)
         self.km.provisioner.process.kill()      # bubblewrap's children die with it (--die-with-parent)
 
 
