@@ -180,8 +180,8 @@ def test_an_error_torch_raises_and_the_layer_does_not_in_chinese(both):
 
 def test_a_predicted_answer_in_chinese(both):
     en, zh = both(lambda: check.check_answer("predicted_shape", (4, 8, 7), (4, 8, 6)))
-    assert zh.message == ("`predicted_shape` 为 (4, 8, 7)，与 torch 给出的不一致。请按上面的公式重新推算，"
-                          "再运行公式下方的单元格对照。"), zh.message
+    assert zh.message == ("`predicted_shape` 为 (4, 8, 7)，与 torch 给出的不一致。请根据上面的公式重新推算，"
+                          "再运行本单元格下面的那个单元格，与 torch 的结果对照。"), zh.message
     assert_chinese(zh.message, en.message)
 
 

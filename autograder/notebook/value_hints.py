@@ -173,7 +173,7 @@ def _variants(c, x, w, b):
                 w[o:o + 1], None if b is None else b[o:o + 1], **dict(nopad, groups=1))
                 for o in range(c["C_out"])], axis=1)
         out.append(("wrong group", tr("output channel o reads the wrong group of input channels: its group is "
-                                      "o // (C_out / groups), and group j reads input channels j·C_in/groups … "
+                                      "o // (C_out // groups), and group j reads input channels j·C_in/groups … "
                                       "(j+1)·C_in/groups − 1."), _try(lambda: reading(lambda o: o % g))))
         if cin_g == 1:
             out.append(("groups ignored", tr("groups ignored: a (C_out, 1, K) weight broadcast over all C_in "
@@ -182,7 +182,7 @@ def _variants(c, x, w, b):
                         _try(lambda: torch_conv1d(padded(x, left, right, mode), np.repeat(w, c["C_in"], axis=1),
                                                   b, **dict(nopad, groups=1)))))
         out.append(("first group", tr("every output channel reads the first group of input channels: output channel "
-                                      "o belongs to group o // (C_out / groups)."),
+                                      "o belongs to group o // (C_out // groups)."),
                     _try(lambda: reading(lambda o: 0))))
     return [(name, h, v) for name, h, v in out if v is not None]
 
