@@ -105,7 +105,7 @@ def test_course_folder_survives_every_submission(graded):
     courses, scores, before = graded
     for a, course in courses.items():
         assert not str(course.root).startswith("/tmp/")
-        students = {s.student for s in CORPUS + SHUFFLED if s.assignment == a}
+        students = {s.student for s in CORPUS + SHUFFLED + CHINESE if s.assignment == a}
         assert fingerprint(course.root) == before[a], f"{a}: a submission changed course files"
         assert {s for b, s in scores if b == a} == students
         assert gradebook_intact(course.db_url, a, students)

@@ -48,12 +48,13 @@ def chinese_twins(pick=PICK):
             if s.path.stem in ("ada", "alan")]
 
 
-def make_course(root, pick=PICK, db_url=None):
+def make_course(root, pick=PICK, db_url=None, chinese=False):
+    """A course of notebook A with these submissions (and, chinese=True, their chinese_twins)."""
     course = Course(root, [A], db_url=db_url)
     release(course)
     for s in class_of(pick):
         course.submit(s)
-    for s in chinese_twins(pick):
+    for s in chinese_twins(pick) if chinese else ():
         course.submit(s, released=chinese_released(A))
     return course
 
@@ -66,15 +67,18 @@ def expected_cells(course, pick=PICK):
     """What plain `nbgrader autograde` gives these students: the corpus's expected points, cell by cell
     (tests/test_autograde.py proves plain nbgrader meets them; no second serial grading here, so that
     this module and the corpus run side by side under pytest-xdist)."""
-    subs = class_of(pick) + chinese_twins(pick)
+    subs = class_of(pick) + [s for s in chinese_twins(pick) if s.student in course.scores(A)]
     cells = course.scores(A)
     return {s.student: {g: (s.expect.get(g, 0.0), m) for g, (_, m) in cells.get(s.student, {}).items()}
             for s in subs}
 
 
+CLASS = class_of() + chinese_twins()     # the parallel run's class: PICK, and two of them in Chinese
+
+
 @pytest.fixture(scope="module")
 def parallel(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("parallel"))
+    course = make_course(tmp_path_factory.mktemp("parallel"), chinese=True)
     course.before = fingerprint(course.root)
     r = course.grade_parallel([A], *LIMITS, jobs=2, env=SECRET)
     return course, r
@@ -104,8 +108,8 @@ def test_hostile_students_leave_the_course_intact_in_parallel_too(parallel):
 def test_the_summary_reports_scores_timeouts_and_dead_kernels(parallel):
     course, r = parallel
     out = r.stdout
-    assert f"{A}: {len(PICK)} graded" in out
-    full = sum(sum(s.expect.values()) == 5 for s in class_of())
+    assert f"{A}: {len(CLASS)} graded" in out
+    full = sum(sum(s.expect.values()) == 5 for s in CLASS)
     assert "score out of 5: mean" in out and f"full {full}," in out
     assert any(line.strip().startswith("corpus__infinite_loop:") and "time limit" in line
                for line in out.splitlines())                                 # named, with what went wrong
@@ -113,7 +117,7 @@ def test_the_summary_reports_scores_timeouts_and_dead_kernels(parallel):
     assert "timeouts 1" in out
     assert "ETA" in r.stderr
     rows = course.root.joinpath("grades.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(PICK), "nbgrader's CSV export: one row per student"
+    assert len(rows) == 1 + len(CLASS), "nbgrader's CSV export: one row per student"
 
 
 def test_the_sqlite_gradebook_has_every_grade_once(parallel):
@@ -122,7 +126,7 @@ def test_the_sqlite_gradebook_has_every_grade_once(parallel):
     assert "database is locked" not in r.stdout + r.stderr
     with Gradebook(course.db_url) as gb:
         subs = gb.assignment_submissions(A)
-        assert sorted(s.student.id for s in subs) == sorted(s.student for s in class_of())
+        assert sorted(s.student.id for s in subs) == sorted(s.student for s in CLASS)
         n_cells = len(gb.find_notebook(A, A).grade_cells)
         for sub in subs:
             (nb,) = sub.notebooks
@@ -132,7 +136,7 @@ def test_the_sqlite_gradebook_has_every_grade_once(parallel):
 def test_a_rerun_grades_only_what_is_missing_or_changed(parallel):
     course, _ = parallel
     again = course.grade_parallel([A], *LIMITS, "--no-export", jobs=2)
-    assert f"{len(PICK)} unchanged" in again.stderr and "grading" not in again.stderr
+    assert f"{len(CLASS)} unchanged" in again.stderr and "grading" not in again.stderr
     # ada resubmits a blank notebook, and a new student hands in grace's answer
     subs = {s.path.stem: s for s in class_of()}
     ada = subs["ada"].student
