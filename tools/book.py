@@ -149,16 +149,25 @@ def book_notebook(nb):
             cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1)}.ipynb{m.group(2) or ''})", cell.source)
             cell.source = GLOSSARY_LINK.sub("](glossary.md)", cell.source)
             cell.source = re.sub(r"^ · ", "", cell.source)
+    nb.cells = [part for cell in nb.cells for part in markdown_outputs_as_cells(cell)]
     return nb
+
+
+def markdown_outputs_as_cells(cell):
+    """[cell, then a markdown cell for each of its markdown outputs] (the cell keeps its other outputs): the
+    theme would render an output's formulas with MathJax from a CDN, the book's own markdown has them rendered
+    by KaTeX at build time (the explorer's static panel writes its formula as markdown)."""
+    if cell.cell_type != "code":
+        return [cell]
+    markdown = [o for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    cell.outputs = [o for o in cell.get("outputs", []) if o not in markdown]
+    return [cell] + [nbformat.v4.new_markdown_cell(o["data"]["text/markdown"]) for o in markdown]
 
 
 def language_notebook(assignment, lang, strict=True):
     """The solution notebook of `assignment` in `lang` with outputs: English as committed, another
     language executed here (its outputs print its language)."""
-    solution_notebook = getattr(release, "solution_notebook", None)
-    if solution_notebook is None:                      # before the Chinese edition: English for both
-        return release.sync(nbformat.read(release.notebook_path(assignment), as_version=4), assignment)
-    nb = solution_notebook(assignment, lang, strict=strict)
+    nb = release.solution_notebook(assignment, lang, strict=strict)
     if lang != "en":
         release.execute(nb, release.notebook_path(assignment))
     return nb
