@@ -89,10 +89,11 @@ class Shuffled:
         path.write_bytes(("\ufeff" if self.bom else "").encode() + text.encode())
 
 
-# The bundled examples (autograder/examples/) handed in as the Chinese edition (notebooks/zh/): the same edits to
-# the Chinese student notebook, graded in the same run; they must get the English twin's points, in Chinese.
+# Two bundled examples of every notebook (autograder/examples/: ada, right; alan, wrong) handed in as the Chinese
+# edition (notebooks/zh/): the same edits to the Chinese student notebook, graded in the same run; they must get
+# the English twin's points, in Chinese.
 CHINESE = [dataclasses.replace(s, student=f"zh__{s.student}") for s in CORPUS
-           if s.path.parent.parent.name == "examples"]
+           if s.path.parent.parent.name == "examples" and s.path.stem in ("ada", "alan")]
 
 
 def chinese_released(assignment):
