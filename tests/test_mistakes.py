@@ -108,8 +108,8 @@ def run_alone(a, folder, lang="en"):
 
 
 LANGS = ["en", "zh"]
-ZH_MISTAKES = 3      # the Chinese notebooks run the first three mistakes of each notebook (the hints' Chinese is
-                     # tested on every mistake in process: tests/test_messages_zh_*.py)
+ZH_MISTAKES = 3      # the Chinese notebooks run the first three mistakes of each notebook (make test's time): the
+                     # other hints are templates too, each with its Chinese (tests/test_translations.py)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 HINT_ZH = "提示："     # the Chinese of CheckFailed's "Hint:" (locale/zh/checks/failures.po)
 
