@@ -76,6 +76,8 @@ def test_course_code_and_nbgrader_markers_are_out_and_each_answer_is_explained_f
         text = page.get_text()
         assert not MARKERS.search(text), f"{lang}/{a}: an nbgrader marker shows"
         assert CHECK_LINE not in text, f"{lang}/{a}: the Course checks code shows"
+        assert "Run the folded" not in text, f"{lang}/{a}: a test cell asks to run the Course checks cell"
+        assert page.html.get("lang") == lang, f"{lang}/{a}: the page says it is in {page.html.get('lang')}"
         solution = nbformat.read(notebook_path(a), as_version=4)
         source = "\n".join(c.source for c in solution.cells if c.cell_type == "code")
         hidden = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", source, re.S)

@@ -160,7 +160,8 @@ def test_cells_and_the_notebooks_metadata_keep_only_typed_fields():
     check = next(c for c in nb.cells if c.source.startswith("#@title Course checks"))
     assert check.metadata.course == {"generated": "check"}, "course metadata comes from the course"
     assert nb.metadata == {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                           "language_info": {"name": "python"}, "conv1d": {"flags": ["uses gc"]}}
+                           "language_info": {"name": "python"}, "conv1d": {"flags": ["uses gc"]},
+                           "course": {"lang": "en"}}
 
 
 def test_the_autograded_copy_keeps_at_most_so_many_cells_of_the_students_own():

@@ -161,3 +161,30 @@ def test_the_readers_of_autograded_notebooks_know_a_dead_process_in_either_langu
     assert not says("未运行：这份提交的时间已经用完", KERNEL_DIED_EARLIER)
     refused = zh["your code closed the grader's channel"]
     assert stopped_by([{"output_type": "error", "ename": "AnswerStopped", "evalue": refused}]) == ""
+
+
+@pytest.mark.parametrize("edition, said, markdown, judged", [
+    ("zh", {"lang": "zh"}, False, "zh"),           # its markdown cells deleted: the metadata tells
+    ("en", {"lang": "zh"}, True, "zh"),            # an English notebook that asks for Chinese
+    ("zh", {"lang": "en"}, True, "en"),            # a Chinese notebook that asks for English
+    ("zh", {"lang": {"x": 1}}, True, "en"),        # forged: what catalogues.language makes of it
+    ("zh", None, True, "zh"),                      # no metadata: its text tells
+])
+def test_the_autograded_notebook_keeps_the_language_it_was_judged_in(edition, said, markdown, judged):
+    """SanitizeOutputs rebuilds the notebook's metadata after the judge; the feedback page, made later from the
+    autograded notebook, speaks the language the judge spoke (not a guess from what cells are left)."""
+    from autograder.build.release import ROOT
+    from autograder.catalogues import language
+    from autograder.preprocessors.sanitizeoutputs import Course, clean_notebook
+    a = "02_stride"
+    read = lambda *p: nbformat.read(ROOT.joinpath(*p, a, f"{a}.ipynb"), as_version=4)   # noqa: E731
+    en, zh = read("notebooks"), read("notebooks", "zh")
+    nb = copy.deepcopy(zh if edition == "zh" else en)
+    nb.metadata.pop("course", None)
+    if said is not None:
+        nb.metadata["course"] = said
+    if not markdown:
+        nb.cells = [c for c in nb.cells if c.cell_type != "markdown"]
+    assert language(nb) == judged
+    clean_notebook(nb, Course(read("solutions"), en, editions=[zh]), 1000)
+    assert language(nb) == judged and nb.metadata["course"] == {"lang": judged}

@@ -318,7 +318,8 @@ def test_sanitize_outputs_rebuilds_every_cell_from_typed_values(course):
     assert cells[6].source == "n = 0"
     assert cells[7].source.startswith("*2 more cells that are not the course's") and len(cells) == 8
     assert nb.metadata == {"kernelspec": {"name": "python3", "display_name": "Python 3"},
-                           "language_info": {"name": "python"}, "conv1d": {"flags": ["test_double: gc"]}}
+                           "language_info": {"name": "python"}, "conv1d": {"flags": ["test_double: gc"]},
+                           "course": {"lang": "en"}}
     assert len({c.id for c in cells}) == len(cells)
     nbformat.validate(nb)
 

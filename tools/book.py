@@ -17,7 +17,8 @@ committed outputs), with:
   `remove-input` (its static figure stays); their source is emptied too, since mystmd keeps a hidden cell's
   source in the data of the page (hundreds of lines of check code in every page otherwise);
 - nbgrader's markers gone: `### BEGIN/END SOLUTION` lines removed, `### BEGIN HIDDEN TESTS` blocks removed
-  whole (hidden tests are the grader's); the Colab badge line gone (the book is read offline);
+  whole (hidden tests are the grader's); the Colab badge line gone (the book is read offline); a test cell's
+  first line ("run the folded Course checks cell first", a cell the book leaves out) gone;
 - links between notebooks as links between pages; the book-only notes (cells with course.book_only, before
   each answer cell: how the solution works) kept, as everywhere in solutions/ they are dropped from the
   student notebooks (autograder/preprocessors/bookonly.py).
@@ -56,6 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from autograder.build import release  # noqa: E402
+from autograder.build.embed import GUARD_LINE  # noqa: E402
 
 THEME = ROOT / "tools" / "book" / "theme"
 LANGUAGES = ("en", "zh")
@@ -63,6 +65,8 @@ TITLE = {"en": "Conv1d, parameter by parameter", "zh": "Conv1d 逐参数详解"}
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n", re.M | re.S)
 SOLUTION_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 BADGE_LINE = re.compile(r"\A\[!\[Open In Colab\][^\n]*\n")
+# a test cell's first line: "run the folded Course checks cell first", a cell the book leaves out
+TEST_GUARD = re.compile(r"\A" + GUARD_LINE)
 NOTEBOOK_LINK = re.compile(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb(#[^)]*)?\)")
 GLOSSARY_LINK = re.compile(r"\]\((?:https?://[^)\s]*|(?:\.\./)+docs/)glossary\.md\)")
 
@@ -141,7 +145,8 @@ def book_notebook(nb):
         if tags:
             cell.metadata["tags"] = tags
         if cell.cell_type == "code":
-            cell.source = SOLUTION_LINE.sub("", HIDDEN_TESTS.sub("", cell.source + "\n")).rstrip("\n")
+            code = TEST_GUARD.sub("", cell.source + "\n")
+            cell.source = SOLUTION_LINE.sub("", HIDDEN_TESTS.sub("", code)).rstrip("\n")
             cell.metadata.pop("jupyter", None)          # source_hidden: the book decides by the tags above
         else:
             if i == 0:
@@ -276,6 +281,9 @@ def build(out, strict=True, log=print):
         write_project(src, lang, notebooks)
         run_jupyter_book(src, lang)
         shutil.copytree(src / "_build" / "html", html / lang)
+        if lang != "en":       # the theme writes <html lang="en"> on every page (myst-theme's Root.tsx)
+            for page in (html / lang).rglob("*.html"):
+                page.write_text(page.read_text().replace('<html lang="en"', f'<html lang="{lang}"', 1))
         log(f"book: {lang} in {time.monotonic() - started:.0f} s")
     (html / "index.html").write_text(ROOT_INDEX.format(en=TITLE["en"], zh=TITLE["zh"]))
     return html

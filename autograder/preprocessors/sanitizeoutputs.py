@@ -20,6 +20,7 @@ import nbformat
 from nbgrader import preprocessors as nbp
 from traitlets import Integer
 
+from ..catalogues import LANGUAGES, language
 from .cells import source_notebook
 
 TEXT = "text/plain"
@@ -360,11 +361,14 @@ def clean_attachments(attachments):
     return out
 
 
-def clean_notebook_metadata(meta):
-    """The notebook's metadata rebuilt: kernelspec and language_info names (plain words), and the
-    judge's conv1d.flags (a list of str); nothing else (no title, no widget state, no Colab keys)."""
+def clean_notebook_metadata(meta, lang=None):
+    """The notebook's metadata rebuilt: kernelspec and language_info names (plain words), the judge's
+    conv1d.flags (a list of str), and course.lang = `lang` when given (one of the course's languages: the
+    language the submission was run and judged in); nothing else (no title, no widget state, no Colab keys)."""
     meta = meta if isinstance(meta, dict) else {}
     new = {}
+    if lang == "en" or lang in LANGUAGES:
+        new["course"] = {"lang": lang}
     word = {k: (lambda v: is_str(v) and bool(WORD.match(v))) for k in ("name", "language")}
     kernelspec = typed(meta.get("kernelspec"), {**word, "display_name": lambda v: is_str(v) and len(v) <= 200})
     if {"name", "display_name"} <= set(kernelspec):      # what nbformat requires of one
@@ -383,6 +387,7 @@ def clean_notebook(nb, course, max_own_cells, log=None):
     """Every cell and the notebook's metadata rebuilt (in place on `nb`, which is returned); of the
     student's own cells only the first `max_own_cells` are kept, a note stands for the others."""
     from nbformat.v4 import new_markdown_cell
+    lang = language(nb)     # what the runner and the judge spoke: the feedback page speaks it too, whatever is left
     cells = nb.get("cells")
     cells, dropped = left_out(cells if isinstance(cells, list) else [], course, max_own_cells)
     nb.cells = [new_markdown_cell(LEFT_OUT_NOTE.format(dropped, max_own_cells)) if c is None else clean_cell(c, course)
@@ -391,7 +396,7 @@ def clean_notebook(nb, course, max_own_cells, log=None):
         log.warning("%d cells that are not the course's are left out of the autograded notebook (it keeps the "
                     "first %d)", dropped, max_own_cells)
     unique_ids(nb.cells)
-    nb.metadata = clean_notebook_metadata(nb.get("metadata"))
+    nb.metadata = clean_notebook_metadata(nb.get("metadata"), lang)
     return nb
 
 
