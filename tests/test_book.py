@@ -20,6 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from selenium.common.exceptions import WebDriverException
 
+from autograder.build.links import colab_url
 from autograder.build.release import ROOT, assignments, notebook_path
 from tools.browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, missing_browser, wait_for
 
@@ -64,6 +65,10 @@ def test_each_edition_has_every_notebook_in_series_order_with_its_figures(book, 
     assert "Glossary · 术语表" in glossary and "<table" in glossary, "the glossary is a page"
     assert (book / lang / "myst.search.json").stat().st_size > 10_000, "the site search has its index"
     for a, page in pages(book, lang).items():
+        text = str(page)
+        downloads = re.findall(r'"downloads":\[(.*?)\]', text)
+        assert any(downloads) and all(colab_url(a, lang) in d and ".ipynb\"" not in d.replace(colab_url(a, lang), "")
+                                 for d in downloads if d), f"{lang}/{a}: Download offers the exercise in Colab only"
         images = [img["src"] for img in page.select("article img")]
         assert images, f"{lang}/{a}: no figure"
         for src in images:

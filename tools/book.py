@@ -58,10 +58,11 @@ if str(ROOT) not in sys.path:
 
 from autograder.build import release  # noqa: E402
 from autograder.build.embed import GUARD_LINE  # noqa: E402
+from autograder.build.links import colab_url  # noqa: E402
 
 THEME = ROOT / "tools" / "book" / "theme"
 LANGUAGES = ("en", "zh")
-TITLE = {"en": "Conv1d, parameter by parameter", "zh": "Conv1d 逐参数详解"}
+TITLE = {"en": "Conv1d, parameter by parameter", "zh": "逐个参数理解 Conv1d"}
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n", re.M | re.S)
 SOLUTION_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 BADGE_LINE = re.compile(r"\A\[!\[Open In Colab\][^\n]*\n")
@@ -96,7 +97,7 @@ each page leads to the same page in Chinese.
 
 {contents}
 """,
-    "zh": """# Conv1d 逐参数详解
+    "zh": """# 逐个参数理解 Conv1d
 
 本课程的参考答案笔记本，按顺序排列；每个答案前有几句话，说明它为什么这样写。每个笔记本拆解
 
@@ -167,6 +168,19 @@ def markdown_outputs_as_cells(cell):
     markdown = [o for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
     cell.outputs = [o for o in cell.get("outputs", []) if o not in markdown]
     return [cell] + [nbformat.v4.new_markdown_cell(o["data"]["text/markdown"]) for o in markdown]
+
+
+EXERCISE = {"en": "The exercise in Colab", "zh": "在 Colab 中打开练习"}
+
+
+def with_exercise_link(nb, assignment, lang):
+    """The page's Download menu offers the student notebook in Colab (in place; also returned): MyST's default
+    offered the page's own notebook, the solution without its course code, whose tests fail when run. Page
+    frontmatter, in a first markdown cell, is how mystmd takes a notebook's `downloads`."""
+    frontmatter = (f"---\ndownloads:\n  - url: {colab_url(assignment, lang)}\n"
+                   f"    title: {json.dumps(EXERCISE[lang], ensure_ascii=False)}\n---")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(frontmatter))
+    return nb
 
 
 def language_notebook(assignment, lang, strict=True):
@@ -254,7 +268,7 @@ def run_jupyter_book(src, lang):
 
 ROOT_INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Conv1d, parameter by parameter · Conv1d 逐参数详解</title><link rel="icon" href="data:,">
+<title>Conv1d, parameter by parameter · 逐个参数理解 Conv1d</title><link rel="icon" href="data:,">
 <style>body{{font:18px/1.6 system-ui,sans-serif;max-width:44rem;margin:4rem auto;padding:0 1rem;color:#222}}
 a{{color:#1d4ed8}} li{{margin:.5rem 0}}</style></head>
 <body><h1>Conv1d, parameter by parameter</h1>
@@ -276,7 +290,8 @@ def build(out, strict=True, log=print):
     html.mkdir(parents=True)
     for lang in LANGUAGES:
         started = time.monotonic()
-        notebooks = {a: book_notebook(language_notebook(a, lang, strict)) for a in release.assignments()}
+        notebooks = {a: with_exercise_link(book_notebook(language_notebook(a, lang, strict)), a, lang)
+                     for a in release.assignments()}
         src = out / "src" / lang
         write_project(src, lang, notebooks)
         run_jupyter_book(src, lang)
