@@ -489,3 +489,15 @@ def test_hint_texts_use_no_term_before_the_notebook_that_defines_it(notebook):
         if later.get("padding"):
             used += ["padding"] * bool(re.search(r"\bpad", text.lower()))
         assert not used, (notebook, used, text)
+
+
+def test_an_output_length_function_that_raises_gets_a_check_failure_saying_what_and_torchs_answer():
+    """A function that raises (a parameter of a later notebook missing, a typo) fails the check with what it
+    raised and what torch answers, as a forward that raises does; never the bare exception."""
+    def no_dilation(L_in, kernel_size, stride=1, padding=0):
+        return (L_in + 2 * padding - kernel_size) // stride + 1
+    with pytest.raises(check.CheckFailed) as failed:
+        check.check_output_length(no_dilation, [dict(L_in=10, kernel_size=3, dilation=2)])
+    message = failed.value.message
+    assert "your function raised TypeError:" in message and "'dilation'" in message, message
+    assert "torch's answer is 6." in message, message

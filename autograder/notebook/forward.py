@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 
 from .cases import _count, _ctor_args, _hidden, _where, case
-from .failures import CheckFailed, _stub_failed
+from .failures import CheckFailed, _sanitised, _stub_failed
 from .hints import _hint_shape, _hint_weight_shape
 from .language import tr
 from .reference import (
@@ -17,7 +17,7 @@ from .reference import (
     output_length,
     torch_conv1d,
 )
-from .student import _construct, _Forbidden, _outcome, run_student, student_probe
+from .student import _at_line, _construct, _Forbidden, _outcome, run_student, student_probe
 from .value_hints import _hint_float32, _hint_values
 
 # The constructor parameters of torch.nn.Conv1d, in torch's order, with torch's defaults.
@@ -154,7 +154,12 @@ def check_output_length(fn, cases, hidden=False):
         if isinstance(err, NotImplementedError):
             raise _stub_failed(where) from err
         if err is not None:
-            raise err
+            said = _sanitised(err, where)
+            message = (tr("{where}: your function raised {error}: {said}{at_line}\n  torch's answer is {want}.",
+                          where=where, error=type(err).__name__, said=said, at_line=_at_line(err), want=want) if said
+                       else tr("{where}: your function raised {error} (with no message){at_line}\n  torch's answer is "
+                               "{want}.", where=where, error=type(err).__name__, at_line=_at_line(err), want=want))
+            raise CheckFailed(message, where=where) from err
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             hint = ""
             if isinstance(got, (float, np.floating)):
