@@ -17,16 +17,16 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def language(nb):
-    """The language of a notebook (a dict or NotebookNode): its metadata course.lang when it is one of the
-    course's languages; without it (an editor that drops unknown notebook metadata), "zh" when most of its
-    markdown cells hold Chinese; else "en". The submission says it: a student who changes it changes only the
-    language of their own feedback."""
+    """The language of a notebook (a dict or NotebookNode): its metadata course.lang when it is "en" or one of
+    the course's other languages; without it (an editor that drops unknown notebook metadata) or with something
+    else there, "zh" when most of its markdown cells hold Chinese; else "en". The submission says it: a student
+    who changes it changes only the language of their own feedback."""
     metadata = nb.get("metadata") if isinstance(nb, dict) else None
     course = metadata.get("course") if isinstance(metadata, dict) else None
     lang = course.get("lang") if isinstance(course, dict) else None
-    if isinstance(lang, str) and lang in LANGUAGES:
+    if isinstance(lang, str) and lang in LANGUAGES + ("en",):
         return lang
-    if lang is None and isinstance(nb, dict) and isinstance(nb.get("cells"), list):
+    if isinstance(nb, dict) and isinstance(nb.get("cells"), list):
         texts = [c.get("source") for c in nb["cells"] if isinstance(c, dict) and c.get("cell_type") == "markdown"]
         texts = ["".join(t) if isinstance(t, list) else t for t in texts if isinstance(t, (str, list))]
         chinese = sum(bool(CJK.search(t)) for t in texts if isinstance(t, str))

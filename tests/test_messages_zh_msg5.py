@@ -167,7 +167,7 @@ def test_the_readers_of_autograded_notebooks_know_a_dead_process_in_either_langu
     ("zh", {"lang": "zh"}, False, "zh"),           # its markdown cells deleted: the metadata tells
     ("en", {"lang": "zh"}, True, "zh"),            # an English notebook that asks for Chinese
     ("zh", {"lang": "en"}, True, "en"),            # a Chinese notebook that asks for English
-    ("zh", {"lang": {"x": 1}}, True, "en"),        # forged: what catalogues.language makes of it
+    ("zh", {"lang": {"x": 1}}, True, "zh"),        # forged: no language named, its text tells
     ("zh", None, True, "zh"),                      # no metadata: its text tells
 ])
 def test_the_autograded_notebook_keeps_the_language_it_was_judged_in(edition, said, markdown, judged):

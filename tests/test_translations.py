@@ -172,6 +172,9 @@ def test_the_language_of_a_notebook_comes_from_its_metadata_and_is_checked():
     assert language(chinese) == "zh"
     chinese.metadata["course"] = {"lang": "en"}
     assert language(chinese) == "en", "the metadata, when it names a language, decides"
+    for forged in ("ZH", "../../etc", {"zh": 1}, ["zh"], 3):
+        chinese.metadata["course"] = {"lang": forged}
+        assert language(chinese) == "zh", f"{forged!r} names no language: the text tells"
 
 
 def test_the_readme_opens_every_chinese_notebook_in_colab():
