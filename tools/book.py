@@ -192,8 +192,21 @@ def language_notebook(assignment, lang, strict=True):
     return nb
 
 
+GLOSSARY_INTRO_ZH = (
+    "# 术语表 · Glossary\n\n"
+    "本系列的每个参数和术语，中英对照，并注明引入它的那一节。形状：输入$x$为$(N, C_{in}, L_{in})$，"
+    "权重为$(C_{out}, C_{in}/G, K)$，输出为$(N, C_{out}, L_{out})$。\n\n"
+    "“中文”一列是各节使用的术语，与《动手学深度学习》一致：以它的"
+    "[TERMINOLOGY.md](https://github.com/d2l-ai/d2l-zh/blob/master/TERMINOLOGY.md)为准，那里没有的，"
+    "以它卷积各章的写法为准。“也作”一列是读者在其他书、论文和框架文档里会遇到的同义说法。“meaning”一列是英文释义。\n\n")
+
+
 def glossary_page(lang):
+    """docs/glossary.md as a page of the book (for the Chinese edition, its introduction in Chinese; the tables
+    are bilingual already), links to notebooks as links between pages."""
     text = (ROOT / "docs" / "glossary.md").read_text()
+    if lang == "zh":
+        text = GLOSSARY_INTRO_ZH + text[text.index("\n## ") + 1:]
     text = re.sub(r"\]\(\.\./solutions/(\d\d_\w+)/\1\.ipynb(#[^)]*)?\)", lambda m: f"]({m.group(1)}.ipynb)", text)
     text = re.sub(r"\]\((\.\./)?(solutions|notebooks)/(\d\d_\w+)/\3\.ipynb\)", lambda m: f"]({m.group(3)}.ipynb)", text)
     return text
