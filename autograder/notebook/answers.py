@@ -43,7 +43,7 @@ def check_answer(name, got, want, mistakes=None):
 def _predict_hints():
     """The hints of the predict cells' `mistakes=` (the test cells of solutions/, English in both editions), as
     tr() templates: so they are messages of this module, translated in its catalogue, and check_answer shows
-    them in the notebook's language (tr_text). Never called; tests/test_messages_zh_read.py checks that every
+    them in the notebook's language (tr_text). Never called; tests/test_messages_zh_predictions.py checks that every
     hint of a test cell is here."""
     return [
         # 01

@@ -13,7 +13,7 @@ from autograder.build.series import assignments
 from autograder.build.translations import templates
 from autograder.catalogues import checks_catalogue
 from autograder.notebook.language import use
-from tests.test_messages_zh_msg1 import CJK, english_runs, numbers
+from tests.test_messages_zh_hints import CJK, english_runs, numbers
 
 pytestmark = pytest.mark.fast
 
