@@ -10,6 +10,9 @@ python -m autograder COMMAND ...
                                        (autograder/classroom/report.py)
   export canvas|moodle|csv             grades for an LMS, from nbgrader's gradebook
                                        (autograder/classroom/lms.py)
+  export gradescope ASSIGNMENT ... [--out DIR]
+                                       one Gradescope autograder zip per notebook
+                                       (autograder/gradescope/export.py)
   extension ASSIGNMENT STUDENT --days N
                                        a student's extension of the due date (autograder/classroom/late.py)
 """
@@ -19,6 +22,7 @@ USAGE = __doc__.split("\n\n", 1)[1]      # the docstring but its first line (whi
 COMMANDS = {"grade": "autograder.classroom.grade", "gradebook": "autograder.classroom.gradebook",
             "report": "autograder.classroom.report", "export": "autograder.classroom.lms",
             "extension": "autograder.classroom.late"}
+SUBCOMMANDS = {("export", "gradescope"): "autograder.gradescope.export"}     # before their command's module
 
 
 def main(argv=None):
@@ -27,6 +31,8 @@ def main(argv=None):
         print(USAGE, file=sys.stderr)
         return 2
     import importlib
+    if tuple(argv[:2]) in SUBCOMMANDS:
+        return importlib.import_module(SUBCOMMANDS[tuple(argv[:2])]).main(argv[2:])
     return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
 
 

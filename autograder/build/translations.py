@@ -202,7 +202,9 @@ def fields(template):
 GRADER_MODULES = {"sandbox.judge": "autograder/sandbox/judge.py",
                   "preprocessors.judge": "autograder/preprocessors/judge.py",
                   "preprocessors.feedbackpage": "autograder/preprocessors/feedbackpage.py",
-                  "preprocessors.execute": "autograder/preprocessors/execute.py"}
+                  "preprocessors.execute": "autograder/preprocessors/execute.py",
+                  "gradescope.results": "autograder/gradescope/results.py",
+                  "gradescope.run": "autograder/gradescope/run.py"}
 
 
 def message_sources():

@@ -27,7 +27,7 @@ from ..catalogues import checks_catalogue, language
 from ..limits import GraderBusy, MemoryLimits, TimeLimits
 from ..notebook.language import tr, use
 from ..sandbox import usage
-from ..sandbox.confine import KERNEL_OPTION, kernel_option, remove_tree, sockets_fit
+from ..sandbox.confine import KERNEL_OPTION, hand_over, kernel_option, remove_tree, sockets_fit
 from .cells import (
     course_code,
     error_output,
@@ -162,6 +162,8 @@ class Execute(compat.NotebookClientHooks, nbp.Execute):
         self._work, self._sockets, self._private = (os.path.join(scratch, d) for d in ("work", "ipc", "conn"))
         for folder in (self._work, self._sockets, self._private):
             os.mkdir(folder, 0o700)
+        # without bubblewrap, as root: the kernel runs as an unprivileged user, whose folders these are
+        hand_over(self._work, self._sockets, traverse=(scratch, self._private))
         return scratch
 
     def _start_ahead(self, resources):

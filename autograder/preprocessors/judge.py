@@ -98,7 +98,7 @@ class Judge(nbp.NbGraderPreprocessor):
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
-            record_hint(cell, None)
+            record_verdict(cell)
             stopped = [o for o in cell.outputs if o.output_type == "error" and o.ename in NOT_RUN]
             if stopped:   # one clean line: the kernel's traceback would quote the hidden tests
                 cell.outputs = [error_output(stopped[-1].ename,
@@ -109,7 +109,7 @@ class Judge(nbp.NbGraderPreprocessor):
                 # Not a test cell of this assignment (forged metadata): never run its source here.
                 del cell.metadata["nbgrader"]
                 continue
-            hint = None
+            hint, in_hidden = None, False
             if broken:
                 text, err = "", broken
             elif gid in bonus_ids and not self.bonus:
@@ -127,6 +127,7 @@ class Judge(nbp.NbGraderPreprocessor):
                                      f"({limits.backstop_seconds:g} s) while the student's code had little of its "
                                      f"own time: {verdict.error[1]}")
                 text, err, hint = verdict.text, verdict.error, verdict.hint
+                in_hidden = verdict.in_hidden
                 if not verdict.started:
                     broken = err
                 text = "".join(tr("note: {note}", note=n) + "\n" for n in verdict.notes if n not in noted) + text
@@ -138,7 +139,7 @@ class Judge(nbp.NbGraderPreprocessor):
                     err = (err[0], explain(err, judge.names_needed(sources[gid]), elsewhere))
                     if err[0] == "CellTimeoutError":
                         self.log.warning("%r %s: %s", info["student"], gid, err[1][:300])
-            record_hint(cell, hint if err else None)
+            record_verdict(cell, hint if err else None, in_hidden=bool(err) and in_hidden)
             cell.outputs = ([new_output("stream", name="stdout", text=text)] if text else []) + \
                            ([error_output(err[0], _with_hint(err[1], hint))] if err else [])
         if flags:
@@ -147,15 +148,19 @@ class Judge(nbp.NbGraderPreprocessor):
         return nb, resources
 
 
-def record_hint(cell, hint):
-    """The judge's hint for a test cell, as data: cell.metadata["conv1d"]["hint"] when there is one,
-    absent otherwise (whatever the submission put there is dropped). The feedback page and the class
-    report read it from here, never out of a message."""
+def record_verdict(cell, hint=None, in_hidden=False):
+    """The judge's verdict for a test cell, as data in cell.metadata["conv1d"] (whatever the submission put
+    there is dropped): "hint", the mistake the checks recognised, when there is one; "in_hidden": true when
+    the cell failed while its hidden tests ran. The feedback page and the class report read the hint from
+    here, never out of a message; the Gradescope results (autograder/gradescope/results.py) read both."""
     meta = cell.metadata.get("conv1d")
     meta = dict(meta) if isinstance(meta, dict) else {}
     meta.pop("hint", None)
+    meta.pop("in_hidden", None)
     if hint:
         meta["hint"] = str(hint)
+    if in_hidden:
+        meta["in_hidden"] = True
     if meta:
         cell.metadata["conv1d"] = meta
     else:

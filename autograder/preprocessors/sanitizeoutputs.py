@@ -309,9 +309,12 @@ def clean_cell(cell, course, feedback=False):
     new_meta = {}
     if nbgrader:
         new_meta["nbgrader"] = nbgrader
-    hint = meta.get("conv1d", {}).get("hint") if isinstance(meta.get("conv1d"), dict) else None
-    if is_str(hint) and kind == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):   # a test cell
-        new_meta["conv1d"] = {"hint": hint[:MAX_HINT]}
+    verdict = meta.get("conv1d") if isinstance(meta.get("conv1d"), dict) else {}
+    if kind == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):   # a test cell: the judge's data
+        kept = {**({"hint": verdict["hint"][:MAX_HINT]} if is_str(verdict.get("hint")) else {}),
+                **({"in_hidden": True} if verdict.get("in_hidden") is True else {})}
+        if kept:
+            new_meta["conv1d"] = kept
     if ours is not None and ours.metadata.get("course"):
         new_meta["course"] = copy.deepcopy(ours.metadata["course"])
     jupyter = typed(meta.get("jupyter"), {"source_hidden": is_bool, "outputs_hidden": is_bool})

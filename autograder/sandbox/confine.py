@@ -86,6 +86,36 @@ def bwrap():
     return path if probe.returncode == 0 else None
 
 
+# Without bubblewrap, a grader running as root (a container: Gradescope's, where namespaces are not allowed)
+# runs student code as this unprivileged user ("nobody"), as Gradescope's own guide advises: it cannot read what
+# only root may (the course, the hidden tests, the gradebook, the secret in the grader's environment), write
+# the results, or signal the grader; the folders it needs are handed to it (hand_over).
+SANDBOX_UID = 65534
+
+
+def as_nobody():
+    """Whether student code runs as SANDBOX_UID: the grader is root and bubblewrap does not work here."""
+    return os.geteuid() == 0 and not bwrap()
+
+
+def drop_privileges():
+    """This process becomes SANDBOX_UID, with no supplementary group (as_nobody: a child about to run student
+    code)."""
+    os.setgroups([])
+    os.setgid(SANDBOX_UID)
+    os.setuid(SANDBOX_UID)
+
+
+def hand_over(*paths, traverse=()):
+    """When student code runs as SANDBOX_UID (as_nobody): `paths` become its own, and the folders `traverse`
+    let it pass through (mode 0711: it cannot list them). Otherwise nothing changes."""
+    if as_nobody():
+        for path in paths:
+            os.chown(path, SANDBOX_UID, SANDBOX_UID)
+        for path in traverse:
+            os.chmod(path, 0o711)
+
+
 def sockets_fit(base):
     """Whether a kernel's IPC sockets made below `base` (autograder/preprocessors/execute.py, Execute._scratch:
     base/conv1d-kernel-XXXXXXXX/ipc/kernel-N...) fit the 107 bytes Linux allows a socket's path."""
@@ -93,6 +123,12 @@ def sockets_fit(base):
 
 
 def sandbox_status():
+    if as_nobody():
+        return ("WARNING: bubblewrap (bwrap) cannot run here (a container without user namespaces), so student code "
+                f"runs as the unprivileged user {SANDBOX_UID} (nobody), with resource limits, Python audit hooks "
+                "and a seccomp filter (no new processes, no network sockets): it cannot read or change what only "
+                "root may (the course, its hidden tests, the gradebook, the results), but it can read every file "
+                "any user may")
     return ("bubblewrap: student code sees only Python, its packages and its own scratch folder, "
             "read-only but for that folder; no network, no capabilities, no new processes"
             if bwrap() else
@@ -239,10 +275,14 @@ def inherited_fds(argv):
 
 def limiter(limits):
     """A preexec_fn that applies resource limits (soft and hard) in the child."""
+    nobody = as_nobody()        # decided here, in the parent: a preexec_fn must not start processes
+
     def apply():
         for name, value in limits.items():
             resource.setrlimit(getattr(resource, name), (value, value))
         os.setsid()
+        if nobody:
+            drop_privileges()
     return apply
 
 
@@ -307,6 +347,10 @@ def kernel_main(argv):
         if info.get("transport") == "ipc":
             sockets.append(os.path.dirname(os.path.abspath(info["ip"])))
     env = kernel_env(here)
+    if as_nobody():     # the kernel reads its connection file as the user it runs as
+        for path in connection:
+            os.chown(path, SANDBOX_UID, SANDBOX_UID)
+        drop_privileges()
     cmd = wrap([sys.executable, os.path.abspath(__file__), "kernel-inner", here, *argv], here, env,
                net=not sockets, writable=sockets, show=connection, scratch=folder_bytes)
     # bwrap itself gets the clean environment too: its own init process (PID 1 in the sandbox) would
@@ -403,6 +447,9 @@ def kernel_inner(workdir, argv):
     sys.addaudithook(hook)
     import seccomp  # no new process or program from here on (a second process escapes the limits)
     seccomp.forbid_new_processes()
+    # ipykernel's pipe for subprocesses' output needs a TCP socket, which the filter refuses: there are none
+    import warnings
+    warnings.filterwarnings("ignore", "Couldn't bind IOPub Pipe")
     from ipykernel.kernelapp import launch_new_instance
     # parent_handle=1: no parent poller (bubblewrap ends the kernel with its parent) and none of ipykernel's
     # "Ctrl-C will not work" note for a kernel started by hand, printed into every grading log

@@ -154,6 +154,8 @@ def _sandboxed(confinement: Confinement, mode="answer", channel=None):
     home = os.path.join(folder, "answer") if channel is not None else folder
     if channel is None:
         os.mkdir(os.path.join(folder, "tmp"))
+        confine.hand_over(os.path.join(folder, "tmp"))
+    confine.hand_over(folder)           # without bubblewrap, as root: the student's process is an unprivileged user's
     stdio = subprocess.PIPE if channel is None else channel
     argv = confine.child_argv(folder, confinement.folder_bytes, limits.ANSWER_CAPS, mode, home)
     passed = confine.inherited_fds(argv)
@@ -821,6 +823,8 @@ class Verdict(typing.NamedTuple):
     hint: str | None = None     # the mistake the checks recognised (failures.CheckFailed.hint), as data
     busy: bool = False          # the backstop ended it while the machine's load, not the student, took the time
     hidden_flags: tuple[str, ...] = ()      # flags raised while the hidden tests ran: for the instructor only
+    in_hidden: bool = False     # it failed while the cell's hidden tests ran (a grader that shows results before
+    #                             they are published withholds it until then: autograder/gradescope/results.py)
 
 
 def withheld():
@@ -935,7 +939,8 @@ def judge_cell(test_source, answer_cells, timeout, zygote=None, *, backstop=None
     with timing.part("answers"):
         child.close()
     return verdict._replace(flags=tuple(shown_flags), notes=tuple(sandbox_said(n) for n in shown_notes),
-                            hidden_flags=tuple(f for f in flags if f not in shown_flags))
+                            hidden_flags=tuple(f for f in flags if f not in shown_flags),
+                            in_hidden=not verdict.passed and hidden)
 
 
 # What a failed check says in a hidden case, by the check that failed: its message would quote numbers or

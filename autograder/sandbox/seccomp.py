@@ -1,4 +1,4 @@
-"""Runs in the student's kernel and the judge's zygote and answer processes, inside bubblewrap.
+"""Runs in the student's kernel and the judge's zygote and answer processes, inside bubblewrap (or as nobody).
 
 A seccomp filter that stops a process from starting programs or other processes (x86-64 Linux).
 
@@ -7,7 +7,9 @@ event), and a second process escapes both the hooks of the first and its memory 
 per process). The kernel's own filter does not have those gaps: once `forbid_new_processes()` has run,
 execve, execveat, fork, vfork and clone without CLONE_THREAD fail with EPERM in this process and in
 every thread it starts later; clone3 fails with ENOSYS (glibc then falls back to clone, whose flags
-the filter can read; threads keep working). The calls that would reach outside a sandbox (mount,
+the filter can read; threads keep working). A socket of any family but AF_UNIX (the kernel's ZeroMQ
+sockets) and AF_NETLINK (ZeroMQ lists the interfaces: read-only) fails with EPERM: no network, even where
+the process shares the grader's (no bubblewrap). The calls that would reach outside a sandbox (mount,
 unshare, setns, ptrace, open_by_handle_at, ...) fail with EPERM too.
 
 Used by the judge's answer process (child.py) and the student's kernel (confine.py). The filter is
@@ -26,6 +28,7 @@ SYSCALLS_EPERM = {"execve": 59, "execveat": 322, "fork": 57, "vfork": 58, "ptrac
                   "chroot": 161, "process_vm_readv": 310, "pidfd_send_signal": 424, "pidfd_open": 434,
                   "pidfd_getfd": 438}
 CLONE, CLONE3 = 56, 435
+SOCKET, AF_UNIX, AF_NETLINK = 41, 1, 16    # sockets of any other family (the network's, raw) fail with EPERM
 CLONE_THREAD = 0x00010000
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000     # the x32 ABI's numbers: refused as a whole
@@ -48,6 +51,8 @@ def program():
              (LD_W_ABS, 0, 0, NR), (JGE_K, 0, 1, X32_SYSCALL_BIT), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
     for nr in sorted(SYSCALLS_EPERM.values()):
         insns += [(JEQ_K, 0, 1, nr), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
+    insns += [(JEQ_K, 0, 5, SOCKET), (LD_W_ABS, 0, 0, ARG0), (JEQ_K, 1, 0, AF_UNIX), (JEQ_K, 0, 1, AF_NETLINK),
+              (RET_K, 0, 0, RET_ALLOW), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
     insns += [(JEQ_K, 0, 1, CLONE3), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     insns += [(JEQ_K, 0, 3, CLONE), (LD_W_ABS, 0, 0, ARG0), (JSET_K, 1, 0, CLONE_THREAD),
               (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]

@@ -1,0 +1,296 @@
+"""Runs as Gradescope's run_autograder (as root, in /autograder, once per submission): grade it, write results.json.
+
+`python -m autograder.gradescope.run [--root /autograder]`, from the autograder zip's course/ folder
+(autograder/gradescope/export.py made it; its gradescope.json names the assignment). Gradescope's layout
+(gradescope-autograders.readthedocs.io, "Autograder Specifications"): the zip in ROOT/source, the student's
+files in ROOT/submission, and ROOT/results/results.json to write.
+
+1. The notebook to grade is found among the handed-in files, read as data (autograder/sandbox/intake.py's
+   limits: no link followed, no special file, no file over its size): whatever its name (Colab's
+   "Copy of 02_stride.ipynb", a renamed file), in a folder or not. Of several, the one that holds this
+   assignment's cells; hidden files and .ipynb_checkpoints are not looked at.
+2. It is graded by nbgrader's own `nbgrader autograde`, in a scratch course folder laid out like the
+   instructor's (the zip's solutions/ and gradebook), with the course's nbgrader settings and the judge,
+   under the grading secret chosen at export, and within the time Gradescope allows (LIMITS, DEADLINE).
+   The points are the gradebook's, as `nbgrader autograde` gives them anywhere.
+3. results.json (autograder/gradescope/results.py) is written whole, or, if anything goes wrong, one visible
+   test that says why in one line (never a traceback: that goes to stdout, which only instructors see).
+   run_autograder wrote a fallback results.json before starting this, in case this process is killed.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from ..catalogues import checks_catalogue, language
+from ..notebook import language as messages
+from ..notebook.language import tr
+from ..text import printable
+from . import results
+
+COURSE = Path(__file__).resolve().parents[2]        # the zip's course/ folder (the repository, in its tests)
+SETTINGS = "gradescope.json"                        # written by export.py: {"assignment": ...}
+SECRET = "grading-secret"                           # written by export.py, the grading secret
+STUDENT = "gradescope"                              # the one student of the scratch gradebook
+# Gradescope's defaults are 10 minutes and half a virtual CPU (README, "Gradescope"). The student's code may
+# take 150 s of its own CPU time (300 s of wall time at half a CPU; nbgrader's default here is 300 s), and
+# whatever happens, results are written after DEADLINE seconds, before Gradescope's timeout would leave none.
+DEADLINE = 540
+LIMITS = {"TimeLimits.submission_seconds": 150,
+          # the kernel's and answers' files are tmpfs (memory): inside Gradescope's 768 MB
+          "MemoryLimits.kernel_folder_bytes": 64 * 1024 ** 2,
+          "MemoryLimits.answer_folder_bytes": 32 * 1024 ** 2}
+SKIPPED = (".ipynb_checkpoints", "__MACOSX")        # folders of copies an editor or an archiver made
+
+
+class Ungradeable(Exception):
+    """A submission that cannot be graded; str(): one line for the student, in the language in use."""
+
+
+def settings(course=COURSE):
+    return json.loads((course / SETTINGS).read_text())
+
+
+def handed_in(folder):
+    """[(path relative to `folder`, absolute path)] of the notebooks among the handed-in files, sorted; hidden
+    files and folders, editors' and archivers' copies skipped, links never followed, at most MAX_FILES entries
+    MAX_DEPTH deep looked at."""
+    from ..limits import MAX_DEPTH, MAX_FILES
+    found, seen = [], 0
+
+    def walk(path, depth):
+        nonlocal seen
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            seen += 1
+            if seen > MAX_FILES or entry.name.startswith(".") or entry.name in SKIPPED:
+                continue
+            if entry.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
+                walk(entry.path, depth + 1)
+            elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".ipynb"):
+                found.append((os.path.relpath(entry.path, folder), entry.path))
+    walk(folder, 0)
+    return found
+
+
+def parse(path):
+    """(bytes, notebook dict) of a handed-in notebook, read with intake's limits; Ungradeable when it is not
+    one Jupyter can open."""
+    from ..sandbox import intake
+    name = printable(os.path.basename(path))[:results.MAX_NAME]
+    try:
+        raw = intake.read_file(path)
+        if intake._containers(raw) > intake.MAX_JSON_CONTAINERS:
+            raise ValueError("too many JSON objects")
+        nb = json.loads(raw.removeprefix(intake.BOM).decode("utf-8"))
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except intake.Rejected:
+        raise Ungradeable(tr("{file} is not a notebook that can be graded: it is not a plain file of at most "
+                             "{mib} MiB.", file=name, mib=intake.MAX_FILE // 1024 ** 2)) from None
+    except (OSError, ValueError, RecursionError):
+        raise Ungradeable(tr("{file} is not a notebook Jupyter can open (not notebook JSON): download it again "
+                             "from Jupyter or Colab (File > Download > .ipynb) and hand that in.",
+                             file=name)) from None
+    return raw, nb
+
+
+def _ids(nb):
+    """The grade ids and cell ids of a notebook's cells (dict form, as handed in: anything may be there)."""
+    ids = set()
+    for cell in nb.get("cells", []):
+        if isinstance(cell, dict):
+            meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+            grading = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+            ids.update(str(v) for v in (grading.get("grade_id"), cell.get("id")) if isinstance(v, str))
+    return ids
+
+
+def choose(folder, ours):
+    """(name, bytes, notebook) of the notebook to grade among those handed in to `folder`; `ours`: the
+    assignment's grade and cell ids. One notebook is graded whatever it holds; of several, the one that holds
+    the assignment's cells. Ungradeable otherwise."""
+    found = handed_in(folder)
+    if not found:
+        return None
+    if len(found) == 1:
+        return (found[0][0], *parse(found[0][1]))
+    readable = []
+    for rel, path in found:
+        try:
+            readable.append((rel, *parse(path)))
+        except Ungradeable:
+            continue
+    matching = [r for r in readable if _ids(r[2]) & ours]
+    if len(matching) == 1:
+        return matching[0]
+    names = ", ".join(printable(rel)[:results.MAX_NAME] for rel, _ in found[:5])
+    raise Ungradeable(tr("{n} notebooks were handed in ({names}), and not exactly one of them is this "
+                         "assignment's: hand in only the notebook you want graded.", n=len(found), names=names))
+
+
+def assignment_cells(db_url, assignment, source):
+    """(the assignment's points, its graded test cells as results.Graded with no score yet, their grade and
+    cell ids with the answer cells'), from the gradebook, in the order of the source notebook."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from ..preprocessors.cells import grade_id, is_test_cell
+    with Gradebook(db_url) as gb:
+        nb = gb.find_notebook(assignment, assignment)
+        answers = {c.name for c in nb.solution_cells}
+        points = {c.name: c.max_score for c in nb.grade_cells if c.name not in answers}
+        sources = {c.name: c.source for c in nb.source_cells}
+        total = nb.max_score
+    order = nbformat.read(source, as_version=4)
+    graded = [results.Graded(grade_id(c), 0.0, points[grade_id(c)],
+                             "### BEGIN HIDDEN TESTS" in sources.get(grade_id(c), ""))
+              for c in order.cells if is_test_cell(c) and grade_id(c) in points]
+    ids = set(points) | answers | {c.get("id") for c in order.cells if c.get("id")}
+    return total, graded, ids
+
+
+def scores(db_url, assignment, graded):
+    """`graded` with nbgrader's points for this submission (auto score plus extra credit)."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission_notebook(assignment, assignment, STUDENT)
+        given = {g.name: (g.auto_score or 0.0) + (g.extra_credit or 0.0) for g in sub.grades}
+    return [g._replace(score=given.get(g.name, 0.0)) for g in graded]
+
+
+def autograde(scratch, sandbox, assignment, secret, seconds):
+    """`nbgrader autograde` in the scratch course, in a session of its own, stopped after `seconds`, with the
+    folder `sandbox` as its temp folder (where the kernel's and the judge's folders go): (its return code or
+    None when stopped, what it logged)."""
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+               TMPDIR=str(sandbox), CONV1D_GRADING_SECRET=secret, PYTHONPATH=str(COURSE))
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={STUDENT}",
+                             "--force", "--log-level=WARN"], cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        log, _ = proc.communicate(timeout=max(seconds, 1))
+        return proc.returncode, log.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        log, _ = proc.communicate()
+        return None, log.decode("utf-8", "replace")
+
+
+def lay_out(scratch, assignment, raw):
+    """The scratch course: the course's settings with Gradescope's LIMITS, the zip's source notebook and
+    gradebook, and the submission as submitted/STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb (its own name dropped)."""
+    from ..classroom.courseroot import write_config
+    write_config(scratch, f"sqlite:///{scratch / 'gradebook.db'}")
+    with open(scratch / "nbgrader_config.py", "a") as f:
+        f.writelines(f"c.{key} = {value!r}\n" for key, value in LIMITS.items())
+    shutil.copytree(COURSE / "solutions" / assignment, scratch / "solutions" / assignment)
+    shutil.copyfile(COURSE / "gradebook.db", scratch / "gradebook.db")
+    folder = scratch / "submitted" / STUDENT / assignment
+    folder.mkdir(parents=True)
+    (folder / f"{assignment}.ipynb").write_bytes(raw)
+
+
+def protect(course=COURSE):
+    """As root: the zip's files become root's alone (hidden tests, gradebook, secret), but for the sandbox's
+    code (autograder/sandbox/: the kernel's and the answers' entry points), which student code runs from when
+    it runs as an unprivileged user (autograder/sandbox/confine.py, as_nobody); the folders above it can be
+    passed through, not listed. Gradescope's guide: `chmod o=` on the source folder."""
+    if os.geteuid() != 0:
+        return
+    sandbox = course / "autograder" / "sandbox"
+    for folder, dirs, files in os.walk(course.parent):
+        inside = Path(folder) == sandbox or sandbox in Path(folder).parents
+        os.chmod(folder, 0o755 if inside else 0o711 if Path(folder) in sandbox.parents else 0o700)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644 if inside else 0o600)
+
+
+def grade(root, start):
+    """results.json's object for the submission in root/submission."""
+    from ..classroom.gradingprocess import failure_reason
+    protect()
+    config = settings()
+    assignment = config["assignment"]
+    secret = (COURSE / SECRET).read_text().strip()
+    source = COURSE / "solutions" / assignment / f"{assignment}.ipynb"
+    total, graded, ours = assignment_cells(f"sqlite:///{COURSE / 'gradebook.db'}", assignment, source)
+    try:
+        chosen = choose(root / "submission", ours)
+        if chosen is None:
+            raise Ungradeable(tr("no notebook (.ipynb) was handed in: hand in the notebook {name}.ipynb, "
+                                 "downloaded from Jupyter or Colab (File > Download > .ipynb).", name=assignment))
+    except Ungradeable as e:
+        return results.ungradeable(str(e), total, seconds=time.monotonic() - start)
+    name, raw, nb = chosen
+    lang = language(nb)
+    messages.use(lang, checks_catalogue(lang))
+    os.umask(0o077)                     # what the grader writes is root's alone (without bubblewrap: confine.py)
+    scratch = Path(tempfile.mkdtemp(prefix="conv1d-gradescope-"))
+    sandbox = Path(tempfile.mkdtemp(prefix="conv1d-sandbox-"))      # the kernel's and the judge's folders
+    os.chmod(sandbox, 0o711)
+    try:
+        lay_out(scratch, assignment, raw)
+        code, log = autograde(scratch, sandbox, assignment, secret, DEADLINE - (time.monotonic() - start))
+        print(printable_log(log))
+        graded_nb = scratch / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
+        if code is None:
+            return results.ungradeable(tr("not graded: grading took longer than {minutes} minutes. Ask your "
+                                          "instructor.", minutes=DEADLINE // 60), total,
+                                       seconds=time.monotonic() - start)
+        if code != 0 or not graded_nb.exists():
+            return results.ungradeable(tr("not graded: {reason}", reason=failure_reason({"log": log})), total,
+                                       seconds=time.monotonic() - start)
+        import nbformat
+        out = nbformat.read(graded_nb, as_version=4)
+        flags = out.metadata.get("conv1d", {}).get("flags", [])
+        for flag in flags:
+            print("flagged for the instructor:", printable(flag))
+        return results.build(out, scores(f"sqlite:///{scratch / 'gradebook.db'}", assignment, graded),
+                             handed_in=name, seconds=time.monotonic() - start)
+    finally:
+        from ..sandbox.confine import remove_tree
+        remove_tree(scratch)
+        remove_tree(sandbox)
+
+
+def printable_log(log, lines=60):
+    """The end of what nbgrader logged, one printable line each (student-made text may be in it)."""
+    return "\n".join(printable(line) for line in log.splitlines()[-lines:])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", default="/autograder", help="Gradescope's folder (default: /autograder)")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    root = Path(args.root)
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    try:
+        out = grade(root, start)
+    except Exception:
+        traceback.print_exc(file=sys.stdout)        # stdout: the instructor's, never the student's
+        messages.use("en")
+        out = results.ungradeable(tr("not graded: the autograder itself failed on this submission. Your instructor "
+                                     "can see why (the autograder's output)."), 0, seconds=time.monotonic() - start)
+    results.write(root / "results" / "results.json", out)
+    for test in out["tests"]:
+        print(f"{test['name']:<32} {test['score']:g}/{test['max_score']:g} {test['status']} {test['visibility']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

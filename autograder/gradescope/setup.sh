@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04 by default; the zip
+# is in /autograder/source). It installs what grading needs (autograder/gradescope/run.py says what that is):
+#   - bubblewrap, which confines the student's code (autograder/sandbox/confine.py);
+#   - Python 3.11 (Ubuntu's, else the one uv downloads) and a venv in /opt/conv1d/venv with the course's
+#     pinned requirements, torch from PyTorch's CPU index (PyPI's torch brings CUDA: several GB).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+COURSE=/autograder/source/course
+VENV=/opt/conv1d/venv
+TORCH_INDEX=https://download.pytorch.org/whl/cpu
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends bubblewrap ca-certificates python3 python3-pip python3-venv >/dev/null
+
+# The pins (constraints.txt) are a Python 3.11 lock.
+if apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv >/dev/null 2>&1; then
+    python3.11 -m venv "$VENV"
+else
+    python3 -m pip install -q uv || python3 -m pip install -q --break-system-packages uv
+    python3 -m uv venv --python 3.11 "$VENV"
+    "$VENV/bin/python" -m ensurepip -q 2>/dev/null || python3 -m uv pip install -q --python "$VENV/bin/python" pip
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+torch=$(grep -E '^torch==' "$COURSE/requirements.txt")
+"$VENV/bin/python" -m pip install -q --index-url "$TORCH_INDEX" "$torch"
+"$VENV/bin/python" -m pip install -q -r "$COURSE/requirements.txt" -c "$COURSE/constraints.txt"
+"$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
+
+# A first import compiles nothing later: the grading process and the sandbox read the venv as it is.
+"$VENV/bin/python" -c "import torch, numpy, nbgrader; print('conv1d autograder:', torch.__version__, numpy.__version__)"
+chmod -R go-rwx /autograder/source
