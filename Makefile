@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv sandbox browser node screenshots release imgs env demo test test-fast lint grade bench bench-grade book lock clean
+.PHONY: help venv sandbox browser node screenshots release imgs env demo test test-fast lint grade bench bench-grade bench-gradescope book lock clean
 help:
 	@echo "make demo     build, autograde the example submissions, print the grade table"
 	@echo "make test     the whole test suite (after make lint)"
@@ -25,6 +25,7 @@ help:
 	@echo "make book     the solutions as a Jupyter Book 2 site, English and Chinese, in build/book/html/ (offline)"
 	@echo "make grade [ASSIGNMENT=01_channels_kernel] [JOBS=2]   autograde submitted/ in parallel, summary, grades.csv"
 	@echo "make bench-grade   serial nbgrader against the grade command (local Dask cluster) on a synthetic class of 51 [BENCH_ARGS=--readme]"
+	@echo "make bench-gradescope   each notebook's Gradescope zip on a correct answer, held to 768 MB and half a CPU (root)"
 	@echo "make bench    the solution's Conv1d (notebook 07) against torch on five shapes; fails above 1.5x (D: 2x)"
 
 # The pinned requirements with the full lock, then the course itself, editable (pyproject.toml says which mode
@@ -113,6 +114,11 @@ grade: $(STAMP) sandbox
 # submissions per minute, where the workers' time went. BENCH_ARGS=--readme writes it into README.md.
 bench-grade: $(STAMP) sandbox
 	$(BIN)/python tools/bench_grade.py $(if $(JOBS),--jobs $(JOBS)) $(BENCH_ARGS)
+
+# Each notebook's Gradescope autograder zip grading a correct answer in the stand-in container, in a cgroup held to
+# Gradescope's defaults (768 MB, half a CPU): wall time, peak memory, score (tools/bench_gradescope.py; root).
+bench-gradescope: $(STAMP) sandbox
+	$(BIN)/python tools/bench_gradescope.py $(BENCH_ARGS)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^torch==' > constraints.body

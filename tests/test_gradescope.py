@@ -1,16 +1,13 @@
 """The Gradescope autograder (autograder/gradescope/): the zip, results.json, and a run as Gradescope does it.
 
-The run: the zip unpacked into /autograder/source and run_autograder copied to /autograder, the student's file
-in /autograder/submission, `/autograder/run_autograder` run as root in a bubblewrap that stands for Gradescope's
-container: a root file system of its own (the machine's programs, the course's venv in /opt/conv1d/venv, no
-checkout), no network, and, as in a Docker container, no new namespaces for the course's own bubblewrap (a
-nested one cannot mount /proc), so student code runs as the unprivileged user (confine.as_nobody). Its points
-are compared with plain `nbgrader autograde` on this machine for the same notebooks.
+The run is autograder/gradescope/container.py's: the zip laid out in /autograder as Gradescope's harness does,
+run_autograder run as root in a bubblewrap that stands for Gradescope's container (no checkout, no network,
+and, as in Docker, no namespaces for the course's own bubblewrap: student code runs as nobody). Its points are
+compared with plain `nbgrader autograde` on this machine for the same notebooks.
 """
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,7 +20,7 @@ import pytest
 from autograder.build.release import ROOT, notebook_path
 from autograder.classroom import submissions
 from autograder.classroom.course import Course
-from autograder.gradescope import export, results, run
+from autograder.gradescope import container, export, results, run
 from autograder.notebook import language
 from tests.grading import chinese_released
 
@@ -96,41 +93,8 @@ def zip_path(tmp_path_factory):
 
 
 def gradescope(zip_file, files, folder):
-    """Run the zip as Gradescope does, on the handed-in `files` ({name: bytes}); (results.json as parsed,
-    run_autograder's stdout, the /autograder folder)."""
-    ag = folder / "autograder"
-    for sub in ("source", "submission", "results"):
-        (ag / sub).mkdir(parents=True)
-    with zipfile.ZipFile(zip_file) as zf:           # as unzip does: the entries' modes kept
-        for info in zf.infolist():
-            os.chmod(zf.extract(info, ag / "source"), (info.external_attr >> 16) & 0o777)
-    shutil.copy2(ag / "source" / "run_autograder", ag / "run_autograder")
-    for name, data in files.items():
-        (ag / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
-        (ag / "submission" / name).write_bytes(data)
-    tmp = folder / "tmp"
-    tmp.mkdir(mode=0o1777)
-    tmp.chmod(0o1777)
-    system = []
-    for name in sorted(os.listdir("/")):
-        if name in ("proc", "dev", "sys", "tmp", "run", "opt", "root", "home", "work", "var", "autograder"):
-            continue
-        path = "/" + name
-        system += ["--symlink", os.readlink(path), path] if os.path.islink(path) else ["--ro-bind", path, path]
-    base = []           # the venv's Python, where it lies (readable by the unprivileged user too)
-    if not sys.base_prefix.startswith("/usr/"):
-        base = [arg for parent in reversed(Path(sys.base_prefix).parents) if str(parent) != "/"
-                for arg in ("--perms", "0755", "--dir", str(parent))] + ["--ro-bind", sys.base_prefix, sys.base_prefix]
-    cmd = ["bwrap", *system, "--dev", "/dev", "--proc", "/proc", "--bind", str(tmp), "/tmp",
-           "--tmpfs", "/root", "--tmpfs", "/var", "--tmpfs", "/opt", "--perms", "0755", "--dir", "/opt/conv1d",
-           "--ro-bind", sys.prefix, "/opt/conv1d/venv", *base, "--bind", str(ag), "/autograder",
-           "--unshare-pid", "--unshare-net", "--die-with-parent", "--clearenv", "--setenv", "PATH",
-           "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/root", "--chdir", "/autograder",
-           "/autograder/run_autograder"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    text = (ag / "results" / "results.json").read_text()
-    return json.loads(text), done.stdout, ag
+    """(results.json as parsed, run_autograder's stdout, the /autograder folder) of a run as Gradescope does it."""
+    return container.run(zip_file, files, folder, timeout=600)
 
 
 def notebook_bytes(nb):
