@@ -70,8 +70,24 @@ def _environ():
             pass
     raise OSError("no process's environment names the secret")
 _try("environ", _environ)
+_try("class", lambda: open("/autograder/submission_metadata.json").read())
+def _shared_memory():       # no audit event: a channel from a hidden case's process to a visible one's
+    import _posixshmem
+    os.close(_posixshmem.shm_open("/conv1d-leak", os.O_RDWR | os.O_CREAT, 0o600))
+_try("shared memory", _shared_memory)
 if os.environ.get("CONV1D_GRADING_SECRET"):
     _broken.append("own environment")
+'''
+# A cell the kernel alone runs (before the judge's processes answer): through libc, past the audit hooks, it
+# stops every other process it can see (the judge's zygote among them, when they share a user) and leaves
+# files for the answer processes in every folder all users may write.
+KERNEL = '''
+import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+for pid in [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+    libc.kill(pid, signal.SIGSTOP)
+for folder in (b"/tmp", b"/dev/shm", b"/var/tmp", b"/autograder", b"/autograder/results"):
+    libc.open(folder + b"/conv1d-left-here", 0o101, 0o644)
 '''
 
 
@@ -82,6 +98,7 @@ def hostile(released):
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv1d_answer")
     cell.source = HOSTILE + cell.source.replace("def forward(self, x):", "def forward(self, x):\n"
                                                 "        assert not _broken, _broken")
+    nb.cells.append(nbformat.v4.new_code_cell(KERNEL))
     return nb
 
 
@@ -181,6 +198,7 @@ def test_hostile_code_changes_nothing(graded, zip_path):
     with zipfile.ZipFile(zip_path) as zf:
         for name in ("course/gradebook.db", "course/autograder/gradescope/results.py", "course/grading-secret"):
             assert (ag / "source" / name).read_bytes() == zf.read(name), name
+    assert not list(ag.rglob("conv1d-left-here")) and not list((ag.parent / "tmp").rglob("conv1d-left-here"))
 
 
 @pytest.mark.parametrize("files, says", [
@@ -253,23 +271,67 @@ def test_results_are_strict_json(tmp_path):
 
 @pytest.mark.fast
 def test_the_notebook_to_grade(tmp_path):
-    def nb(*ids):
-        return json.dumps({"cells": [{"cell_type": "code", "id": i, "metadata": {}, "source": ""} for i in ids]})
+    def nb(*ids, kind="code"):
+        return json.dumps({"cells": [{"cell_type": kind, "id": i, "metadata": {}, "source": ""} for i in ids]})
+
+    def chosen():
+        (name, _, _), lang = run.choose(folder, {"ours"}, "02_stride")
+        return name, lang
     folder = tmp_path / "submission"
     folder.mkdir()
-    assert run.choose(folder, {"ours"}) is None
+    with pytest.raises(run.Ungradeable) as e:
+        run.choose(folder, {"ours"}, "02_stride")
+    assert e.value.lang is None and "no notebook (.ipynb) was handed in" in run.in_language(e.value.say, None)
+    assert "没有提交笔记本" in run.in_language(e.value.say, None)       # no language known: every one of them
+    crowded = tmp_path / "crowded"      # a folder sorted before the notebook holds more files than are looked at
+    (crowded / "Assets").mkdir(parents=True)
+    for i in range(run.SCANNED + 5):
+        (crowded / "Assets" / f"{i}.png").write_bytes(b"")
+    (crowded / "Copy of 02_stride.ipynb").write_text(nb("x"))
+    assert run.choose(crowded, {"ours"}, "02_stride")[0][0] == "Copy of 02_stride.ipynb"
     (folder / "Copy of 02_stride.ipynb").write_text(nb("x"))
-    assert run.choose(folder, {"ours"})[0] == "Copy of 02_stride.ipynb"       # one notebook: whatever it holds
+    assert chosen() == ("Copy of 02_stride.ipynb", "en")     # one notebook: whatever it holds
     (folder / ".ipynb_checkpoints").mkdir()
     (folder / ".ipynb_checkpoints" / "02_stride-checkpoint.ipynb").write_text(nb("ours"))
     (folder / "link.ipynb").symlink_to("/etc/passwd")
-    assert run.choose(folder, {"ours"})[0] == "Copy of 02_stride.ipynb"
+    assert chosen() == ("Copy of 02_stride.ipynb", "en")
     (folder / "notes").mkdir()
     (folder / "notes" / "mine.ipynb").write_text(nb("ours"))
-    assert run.choose(folder, {"ours"})[0] == "notes/mine.ipynb"              # of several, the assignment's
+    assert chosen() == ("notes/mine.ipynb", "en")               # of several, the assignment's
     (folder / "other.ipynb").write_bytes(b"\xef\xbb\xbf" + nb("ours").encode())
     with pytest.raises(run.Ungradeable, match="3 notebooks were handed in"):
-        run.choose(folder, {"ours"})
+        run.choose(folder, {"ours"}, "02_stride")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.ipynb").write_text(json.dumps({"cells": [1, "x", None]}))    # JSON, but not a notebook's cells
+    with pytest.raises(run.Ungradeable, match="x.ipynb is not a notebook Jupyter can open"):
+        run.choose(bad, {"ours"}, "02_stride")
+    deep = tmp_path / "deep"
+    (deep / ("d/" * 12)).mkdir(parents=True)
+    (deep / ("d/" * 12) / "x.ipynb").write_text(nb("ours"))
+    with pytest.raises(run.Ungradeable) as e:
+        run.choose(deep, {"ours"}, "02_stride")
+    assert "Not looked at: links, hidden files" in str(e.value)
+
+
+@pytest.mark.fast
+def test_a_grading_past_its_time_is_stopped_with_all_it_started(tmp_path):
+    """A grading that overruns is stopped, and so is what it started in another session (a kernel, the judge's
+    zygote) even when it holds the output: results are written in time."""
+    import time
+
+    import psutil
+    grandchild = tmp_path / "grandchild"
+    script = ("import os, subprocess, sys, time\n"
+              "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+              f"open({str(grandchild)!r}, 'w').write(str(p.pid))\n"
+              "print('started', flush=True)\n"
+              "time.sleep(60)\n")
+    start = time.monotonic()
+    code, log = run.autograde(tmp_path, tmp_path, ASSIGNMENT, SECRET, 2, argv=[sys.executable, "-c", script])
+    assert code is None and "started" in log and time.monotonic() - start < 30
+    pid = int(grandchild.read_text())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
 @pytest.mark.fast

@@ -8,7 +8,9 @@ The zip is unpacked into /autograder/source (its entries' modes kept, as unzip d
 /autograder, the files put in /autograder/submission, and `/autograder/run_autograder` run as root with
 /autograder its working folder, in a bubblewrap that stands for Gradescope's container: a root file system of
 its own built from this machine's programs (no home folders, no /work, /var or /opt but the course's venv at
-/opt/conv1d/venv, where setup.sh puts it), its own /tmp, no network. As in a Docker container, the course's own
+/opt/conv1d/venv, where setup.sh puts it), its own /tmp, a /dev/shm every user may write (as Docker's), a
+submission_metadata.json beside the submission (as Gradescope's), no network (Gradescope's has one; the
+course's seccomp filter refuses student code any network socket either way). As in a Docker container, the course's own
 bubblewrap cannot run inside it (a nested one cannot mount /proc), so student code runs as the unprivileged
 user (autograder/sandbox/confine.py, as_nobody). Needs root and bwrap, as the grader does.
 """
@@ -38,6 +40,12 @@ def unpack(zip_file, files, folder):
     for name, data in files.items():
         (ag / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (ag / "submission" / name).write_bytes(data)
+    # what Gradescope puts beside them (its "Submission Metadata"): the class's emails, earlier results
+    (ag / "submission_metadata.json").write_text(json.dumps({
+        "id": 1, "created_at": "2026-12-07T12:00:00.000000-08:00", "assignment": {"title": "Conv1d"},
+        "users": [{"email": "student@example.edu", "id": 1, "name": "A Student"}],
+        "previous_submissions": [{"submission_time": "2026-12-06T12:00:00.000000-08:00", "score": 9.0,
+                                  "results": {"score": 9.0, "tests": []}}]}))
     return ag
 
 
@@ -53,7 +61,8 @@ def command(ag, tmp):
     if not sys.base_prefix.startswith("/usr/"):
         base = [arg for parent in reversed(Path(sys.base_prefix).parents) if str(parent) != "/"
                 for arg in ("--perms", "0755", "--dir", str(parent))] + ["--ro-bind", sys.base_prefix, sys.base_prefix]
-    return ["bwrap", *system, "--dev", "/dev", "--proc", "/proc", "--bind", str(tmp), "/tmp",
+    return ["bwrap", *system, "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc",
+            "--bind", str(tmp), "/tmp",
             "--tmpfs", "/root", "--tmpfs", "/var", "--tmpfs", "/opt", "--perms", "0755", "--dir", "/opt/conv1d",
             "--ro-bind", sys.prefix, "/opt/conv1d/venv", *base, "--bind", str(ag), "/autograder",
             "--unshare-pid", "--unshare-net", "--die-with-parent", "--clearenv",

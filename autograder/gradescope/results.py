@@ -32,6 +32,7 @@ VISIBLE, AFTER_PUBLISHED, HIDDEN = "visible", "after_published", "hidden"
 VISIBILITIES = (VISIBLE, AFTER_PUBLISHED, "after_due_date", HIDDEN)      # Gradescope's, for the checks
 MAX_OUTPUT = 8_000          # characters of one test's output (what the judge printed can be long)
 MAX_NAME = 200              # characters of a handed-in file's name in a message
+MAX_LINE = 400              # characters of a cell's line in the top-level output
 
 
 class Graded(typing.NamedTuple):
@@ -63,7 +64,8 @@ def one_line(cell, message):
     meta = cell.get("metadata", {}).get("conv1d") if cell is not None else None
     hint = meta.get("hint") if isinstance(meta, dict) and isinstance(meta.get("hint"), str) else ""
     first = message.strip().splitlines()[0] if message.strip() else ""
-    return " ".join(filter(None, [first, tr("Hint:") + " " + " ".join(hint.split()) if hint else ""]))
+    line = " ".join(filter(None, [first, tr("Hint:") + " " + " ".join(hint.split()) if hint else ""]))
+    return line if len(line) <= MAX_LINE else line[:MAX_LINE - 1] + "…"
 
 
 def _bounded(text):

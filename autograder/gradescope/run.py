@@ -18,10 +18,11 @@ files in ROOT/submission, and ROOT/results/results.json to write.
    run_autograder wrote a fallback results.json before starting this, in case this process is killed.
 """
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,8 @@ import time
 import traceback
 from pathlib import Path
 
-from ..catalogues import checks_catalogue, language
+from ..catalogues import LANGUAGES, checks_catalogue, language
+from ..limits import MAX_DEPTH
 from ..notebook import language as messages
 from ..notebook.language import tr
 from ..text import printable
@@ -44,14 +46,42 @@ STUDENT = "gradescope"                              # the one student of the scr
 # whatever happens, results are written after DEADLINE seconds, before Gradescope's timeout would leave none.
 DEADLINE = 540
 LIMITS = {"TimeLimits.submission_seconds": 150,
+          # a cell held up this long (wall clock: at half a CPU, 30 s of its own time take 60 s) is not waited for
+          "TimeLimits.backstop_seconds": 200.0,
+          # one notebook a run: no kernel started ahead for a next one
+          "Execute.prestart": False,
           # the kernel's and answers' files are tmpfs (memory): inside Gradescope's 768 MB
           "MemoryLimits.kernel_folder_bytes": 64 * 1024 ** 2,
           "MemoryLimits.answer_folder_bytes": 32 * 1024 ** 2}
 SKIPPED = (".ipynb_checkpoints", "__MACOSX")        # folders of copies an editor or an archiver made
+MAX_LOG = 256 * 1024                                # bytes of nbgrader's log kept for the instructor
+SCANNED = 10_000                                    # entries of the handed-in folders looked at, at most
+MAX_NOTEBOOKS = 20                                  # notebooks among them read, at most
+# Folders every user may write (a container's /tmp, Docker's /dev/shm): where student code runs as nobody, one of
+# its processes could leave there what another reads (a hidden case's input, shown by a visible test's message).
+SHARED = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 
 
 class Ungradeable(Exception):
-    """A submission that cannot be graded; str(): one line for the student, in the language in use."""
+    """A submission that cannot be graded. `say()` gives the one line for the student in the language in use
+    (tr); `lang`, the language of the notebooks handed in, None when none could be read."""
+
+    def __init__(self, say, lang=None):
+        super().__init__()
+        self.say, self.lang = say, lang
+
+    def __str__(self):
+        return self.say()
+
+
+def in_language(say, lang):
+    """say() in `lang`; with no language known (no notebook could be read), in each of the course's, one line."""
+    said = []
+    for each in [lang] if lang else ["en", *LANGUAGES]:
+        messages.use(each, checks_catalogue(each))
+        said.append(say())
+    messages.use(lang or "en", checks_catalogue(lang or "en"))
+    return " / ".join(dict.fromkeys(said))
 
 
 def settings(course=COURSE):
@@ -59,33 +89,44 @@ def settings(course=COURSE):
 
 
 def handed_in(folder):
-    """[(path relative to `folder`, absolute path)] of the notebooks among the handed-in files, sorted; hidden
-    files and folders, editors' and archivers' copies skipped, links never followed, at most MAX_FILES entries
-    MAX_DEPTH deep looked at."""
-    from ..limits import MAX_DEPTH, MAX_FILES
-    found, seen = [], 0
-
-    def walk(path, depth):
-        nonlocal seen
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            seen += 1
-            if seen > MAX_FILES or entry.name.startswith(".") or entry.name in SKIPPED:
+    """([(path relative to `folder`, absolute path)] of the notebooks among the handed-in files, whether
+    something was not looked at). Folder by folder, a folder's files before its subfolders, so a notebook next to
+    a folder of many files is found; hidden files and folders and editors' and archivers' copies skipped, links
+    never followed, at most SCANNED entries, MAX_DEPTH folders deep."""
+    found, seen, skipped = [], 0, False
+    level = [folder]
+    for depth in range(MAX_DEPTH + 1):
+        below = []
+        for path in level:
+            try:
+                entries = sorted(os.scandir(path), key=lambda e: e.name)
+            except OSError:
                 continue
-            if entry.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
-                walk(entry.path, depth + 1)
-            elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".ipynb"):
-                found.append((os.path.relpath(entry.path, folder), entry.path))
-    walk(folder, 0)
-    return found
+            for entry in entries:
+                seen += 1
+                if seen > SCANNED:
+                    return found, True
+                if entry.name.startswith(".") or entry.name in SKIPPED:
+                    continue
+                if entry.is_symlink():
+                    skipped = True
+                elif entry.is_dir(follow_symlinks=False):
+                    below.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".ipynb"):
+                    found.append((os.path.relpath(entry.path, folder), entry.path))
+        level = below
+    return found, skipped or bool(level)
+
+
+def _cell_ok(cell):
+    source = cell.get("source") if isinstance(cell, dict) else None
+    return (isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
+            and (isinstance(source, str) or isinstance(source, list) and all(isinstance(x, str) for x in source)))
 
 
 def parse(path):
     """(bytes, notebook dict) of a handed-in notebook, read with intake's limits; Ungradeable when it is not
-    one Jupyter can open."""
+    one Jupyter can open (JSON with a list of cells, each with a kind and a text)."""
     from ..sandbox import intake
     name = printable(os.path.basename(path))[:results.MAX_NAME]
     try:
@@ -93,15 +134,15 @@ def parse(path):
         if intake._containers(raw) > intake.MAX_JSON_CONTAINERS:
             raise ValueError("too many JSON objects")
         nb = json.loads(raw.removeprefix(intake.BOM).decode("utf-8"))
-        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-            raise ValueError("no list of cells")
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or not all(map(_cell_ok, nb["cells"])):
+            raise ValueError("not a notebook's cells")
     except intake.Rejected:
-        raise Ungradeable(tr("{file} is not a notebook that can be graded: it is not a plain file of at most "
-                             "{mib} MiB.", file=name, mib=intake.MAX_FILE // 1024 ** 2)) from None
+        raise Ungradeable(lambda: tr("{file} is not a notebook that can be graded: it is not a plain file of at "
+                                     "most {mib} MiB.", file=name, mib=intake.MAX_FILE // 1024 ** 2)) from None
     except (OSError, ValueError, RecursionError):
-        raise Ungradeable(tr("{file} is not a notebook Jupyter can open (not notebook JSON): download it again "
-                             "from Jupyter or Colab (File > Download > .ipynb) and hand that in.",
-                             file=name)) from None
+        raise Ungradeable(lambda: tr("{file} is not a notebook Jupyter can open (not notebook JSON): download it "
+                                     "again from Jupyter or Colab (File > Download > .ipynb) and hand that in.",
+                                     file=name)) from None
     return raw, nb
 
 
@@ -116,27 +157,36 @@ def _ids(nb):
     return ids
 
 
-def choose(folder, ours):
-    """(name, bytes, notebook) of the notebook to grade among those handed in to `folder`; `ours`: the
-    assignment's grade and cell ids. One notebook is graded whatever it holds; of several, the one that holds
-    the assignment's cells. Ungradeable otherwise."""
-    found = handed_in(folder)
+def choose(folder, ours, assignment):
+    """((name, bytes, notebook), its language) of the notebook to grade among those handed in to `folder`;
+    `ours`: the assignment's grade and cell ids. One notebook is graded whatever it holds; of several, the one
+    that holds the assignment's cells. Ungradeable otherwise (in the language of the notebooks that could be
+    read)."""
+    found, skipped = handed_in(folder)
     if not found:
-        return None
-    if len(found) == 1:
-        return (found[0][0], *parse(found[0][1]))
-    readable = []
-    for rel, path in found:
+        raise Ungradeable(lambda: " ".join(filter(None, [
+            tr("no notebook (.ipynb) was handed in: hand in the notebook {name}.ipynb, downloaded from Jupyter or "
+               "Colab (File > Download > .ipynb).", name=assignment),
+            tr("(Not looked at: links, hidden files, and what lies past {n} files or {depth} folders deep.)",
+               n=SCANNED, depth=MAX_DEPTH) if skipped else ""])))
+    readable, refused = [], []
+    for rel, path in found[:MAX_NOTEBOOKS]:
         try:
             readable.append((rel, *parse(path)))
-        except Ungradeable:
-            continue
+        except Ungradeable as e:
+            refused.append(e)
+    lang = language(readable[0][2]) if readable else None
+    if len(found) == 1:
+        if refused:
+            raise refused[0]
+        return readable[0], lang
     matching = [r for r in readable if _ids(r[2]) & ours]
     if len(matching) == 1:
-        return matching[0]
-    names = ", ".join(printable(rel)[:results.MAX_NAME] for rel, _ in found[:5])
-    raise Ungradeable(tr("{n} notebooks were handed in ({names}), and not exactly one of them is this "
-                         "assignment's: hand in only the notebook you want graded.", n=len(found), names=names))
+        return matching[0], language(matching[0][2])
+    names = ", ".join(printable(rel)[:results.MAX_NAME] for rel, _ in found[:5]) + (", ..." if len(found) > 5 else "")
+    raise Ungradeable(lambda: tr("{n} notebooks were handed in ({names}), and not exactly one of them is this "
+                                 "assignment's: hand in only the notebook you want graded.", n=len(found),
+                                 names=names), lang)
 
 
 def assignment_cells(db_url, assignment, source):
@@ -169,23 +219,30 @@ def scores(db_url, assignment, graded):
     return [g._replace(score=given.get(g.name, 0.0)) for g in graded]
 
 
-def autograde(scratch, sandbox, assignment, secret, seconds):
-    """`nbgrader autograde` in the scratch course, in a session of its own, stopped after `seconds`, with the
-    folder `sandbox` as its temp folder (where the kernel's and the judge's folders go): (its return code or
-    None when stopped, what it logged)."""
+def autograde(scratch, sandbox, assignment, secret, seconds, argv=None):
+    """`nbgrader autograde` (or `argv`) in the scratch course, with the folder `sandbox` as its temp folder
+    (where the kernel's and the judge's folders go), stopped after `seconds` with every process it started, in
+    whatever session: (its return code or None when stopped, the end of what it logged). Its output goes to a
+    file, so nothing it started can keep this process waiting."""
+    import psutil
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
                TMPDIR=str(sandbox), CONV1D_GRADING_SECRET=secret, PYTHONPATH=str(COURSE))
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={STUDENT}",
-                             "--force", "--log-level=WARN"], cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=max(seconds, 1))
-        return proc.returncode, log.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        log, _ = proc.communicate()
-        return None, log.decode("utf-8", "replace")
+    argv = argv or [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={STUDENT}", "--force",
+                    "--log-level=WARN"]
+    with open(scratch / "autograde.log", "w+b") as log:
+        proc = subprocess.Popen(argv, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            code = proc.wait(timeout=max(seconds, 1))
+        except subprocess.TimeoutExpired:
+            code = None
+        for child in psutil.Process().children(recursive=True):     # kernels and judge too, stopped or not
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        proc.wait()
+        log.seek(max(0, log.seek(0, os.SEEK_END) - MAX_LOG))
+        return code, log.read().decode("utf-8", "replace")
 
 
 def lay_out(scratch, assignment, raw):
@@ -200,6 +257,30 @@ def lay_out(scratch, assignment, raw):
     folder = scratch / "submitted" / STUDENT / assignment
     folder.mkdir(parents=True)
     (folder / f"{assignment}.ipynb").write_bytes(raw)
+
+
+def close_shared_folders(folders=SHARED):
+    """As root: the folders every user may write become root's to write (mode 0711): what student code
+    running as nobody writes, it writes in its own folders (confine.hand_over), which go when it ends."""
+    if os.geteuid() != 0:
+        return
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            st = os.lstat(folder)
+            if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_IWOTH:
+                os.chmod(folder, 0o711)
+
+
+def close_gradescope_files(root):
+    """As root: the submission, the results and Gradescope's submission_metadata.json (the class's emails,
+    earlier results) are root's alone; /autograder can be passed through (the sandbox's code is below it)."""
+    if os.geteuid() != 0:
+        return
+    for path, mode in ((root, 0o711), (root / "submission", 0o700), (root / "results", 0o700),
+                       (root / "submission_metadata.json", 0o600)):
+        with contextlib.suppress(OSError):
+            if not os.path.islink(path):
+                os.chmod(path, mode)
 
 
 def protect(course=COURSE):
@@ -223,20 +304,17 @@ def grade(root, start):
     """results.json's object for the submission in root/submission."""
     from ..classroom.gradingprocess import failure_reason
     protect()
+    close_gradescope_files(root)
+    close_shared_folders()
     config = settings()
     assignment = config["assignment"]
     secret = (COURSE / SECRET).read_text().strip()
     source = COURSE / "solutions" / assignment / f"{assignment}.ipynb"
     total, graded, ours = assignment_cells(f"sqlite:///{COURSE / 'gradebook.db'}", assignment, source)
     try:
-        chosen = choose(root / "submission", ours)
-        if chosen is None:
-            raise Ungradeable(tr("no notebook (.ipynb) was handed in: hand in the notebook {name}.ipynb, "
-                                 "downloaded from Jupyter or Colab (File > Download > .ipynb).", name=assignment))
+        (name, raw, nb), lang = choose(root / "submission", ours, assignment)
     except Ungradeable as e:
-        return results.ungradeable(str(e), total, seconds=time.monotonic() - start)
-    name, raw, nb = chosen
-    lang = language(nb)
+        return results.ungradeable(in_language(e.say, e.lang), total, seconds=time.monotonic() - start)
     messages.use(lang, checks_catalogue(lang))
     os.umask(0o077)                     # what the grader writes is root's alone (without bubblewrap: confine.py)
     scratch = Path(tempfile.mkdtemp(prefix="conv1d-gradescope-"))

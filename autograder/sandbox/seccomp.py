@@ -9,7 +9,9 @@ execve, execveat, fork, vfork and clone without CLONE_THREAD fail with EPERM in 
 every thread it starts later; clone3 fails with ENOSYS (glibc then falls back to clone, whose flags
 the filter can read; threads keep working). A socket of any family but AF_UNIX (the kernel's ZeroMQ
 sockets) and AF_NETLINK (ZeroMQ lists the interfaces: read-only) fails with EPERM: no network, even where
-the process shares the grader's (no bubblewrap). The calls that would reach outside a sandbox (mount,
+the process shares the grader's (no bubblewrap). A signal to any other process fails with EPERM: where
+student processes share a user and a PID namespace (no bubblewrap), the kernel must not stop the judge's
+zygote, nor an answer its zygote. The calls that would reach outside a sandbox (mount,
 unshare, setns, ptrace, open_by_handle_at, ...) fail with EPERM too.
 
 Used by the judge's answer process (child.py) and the student's kernel (confine.py). The filter is
@@ -17,6 +19,7 @@ built here, as classic BPF, with ctypes; no library is needed.
 """
 import ctypes
 import errno
+import os
 import platform
 import struct
 
@@ -26,8 +29,9 @@ SYSCALLS_EPERM = {"execve": 59, "execveat": 322, "fork": 57, "vfork": 58, "ptrac
                   "name_to_handle_at": 303, "process_vm_writev": 311, "kexec_load": 246, "init_module": 175,
                   "finit_module": 313, "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "pivot_root": 155,
                   "chroot": 161, "process_vm_readv": 310, "pidfd_send_signal": 424, "pidfd_open": 434,
-                  "pidfd_getfd": 438}
+                  "pidfd_getfd": 438, "tkill": 200}
 CLONE, CLONE3 = 56, 435
+SIGNALS = (62, 234, 129, 297)   # kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo: to itself only (tkill: never)
 SOCKET, AF_UNIX, AF_NETLINK = 41, 1, 16    # sockets of any other family (the network's, raw) fail with EPERM
 CLONE_THREAD = 0x00010000
 AUDIT_ARCH_X86_64 = 0xC000003E
@@ -45,14 +49,17 @@ def supported():
     return platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64")
 
 
-def program():
-    """The filter as a list of (code, jt, jf, k) instructions."""
+def program(pid):
+    """The filter of the process `pid` as a list of (code, jt, jf, k) instructions."""
     insns = [(LD_W_ABS, 0, 0, ARCH), (JEQ_K, 1, 0, AUDIT_ARCH_X86_64), (RET_K, 0, 0, RET_KILL),
              (LD_W_ABS, 0, 0, NR), (JGE_K, 0, 1, X32_SYSCALL_BIT), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
     for nr in sorted(SYSCALLS_EPERM.values()):
         insns += [(JEQ_K, 0, 1, nr), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
     insns += [(JEQ_K, 0, 5, SOCKET), (LD_W_ABS, 0, 0, ARG0), (JEQ_K, 1, 0, AF_UNIX), (JEQ_K, 0, 1, AF_NETLINK),
               (RET_K, 0, 0, RET_ALLOW), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
+    for nr in SIGNALS:      # a signal to this process (its first argument: the pid, or the thread group's id)
+        insns += [(JEQ_K, 0, 4, nr), (LD_W_ABS, 0, 0, ARG0), (JEQ_K, 0, 1, pid & 0xFFFFFFFF),
+                  (RET_K, 0, 0, RET_ALLOW), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
     insns += [(JEQ_K, 0, 1, CLONE3), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     insns += [(JEQ_K, 0, 3, CLONE), (LD_W_ABS, 0, 0, ARG0), (JSET_K, 1, 0, CLONE_THREAD),
               (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
@@ -69,7 +76,7 @@ def forbid_new_processes():
     filters cannot be built here (not x86-64 Linux). Raises OSError if the kernel refuses it."""
     if not supported():
         return False
-    code = b"".join(struct.pack("=HBBI", *insn) for insn in program())
+    code = b"".join(struct.pack("=HBBI", *insn) for insn in program(os.getpid()))
     buffer = ctypes.create_string_buffer(code, len(code))
     prog = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
