@@ -1,6 +1,8 @@
 """The judge on its own: every solution passes every test cell through it, and what comes back
 from a student's process is data, never code."""
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -451,6 +453,61 @@ def test_an_answer_process_cannot_rewrite_its_zygote():
         assert verdict.passed, verdict.error
     finally:
         zygote.close()
+
+
+def test_an_answer_that_loads_native_code_through_cffi_is_refused():
+    """cffi's ffi.dlopen loads a C library with no audit event (ctypes raises one): an answer with it could call
+    anything the seccomp filter lets through. Refused at the import, and flagged."""
+    zygote = judge.Zygote()
+    try:
+        for attack in ("import cffi\nlibc = cffi.FFI().dlopen(None)\n", "import _cffi_backend\nlibc = 1\n"):
+            verdict = judge.judge_cell("libc", [attack], 30, zygote)
+            assert not verdict.passed and verdict.error[0] == "NameError", verdict.error     # the cell stopped there
+            assert any("no native libraries" in f for f in verdict.flags), verdict.flags
+    finally:
+        zygote.close()
+
+
+SECCOMP_PROBE = """
+import ctypes, json, os, socket, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])    # ends by itself
+import seccomp
+seccomp.forbid_new_processes()
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(result):
+    return ctypes.get_errno() if result == -1 else 0
+said = {
+    "kill other": errno_of(libc.kill(other.pid, 0)), "kill group": errno_of(libc.kill(0, 0)),
+    "kill self": errno_of(libc.kill(os.getpid(), 0)),
+    "msgget": errno_of(libc.msgget(0x51ee7, 0o1666)), "shmget": errno_of(libc.shmget(0x51ee7, 4096, 0o1666)),
+    "semget": errno_of(libc.semget(0x51ee7, 1, 0o1666)),
+    "mq_open": errno_of(libc.syscall(240, b"conv1d", 0o100 | 2, 0o600, None)),
+    "add_key": errno_of(libc.syscall(248, b"user", b"conv1d", b"x", 1, -3)),
+}
+for family in ("AF_INET", "AF_INET6", "AF_PACKET", "AF_UNIX"):
+    try:
+        socket.socket(getattr(socket, family), socket.SOCK_DGRAM).close()
+        said[family] = 0
+    except OSError as e:
+        said[family] = e.errno
+print(json.dumps(said))
+"""
+
+
+@pytest.mark.fast
+def test_the_seccomp_filter_keeps_a_process_to_itself():
+    """Signals to itself only, no System V IPC, message queue or keyring (storage the next answer process would
+    find), no socket but a local one: EPERM, whatever library makes the call."""
+    import errno
+
+    from autograder.build.release import ROOT
+    out = subprocess.run([sys.executable, "-c", SECCOMP_PROBE, str(ROOT / "autograder" / "sandbox")],
+                         capture_output=True, text=True, check=True)
+    said = json.loads(out.stdout)
+    allowed = {"kill self", "AF_UNIX"}
+    assert {k for k, v in said.items() if v == 0} == allowed, said
+    assert all(v == errno.EPERM for k, v in said.items() if k not in allowed), said
 
 
 def test_a_second_numpy_from_another_environment_is_refused():

@@ -65,7 +65,7 @@ def command(ag, tmp):
             "--bind", str(tmp), "/tmp",
             "--tmpfs", "/root", "--tmpfs", "/var", "--tmpfs", "/opt", "--perms", "0755", "--dir", "/opt/conv1d",
             "--ro-bind", sys.prefix, "/opt/conv1d/venv", *base, "--bind", str(ag), "/autograder",
-            "--unshare-pid", "--unshare-net", "--die-with-parent", "--clearenv",
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--clearenv",
             "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/root",
             "--chdir", "/autograder", "/autograder/run_autograder"]
 

@@ -50,7 +50,7 @@ LIMITS = {"TimeLimits.submission_seconds": 150,
           "TimeLimits.backstop_seconds": 200.0,
           # one notebook a run: no kernel started ahead for a next one
           "Execute.prestart": False,
-          # the kernel's and answers' files are tmpfs (memory): inside Gradescope's 768 MB
+          # with bubblewrap the kernel's and answers' files are tmpfs (memory): inside Gradescope's 768 MB
           "MemoryLimits.kernel_folder_bytes": 64 * 1024 ** 2,
           "MemoryLimits.answer_folder_bytes": 32 * 1024 ** 2}
 SKIPPED = (".ipynb_checkpoints", "__MACOSX")        # folders of copies an editor or an archiver made
@@ -300,8 +300,10 @@ def protect(course=COURSE):
                 os.chmod(path, 0o644 if inside else 0o600)
 
 
-def grade(root, start):
-    """results.json's object for the submission in root/submission."""
+def grade(root, start, made):
+    """results.json's object for the submission in root/submission; the scratch folders it makes are added to
+    `made` (the caller deletes them once the results are written: what student code left there can be slow to
+    delete, and must not delay them)."""
     from ..classroom.gradingprocess import failure_reason
     protect()
     close_gradescope_files(root)
@@ -319,30 +321,26 @@ def grade(root, start):
     os.umask(0o077)                     # what the grader writes is root's alone (without bubblewrap: confine.py)
     scratch = Path(tempfile.mkdtemp(prefix="conv1d-gradescope-"))
     sandbox = Path(tempfile.mkdtemp(prefix="conv1d-sandbox-"))      # the kernel's and the judge's folders
+    made += [scratch, sandbox]
     os.chmod(sandbox, 0o711)
-    try:
-        lay_out(scratch, assignment, raw)
-        code, log = autograde(scratch, sandbox, assignment, secret, DEADLINE - (time.monotonic() - start))
-        print(printable_log(log))
-        graded_nb = scratch / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
-        if code is None:
-            return results.ungradeable(tr("not graded: grading took longer than {minutes} minutes. Ask your "
-                                          "instructor.", minutes=DEADLINE // 60), total,
-                                       seconds=time.monotonic() - start)
-        if code != 0 or not graded_nb.exists():
-            return results.ungradeable(tr("not graded: {reason}", reason=failure_reason({"log": log})), total,
-                                       seconds=time.monotonic() - start)
-        import nbformat
-        out = nbformat.read(graded_nb, as_version=4)
-        flags = out.metadata.get("conv1d", {}).get("flags", [])
-        for flag in flags:
-            print("flagged for the instructor:", printable(flag))
-        return results.build(out, scores(f"sqlite:///{scratch / 'gradebook.db'}", assignment, graded),
-                             handed_in=name, seconds=time.monotonic() - start)
-    finally:
-        from ..sandbox.confine import remove_tree
-        remove_tree(scratch)
-        remove_tree(sandbox)
+    lay_out(scratch, assignment, raw)
+    code, log = autograde(scratch, sandbox, assignment, secret, DEADLINE - (time.monotonic() - start))
+    print(printable_log(log))
+    graded_nb = scratch / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
+    if code is None:
+        return results.ungradeable(tr("not graded: grading took longer than {minutes} minutes. Ask your "
+                                      "instructor.", minutes=DEADLINE // 60), total,
+                                   seconds=time.monotonic() - start)
+    if code != 0 or not graded_nb.exists():
+        return results.ungradeable(tr("not graded: {reason}", reason=failure_reason({"log": log})), total,
+                                   seconds=time.monotonic() - start)
+    import nbformat
+    out = nbformat.read(graded_nb, as_version=4)
+    flags = out.metadata.get("conv1d", {}).get("flags", [])
+    for flag in flags:
+        print("flagged for the instructor:", printable(flag))
+    return results.build(out, scores(f"sqlite:///{scratch / 'gradebook.db'}", assignment, graded),
+                         handed_in=name, seconds=time.monotonic() - start)
 
 
 def printable_log(log, lines=60):
@@ -357,14 +355,18 @@ def main(argv=None):
     start = time.monotonic()
     root = Path(args.root)
     (root / "results").mkdir(parents=True, exist_ok=True)
+    made = []
     try:
-        out = grade(root, start)
+        out = grade(root, start, made)
     except Exception:
         traceback.print_exc(file=sys.stdout)        # stdout: the instructor's, never the student's
         messages.use("en")
         out = results.ungradeable(tr("not graded: the autograder itself failed on this submission. Your instructor "
                                      "can see why (the autograder's output)."), 0, seconds=time.monotonic() - start)
     results.write(root / "results" / "results.json", out)
+    from ..sandbox.confine import remove_tree
+    for folder in made:
+        remove_tree(folder)
     for test in out["tests"]:
         print(f"{test['name']:<32} {test['score']:g}/{test['max_score']:g} {test['status']} {test['visibility']}")
     return 0

@@ -35,6 +35,8 @@ PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)      # the judge's pipes; fd 0 and 1 
 MAX_JSON = MAX_BLOB = LOG_LIMIT = 0
 
 # Importing these is using a library that computes the convolution: ForbiddenRoutine, as np.convolve.
+# Modules that load native libraries with no audit event (cffi's ffi.dlopen), as ctypes would with one: refused like it
+NATIVE_LOADERS = ("_cffi_backend", "cffi")
 CONVOLUTION_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "scipy.signal", "scipy.ndimage")
 # Refused with the PermissionError libraries already handle (matplotlib, pandas, tqdm, scipy.special import and
 # work): processes, the network, native code through ctypes, the garbage collector's view of every object,
@@ -132,6 +134,7 @@ def _lock_down(folder, known=None):
     # The rules as they are now, bound here: an answer reaches this module's globals (`import __main__`, a stand-in's
     # __globals__) and could rebind or empty them; the hook reads none of them when it runs.
     convolution, refused_events = tuple(CONVOLUTION_MODULES), frozenset(REFUSED_EVENTS)
+    native = tuple(NATIVE_LOADERS)
     says, refuse, forbidden, denied = types.MappingProxyType(dict(SAYS)), _refuse, ForbiddenRoutine, PermissionError
 
     def hook(event, args):
@@ -139,6 +142,8 @@ def _lock_down(folder, known=None):
             name, filename = str(args[0]), str(args[1] or "")
             if any(name == m or name.startswith(m + ".") for m in convolution):
                 refuse(forbidden(says["imports"].format(module=name)))
+            if any(name == m or name.startswith(m + ".") for m in native):
+                refuse(denied(says["native"].format(library=name)))
             # every load of compiled code says its file ("import", also from _imp.create_dynamic)
             path = os.path.realpath(filename) if filename else ""
             if path and origin.get(name, path) != path:

@@ -11,8 +11,10 @@ the filter can read; threads keep working). A socket of any family but AF_UNIX (
 sockets) and AF_NETLINK (ZeroMQ lists the interfaces: read-only) fails with EPERM: no network, even where
 the process shares the grader's (no bubblewrap). A signal to any other process fails with EPERM: where
 student processes share a user and a PID namespace (no bubblewrap), the kernel must not stop the judge's
-zygote, nor an answer its zygote. The calls that would reach outside a sandbox (mount,
-unshare, setns, ptrace, open_by_handle_at, ...) fail with EPERM too.
+zygote, nor an answer its zygote. Nor may a process keep anything outside its folders where the next
+answer process would find it: System V IPC, POSIX message queues and keyrings fail with EPERM. The calls
+that would reach outside a sandbox (mount, unshare, setns, ptrace, open_by_handle_at, ...) fail with
+EPERM too.
 
 Used by the judge's answer process (child.py) and the student's kernel (confine.py). The filter is
 built here, as classic BPF, with ctypes; no library is needed.
@@ -29,7 +31,13 @@ SYSCALLS_EPERM = {"execve": 59, "execveat": 322, "fork": 57, "vfork": 58, "ptrac
                   "name_to_handle_at": 303, "process_vm_writev": 311, "kexec_load": 246, "init_module": 175,
                   "finit_module": 313, "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "pivot_root": 155,
                   "chroot": 161, "process_vm_readv": 310, "pidfd_send_signal": 424, "pidfd_open": 434,
-                  "pidfd_getfd": 438, "tkill": 200}
+                  "pidfd_getfd": 438, "tkill": 200,
+                  # System V IPC, POSIX message queues, keyrings: storage outside any folder, which would outlive
+                  # one answer process for the next (a hidden case's input shown by a visible test's message)
+                  "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+                  "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+                  "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+                  "mq_getsetattr": 245, "add_key": 248, "request_key": 249, "keyctl": 250}
 CLONE, CLONE3 = 56, 435
 SIGNALS = (62, 234, 129, 297)   # kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo: to itself only (tkill: never)
 SOCKET, AF_UNIX, AF_NETLINK = 41, 1, 16    # sockets of any other family (the network's, raw) fail with EPERM
