@@ -8,7 +8,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
 COURSE=/autograder/source/course
 VENV=/opt/conv1d/venv
-TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX=${CONV1D_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}     # another for a trial away from Gradescope
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends bubblewrap ca-certificates python3 python3-pip python3-venv >/dev/null
