@@ -75,6 +75,7 @@ def _shared_memory():       # no audit event: a channel from a hidden case's pro
     import _posixshmem
     os.close(_posixshmem.shm_open("/conv1d-leak", os.O_RDWR | os.O_CREAT, 0o600))
 _try("shared memory", _shared_memory)
+_try("session", os.setsid)      # out of the process group its zygote's end kills: it would outlive the cell
 if os.environ.get("CONV1D_GRADING_SECRET"):
     _broken.append("own environment")
 '''

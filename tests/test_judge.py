@@ -484,6 +484,7 @@ said = {
     "semget": errno_of(libc.semget(0x51ee7, 1, 0o1666)),
     "mq_open": errno_of(libc.syscall(240, b"conv1d", 0o100 | 2, 0o600, None)),
     "add_key": errno_of(libc.syscall(248, b"user", b"conv1d", b"x", 1, -3)),
+    "setpgid": errno_of(libc.setpgid(0, 0)), "setsid": errno_of(libc.setsid()),
 }
 for family in ("AF_INET", "AF_INET6", "AF_PACKET", "AF_UNIX"):
     try:
@@ -498,7 +499,8 @@ print(json.dumps(said))
 @pytest.mark.fast
 def test_the_seccomp_filter_keeps_a_process_to_itself():
     """Signals to itself only, no System V IPC, message queue or keyring (storage the next answer process would
-    find), no socket but a local one: EPERM, whatever library makes the call."""
+    find), no session or process group of its own (out of its zygote's kill), no socket but a local one: EPERM,
+    whatever library makes the call."""
     import errno
 
     from autograder.build.release import ROOT

@@ -241,6 +241,7 @@ def autograde(scratch, sandbox, assignment, secret, seconds, argv=None):
             with contextlib.suppress(psutil.Error):
                 child.kill()
         proc.wait()
+        end_student_processes()
         log.seek(max(0, log.seek(0, os.SEEK_END) - MAX_LOG))
         return code, log.read().decode("utf-8", "replace")
 
@@ -259,12 +260,37 @@ def lay_out(scratch, assignment, raw):
     (folder / f"{assignment}.ipynb").write_bytes(raw)
 
 
-def close_shared_folders(folders=SHARED):
-    """As root: the folders every user may write become root's to write (mode 0711): what student code
-    running as nobody writes, it writes in its own folders (confine.hand_over), which go when it ends."""
+def end_student_processes():
+    """As root, where student code ran as the unprivileged user (confine.as_nobody): end every process of that
+    user still there, whoever's child it has become; nothing of a submission outlives its grading."""
+    import psutil
+
+    from ..sandbox.confine import SANDBOX_UID
     if os.geteuid() != 0:
         return
-    for folder in folders:
+    for p in psutil.process_iter(["uids"]):
+        with contextlib.suppress(psutil.Error, TypeError):
+            if SANDBOX_UID in (p.info["uids"].real, p.info["uids"].effective):
+                p.kill()
+
+
+def mount_points():
+    """The folders something is mounted on (/proc/self/mounts): a container's /tmp and /dev/shm are mounted
+    when it starts, after setup.sh closed what the image holds."""
+    try:
+        with open("/proc/self/mounts") as f:
+            return [line.split()[1].encode().decode("unicode_escape") for line in f if len(line.split()) > 1]
+    except OSError:
+        return []
+
+
+def close_shared_folders(folders=SHARED):
+    """As root: the folders every user may write (`folders`, and any mount point that is one) become root's
+    to write (mode 0711): what student code running as nobody writes, it writes in its own folders
+    (confine.hand_over), which go when it ends. setup.sh does the same for the image's own folders."""
+    if os.geteuid() != 0:
+        return
+    for folder in [*folders, *mount_points()]:
         with contextlib.suppress(OSError):
             st = os.lstat(folder)
             if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_IWOTH:

@@ -443,6 +443,9 @@ def _undumpable():
 def _answer(start, np, log):
     """Run the answer cells of request `start`, then answer the judge's requests until it closes the
     channel."""
+    # the protocol, bound before any answer runs: an answer that rebinds this module's globals (`import __main__`)
+    # must not keep its process from ending when the judge closes the channel
+    send_, receive_ = send, receive
     namespace = {"__name__": "__main__", "__builtins__": builtins, "np": np}
     shell = GradingShell(namespace)
     namespace["get_ipython"] = lambda: shell
@@ -453,16 +456,16 @@ def _answer(start, np, log):
             exec(compile(source, f"<answer cell {i + 1}>", "exec"), namespace)
         except BaseException as e:   # SystemExit and KeyboardInterrupt too: that cell did not finish
             errors.append([i + 1, type(e).__name__, str(e)[:2000]])
-    send("errors", errors, refs)
+    send_("errors", errors, refs)
     while True:
-        req, blob = receive()
+        req, blob = receive_()
         if req is None:
             return
         try:
             op = req["op"]
             if op == "get":
                 if req["name"] not in namespace:
-                    send("missing", True, refs)
+                    send_("missing", True, refs)
                     continue
                 result = namespace[req["name"]]
             elif op == "getattr":
@@ -482,9 +485,9 @@ def _answer(start, np, log):
                 result = "".join(log.text) + ("\n[output truncated]" if log.size > LOG_LIMIT else "")
             else:
                 raise ValueError(f"unknown request {op!r}")
-            send("ok", result, refs)
+            send_("ok", result, refs)
         except BaseException as e:
-            send("error", [type(e).__name__, str(e)[:2000], _answer_line(e, start["cells"])], refs)
+            send_("error", [type(e).__name__, str(e)[:2000], _answer_line(e, start["cells"])], refs)
 
 
 def _answer_line(err, cells):

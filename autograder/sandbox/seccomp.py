@@ -12,7 +12,8 @@ sockets) and AF_NETLINK (ZeroMQ lists the interfaces: read-only) fails with EPER
 the process shares the grader's (no bubblewrap). A signal to any other process fails with EPERM: where
 student processes share a user and a PID namespace (no bubblewrap), the kernel must not stop the judge's
 zygote, nor an answer its zygote. Nor may a process keep anything outside its folders where the next
-answer process would find it: System V IPC, POSIX message queues and keyrings fail with EPERM. The calls
+answer process would find it: System V IPC, POSIX message queues and keyrings fail with EPERM; nor leave
+its session or process group (setsid, setpgid), so the kill that ends its zygote's processes ends it. The calls
 that would reach outside a sandbox (mount, unshare, setns, ptrace, open_by_handle_at, ...) fail with
 EPERM too.
 
@@ -37,7 +38,10 @@ SYSCALLS_EPERM = {"execve": 59, "execveat": 322, "fork": 57, "vfork": 58, "ptrac
                   "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
                   "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
                   "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
-                  "mq_getsetattr": 245, "add_key": 248, "request_key": 249, "keyctl": 250}
+                  "mq_getsetattr": 245, "add_key": 248, "request_key": 249, "keyctl": 250,
+                  # a session or process group of its own would take it out of the kill that ends its zygote's
+                  # processes: it would outlive its test cell (without bubblewrap's PID namespace to end it)
+                  "setsid": 112, "setpgid": 109}
 CLONE, CLONE3 = 56, 435
 SIGNALS = (62, 234, 129, 297)   # kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo: to itself only (tkill: never)
 SOCKET, AF_UNIX, AF_NETLINK = 41, 1, 16    # sockets of any other family (the network's, raw) fail with EPERM
