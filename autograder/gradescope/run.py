@@ -224,7 +224,6 @@ def autograde(scratch, sandbox, assignment, secret, seconds, argv=None):
     (where the kernel's and the judge's folders go), stopped after `seconds` with every process it started, in
     whatever session: (its return code or None when stopped, the end of what it logged). Its output goes to a
     file, so nothing it started can keep this process waiting."""
-    import psutil
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
                TMPDIR=str(sandbox), CONV1D_GRADING_SECRET=secret, PYTHONPATH=str(COURSE))
@@ -237,9 +236,7 @@ def autograde(scratch, sandbox, assignment, secret, seconds, argv=None):
             code = proc.wait(timeout=max(seconds, 1))
         except subprocess.TimeoutExpired:
             code = None
-        for child in psutil.Process().children(recursive=True):     # kernels and judge too, stopped or not
-            with contextlib.suppress(psutil.Error):
-                child.kill()
+        end_descendants()           # kernels and judge too, stopped or not
         proc.wait()
         end_student_processes()
         log.seek(max(0, log.seek(0, os.SEEK_END) - MAX_LOG))
@@ -258,6 +255,24 @@ def lay_out(scratch, assignment, raw):
     folder = scratch / "submitted" / STUDENT / assignment
     folder.mkdir(parents=True)
     (folder / f"{assignment}.ipynb").write_bytes(raw)
+
+
+def end_descendants():
+    """Kill every process this one started, however deep: each is stopped first, again and again until no new one
+    appears (a process cannot start another while stopped, nor orphan one out of reach), then all are killed."""
+    import psutil
+    stopped = {}
+    while True:
+        new = [p for p in psutil.Process().children(recursive=True) if p.pid not in stopped]
+        if not new:
+            break
+        for p in new:
+            with contextlib.suppress(psutil.Error):
+                p.suspend()
+            stopped[p.pid] = p
+    for p in stopped.values():
+        with contextlib.suppress(psutil.Error):
+            p.kill()
 
 
 def end_student_processes():

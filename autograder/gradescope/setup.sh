@@ -21,7 +21,6 @@ else
     python3 -m uv venv --python 3.11 "$VENV"
     "$VENV/bin/python" -m ensurepip -q 2>/dev/null || python3 -m uv pip install -q --python "$VENV/bin/python" pip
 fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
 torch=$(grep -E '^torch==' "$COURSE/requirements.txt")
 "$VENV/bin/python" -m pip install -q --index-url "$TORCH_INDEX" "$torch"
 "$VENV/bin/python" -m pip install -q -r "$COURSE/requirements.txt" -c "$COURSE/constraints.txt"
