@@ -34,6 +34,7 @@ from ..catalogues import LANGUAGES, checks_catalogue, language
 from ..limits import MAX_DEPTH
 from ..notebook import language as messages
 from ..notebook.language import tr
+from ..sandbox.confine import AS_NOBODY_VARIABLE
 from ..text import printable
 from . import results
 
@@ -226,7 +227,7 @@ def autograde(scratch, sandbox, assignment, secret, seconds, argv=None):
     file, so nothing it started can keep this process waiting."""
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
-               TMPDIR=str(sandbox), CONV1D_GRADING_SECRET=secret, PYTHONPATH=str(COURSE))
+               TMPDIR=str(sandbox), CONV1D_GRADING_SECRET=secret, PYTHONPATH=str(COURSE), **{AS_NOBODY_VARIABLE: "1"})
     argv = argv or [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={STUDENT}", "--force",
                     "--log-level=WARN"]
     with open(scratch / "autograde.log", "w+b") as log:

@@ -91,11 +91,15 @@ def bwrap():
 # only root may (the course, the hidden tests, the gradebook, the secret in the grader's environment), write
 # the results, or signal the grader; the folders it needs are handed to it (hand_over).
 SANDBOX_UID = 65534
+# Set by the grader that lays its folders out for it (autograder/gradescope/run.py: its own folders root's alone,
+# the sandbox's folders in one that user may pass through); a grader elsewhere keeps its folders as they are.
+AS_NOBODY_VARIABLE = "CONV1D_RUN_AS_NOBODY"
 
 
 def as_nobody():
-    """Whether student code runs as SANDBOX_UID: the grader is root and bubblewrap does not work here."""
-    return os.geteuid() == 0 and not bwrap()
+    """Whether student code runs as SANDBOX_UID: the grader is root, bubblewrap does not work here, and the
+    grader asked for it (AS_NOBODY_VARIABLE)."""
+    return os.environ.get(AS_NOBODY_VARIABLE) == "1" and os.geteuid() == 0 and not bwrap()
 
 
 def first_to_go():
