@@ -132,15 +132,16 @@ def parse(path):
     name = printable(os.path.basename(path))[:results.MAX_NAME]
     try:
         raw = intake.read_file(path)
-        if intake._containers(raw) > intake.MAX_JSON_CONTAINERS:
-            raise ValueError("too many JSON objects")
-        nb = json.loads(raw.removeprefix(intake.BOM).decode("utf-8"))
-        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or not all(map(_cell_ok, nb["cells"])):
-            raise ValueError("not a notebook's cells")
     except intake.Rejected:
         raise Ungradeable(lambda: tr("{file} is not a notebook that can be graded: it is not a plain file of at "
                                      "most {mib} MiB.", file=name, mib=intake.MAX_FILE // 1024 ** 2)) from None
-    except (OSError, ValueError, RecursionError):
+    except OSError:
+        raw = b""
+    try:
+        nb = intake.parse_notebook(raw, name)
+        if not all(map(_cell_ok, nb["cells"])):
+            raise ValueError("not a notebook's cells")
+    except (intake.Rejected, ValueError, RecursionError):
         raise Ungradeable(lambda: tr("{file} is not a notebook Jupyter can open (not notebook JSON): download it "
                                      "again from Jupyter or Colab (File > Download > .ipynb) and hand that in.",
                                      file=name)) from None

@@ -156,13 +156,19 @@ def _containers(raw):
 
 
 def read_notebook(path, limit=MAX_FILE):
-    """A student's notebook as parsed JSON (read_file, then json), a dict with a list of cells. Raises Rejected
-    (not a regular file, over `limit` bytes, over MAX_JSON_CONTAINERS brackets: what parsing would cost in
-    memory), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
-    raw = read_file(path, limit)
+    """A student's notebook as parsed JSON (read_file, then parse_notebook), a dict with a list of cells. Raises
+    Rejected (not a regular file, over `limit` bytes, over MAX_JSON_CONTAINERS brackets: what parsing would cost
+    in memory), OSError, or ValueError (not UTF-8, not JSON, not a notebook)."""
+    return parse_notebook(read_file(path, limit), path)
+
+
+def parse_notebook(raw, name="the notebook"):
+    """The bytes of a notebook as parsed JSON, a dict with a list of cells (a UTF-8 byte-order mark, which some
+    editors write, skipped). Raises Rejected (over MAX_JSON_CONTAINERS brackets, checked before parsing) or
+    ValueError (not UTF-8, not JSON, not a notebook)."""
     if _containers(raw) > MAX_JSON_CONTAINERS:
-        raise Rejected(f"{path} holds more than {MAX_JSON_CONTAINERS} JSON objects and lists")
-    nb = json.loads(raw.decode("utf-8"))
+        raise Rejected(f"{name} holds more than {MAX_JSON_CONTAINERS} JSON objects and lists")
+    nb = json.loads(raw.removeprefix(BOM).decode("utf-8"))
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("not a notebook (no list of cells)")
     return nb
